@@ -1,0 +1,55 @@
+"""The `archsim` command line: argparse subcommands over the public API.
+
+`main(argv) -> int` is the only place that prints errors and chooses exit codes. Each subcommand lives
+in its own module under :mod:`archsim.commands` and exposes ``register(subparsers)``, which adds its
+parser and sets ``func(args) -> int`` as the parser default. An :class:`~archsim.errors.ArchsimError`
+becomes one line on stderr and exit code ``ERR``; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from archsim import __version__
+from archsim.errors import ArchsimError
+
+OK, ERR, CHECK_FAILED = 0, 1, 2
+
+#: Subcommand modules in archsim.commands, in the order `archsim --help` lists them.
+COMMAND_MODULES = ("run", "validate", "map", "train", "speedup", "report", "list")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="archsim",
+        description="Simulate analog in-memory-computing accelerators: accuracy, runtime, energy.",
+    )
+    parser.add_argument("--version", action="version", version=f"archsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for archsim errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"archsim.commands.{name}_cmd")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the archsim command line and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ERR
+    try:
+        return int(args.func(args))
+    except ArchsimError as exc:
+        if args.debug:
+            raise
+        print(f"archsim: error: {exc}", file=sys.stderr)
+        return ERR
+    except KeyboardInterrupt:
+        print("archsim: interrupted", file=sys.stderr)
+        return ERR

@@ -1,0 +1,1 @@
+"""One module per `archsim` subcommand; each exposes ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""archsim.cost package."""

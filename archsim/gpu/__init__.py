@@ -1,0 +1,1 @@
+"""archsim.gpu package."""

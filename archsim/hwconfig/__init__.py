@@ -1,0 +1,1 @@
+"""archsim.hwconfig package."""

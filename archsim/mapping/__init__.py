@@ -1,0 +1,1 @@
+"""archsim.mapping package."""

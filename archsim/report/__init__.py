@@ -1,0 +1,1 @@
+"""archsim.report package."""

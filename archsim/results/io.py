@@ -1,0 +1,67 @@
+"""Atomic, deterministic JSON I/O for result files.
+
+``result.json`` is the source of truth of a run (research/style-guide.md §3.9). It is written with
+sorted keys to a temporary file in the same folder and renamed into place, so a crash never leaves a
+half-written result behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from archsim.errors import DataError
+
+
+def _clean(value: Any) -> Any:
+    """Replace non-finite floats by None so the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps(data: Any) -> str:
+    """Serialise ``data`` as stable, strict JSON (sorted keys, two-space indent)."""
+    return json.dumps(_clean(data), sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temporary file + rename); create parent folders."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically."""
+    return write_text_atomic(path, dumps(data))
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, raising :class:`DataError` with the file name on any problem."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: file not found", hint="pass the path of a result.json written by archsim")
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{p}: not a readable JSON file ({exc})") from exc
