@@ -1,13 +1,55 @@
-"""Training-algorithm (unit-cell / compound) configurations of a crossbar.
+"""Training-algorithm (unit-cell / compound) configurations of a crossbar, and inference-noise settings.
 
 The crossbar's ``rpu.algorithm`` field selects how gradients reach the devices: plain analog SGD on
 one device array, or one of the compounds of research/aihwkit-reference.md §4 (Tiki-Taka family,
-mixed precision, vector/reference/one-sided unit cells). In YAML the member is chosen by ``kind:``.
+mixed precision, vector/reference/one-sided unit cells). In YAML the member is chosen by ``kind:``::
+
+    algorithm: {kind: chopped_transfer, in_chop_prob: 0.01, auto_scale: true}
+
+Defaults are the *Python* defaults of aihwkit's ``configs/compounds.py`` (not its C++ struct
+defaults), except where a field's docstring says otherwise. Differences from aihwkit, on purpose:
+
+* every sub-device of a compound uses the crossbar's ``rpu.device`` (each array is sampled with its
+  own device-to-device draws); aihwkit lets each sub-device have its own device config;
+* the transfer / refresh reads use the crossbar's forward ``IOParameters`` with noise and bound
+  management switched off (DAC, ADC, output noise stay on), and the transfer writes use the
+  crossbar's ``UpdateParameters`` with the three ``transfer_*`` overrides below — aihwkit carries
+  full ``transfer_forward`` / ``transfer_update`` parameter objects instead;
+* transfer compounds hold exactly two arrays (fast A, slow C), as all aihwkit presets do;
+* ``fast_zero_shift`` / ``fast_reference_offset`` model the reference of the fast array (zero-shifting,
+  research/seed-papers.md §0.4 E, and the programmed offset of the c-TTv2 paper's toy, §8).
+
+This module also holds the inference-side settings (PCM-like programming/drift/read noise, drift
+compensation, hardware-aware-training weight modifiers; research/aihwkit-reference.md §6) consumed
+by ``archsim.functional.inference_noise`` and ``archsim.functional.modifiers``, and the aihwkit
+compound preset names (:data:`ALGORITHM_PRESETS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Union
+
+from archsim.errors import ConfigError
+
+
+class VectorUpdatePolicy(str, Enum):
+    """Which sub-devices of a vector unit cell receive a gradient update."""
+
+    ALL = "all"
+    """Every device gets the same coincidences."""
+    SINGLE_FIXED = "single_fixed"
+    """Only device ``first_update_idx``."""
+    SINGLE_SEQUENTIAL = "single_sequential"
+    """One device per mini-batch, cycling through them."""
+    SINGLE_RANDOM = "single_random"
+    """One device per mini-batch, chosen at random."""
+
+
+def _check(cond: bool, cls: str, field: str, expected: str, got: Any) -> None:
+    if not cond:
+        raise ConfigError(f"rpu.algorithm ({cls}).{field}: expected {expected}, got {got!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,5 +60,487 @@ class SGDConfig:
     """Tag selecting this algorithm in YAML."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class VectorUnitCellConfig:
+    """Several devices per cross-point; the weight is W = Σ_k γ_k W_k (aihwkit ``VectorUnitCell``)."""
+
+    kind: str = "vector"
+    """Tag selecting this algorithm in YAML."""
+    n_devices: int = 2
+    """Number of device arrays per weight (the aihwkit ``*2Preset`` / ``*4Preset`` use 2 / 4)."""
+    update_policy: VectorUpdatePolicy = VectorUpdatePolicy.ALL
+    """Which devices receive each update (see :class:`VectorUpdatePolicy`)."""
+    first_update_idx: int = 0
+    """Device updated by SINGLE_FIXED, and the first one of SINGLE_SEQUENTIAL."""
+    gamma_vec: tuple[float, ...] = ()
+    """Weighting factors γ_k; empty means 1/n_devices each."""
+
+    def __post_init__(self) -> None:
+        _check(self.n_devices >= 1, "vector", "n_devices", ">= 1", self.n_devices)
+        _check(0 <= self.first_update_idx < self.n_devices, "vector", "first_update_idx",
+               f"0..{self.n_devices - 1}", self.first_update_idx)
+        _check(len(self.gamma_vec) in (0, self.n_devices), "vector", "gamma_vec",
+               f"empty or {self.n_devices} values", self.gamma_vec)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceUnitCellConfig:
+    """A device and a reference device, W = g − g_ref (aihwkit ``ReferenceUnitCell``), with zero-shifting.
+
+    Only device 0 is updated (SINGLE_FIXED). The reference is zero unless ``zero_shift`` programs it:
+    before training, every device is driven to its symmetry point w* with alternating up/down pulses
+    (a soft-bound device converges to w*, research/seed-papers.md §0.4 E) and the reference is set to
+    the reached value, so W = 0 at the symmetry point (Kim et al. 2019).
+    """
+
+    kind: str = "reference"
+    """Tag selecting this algorithm in YAML."""
+    zero_shift: bool = False
+    """Find each device's symmetry point with alternating pulses and program the reference to it."""
+    zero_shift_n_pulses: int = 0
+    """Number of up/down pulse pairs of the symmetry-point search; 0 = auto (5 × number of states)."""
+    reference_offset: float = 0.0
+    """Programming error added to every reference value (weight units; tests offset tolerance)."""
+
+    def __post_init__(self) -> None:
+        _check(self.zero_shift_n_pulses >= 0, "reference", "zero_shift_n_pulses", ">= 0",
+               self.zero_shift_n_pulses)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OneSidedUnitCellConfig:
+    """Two devices g⁺, g⁻ that are only ever pulsed up; W = g⁺ − g⁻, with refresh (aihwkit ``OneSidedUnitCell``)."""
+
+    kind: str = "one_sided"
+    """Tag selecting this algorithm in YAML."""
+    refresh_every: int = 0
+    """Refresh period in updates (× mini-batch size if ``units_in_mbatch``); 0 = never."""
+    units_in_mbatch: bool = True
+    """Count ``refresh_every`` in mini-batches instead of single vector updates."""
+    refresh_upper_thres: float = 0.75
+    """Refresh a row when the larger device exceeds this fraction of |w_max| ..."""
+    refresh_lower_thres: float = 0.25
+    """... and the smaller one exceeds this fraction."""
+    copy_inverted: bool = False
+    """Second device is the first one's mirror image (bounds and steps swapped)."""
+
+    def __post_init__(self) -> None:
+        _check(self.refresh_every >= 0, "one_sided", "refresh_every", ">= 0", self.refresh_every)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferCompoundConfig:
+    """Tiki-Taka v1 (Gokmen & Haensch 2020; aihwkit ``TransferCompound``): fast array A, slow array C.
+
+    W = γ·A + C. Every sample updates A with the pulse-count learning rate ``fast_lr`` (× the SGD
+    learning rate if ``scale_fast_lr``); every ``transfer_every`` updates, ``n_reads_per_transfer``
+    columns of A are read with one-hot inputs (NM/BM off) and written onto C with rate
+    ``transfer_lr`` (× SGD lr if ``scale_transfer_lr``).
+    """
+
+    kind: str = "transfer"
+    """Tag selecting this algorithm in YAML."""
+    gamma: float = 0.0
+    """Weight of the fast array in W = γ·A + C (0: A fully hidden)."""
+    transfer_every: float = 1.0
+    """Transfer period in updates (× mini-batch size if ``units_in_mbatch``)."""
+    units_in_mbatch: bool = True
+    """Count ``transfer_every`` in mini-batches: period = ceil(transfer_every · m_batch) vector updates."""
+    n_reads_per_transfer: int = 1
+    """Columns (or rows) read and transferred at each transfer."""
+    transfer_columns: bool = True
+    """Read columns of A (one-hot on the inputs); False reads rows (one-hot on the outputs)."""
+    with_reset_prob: float = 0.0
+    """Probability of resetting a column of A after it was transferred."""
+    random_selection: bool = False
+    """Start each transfer at a random column instead of cycling."""
+    fast_lr: float = 1.0
+    """Pulse-count learning rate of the A update."""
+    scale_fast_lr: bool = True
+    """Multiply ``fast_lr`` by the SGD learning rate (aihwkit HEAD; v1.1.0 used it as an absolute rate)."""
+    transfer_lr: float = 1.0
+    """Learning rate of the A → C transfer."""
+    scale_transfer_lr: bool = True
+    """Multiply ``transfer_lr`` by the SGD learning rate."""
+    transfer_desired_bl: int = 31
+    """``desired_bl`` of the transfer write (aihwkit ``transfer_update``; v1 default UpdateParameters())."""
+    transfer_update_management: bool = True
+    """Update management in the transfer write."""
+    transfer_update_bl_management: bool = True
+    """BL management in the transfer write."""
+    fast_zero_shift: bool = False
+    """Program A's reference to each device's symmetry point (zero-shifting) before training."""
+    fast_reference_offset: float = 0.0
+    """Error of A's programmed reference, as a fraction of the device's w_max (c-TTv2 offset study)."""
+
+    def __post_init__(self) -> None:
+        name = self.kind
+        _check(self.transfer_every != 0, name, "transfer_every", "non-zero", self.transfer_every)
+        _check(self.n_reads_per_transfer >= 1, name, "n_reads_per_transfer", ">= 1",
+               self.n_reads_per_transfer)
+        _check(0.0 <= self.with_reset_prob <= 1.0, name, "with_reset_prob", "in [0, 1]", self.with_reset_prob)
+        _check(self.transfer_desired_bl >= 1, name, "transfer_desired_bl", ">= 1", self.transfer_desired_bl)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BufferedTransferCompoundConfig(TransferCompoundConfig):
+    """TTv2 (Gokmen 2021; aihwkit ``BufferedTransferCompound``): reads of A go into a digital buffer H.
+
+    ω = H + lr_t·(A e_i); n = clip(trunc(ω/(thres_scale·ε_C)), ±transfer_desired_bl); where n ≠ 0,
+    H = momentum·ω (``forget_buffer``) or ω − (1 − momentum)·n·thres; n pulses are written to C.
+    """
+
+    kind: str = "buffered_transfer"
+    """Tag selecting this algorithm in YAML."""
+    thres_scale: float = 1.0
+    """Buffer threshold in units of C's weight granularity ε_C."""
+    step: float = 1.0
+    """Size of one transfer pulse in units of ε_C (lr of the C write = step·ε_C)."""
+    momentum: float = 0.1
+    """Fraction of the buffer kept after a transfer (C++ default 0)."""
+    forget_buffer: bool = True
+    """After a transfer keep momentum·ω instead of subtracting the written amount."""
+    transfer_desired_bl: int = 1
+    """At most this many pulses per element and transfer (BL of the C write)."""
+    transfer_update_management: bool = False
+    """Update management in the transfer write (off: one pulse of sign(n) per element)."""
+    transfer_update_bl_management: bool = False
+    """BL management in the transfer write."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoppedTransferCompoundConfig(BufferedTransferCompoundConfig):
+    """c-TTv2 (Rasch et al. 2023; aihwkit ``ChoppedTransferCompound``): TTv2 with input/output choppers.
+
+    A stores the chopped gradient (pulse signs flipped where c_in·c_out = −1), reads are de-chopped,
+    so a static offset of A is written into H with alternating sign and averages out. Restrictions
+    (as aihwkit): one column per transfer, sequential columns, no reset.
+    """
+
+    kind: str = "chopped_transfer"
+    """Tag selecting this algorithm in YAML."""
+    units_in_mbatch: bool = False
+    """Count ``transfer_every`` in single vector updates (one column read per vector update)."""
+    scale_fast_lr: bool = False
+    """Multiply ``fast_lr`` by the SGD learning rate (aihwkit HEAD default False for chopped)."""
+    momentum: float = 0.0
+    """Fraction of the buffer kept after a transfer."""
+    in_chop_prob: float = 0.1
+    """Input chopper switch probability per column read (or period 1/p if not random)."""
+    in_chop_random: bool = True
+    """Switch choppers at random with ``in_chop_prob``; False switches regularly every max(ceil(1/p), 2) sweeps."""
+    out_chop_prob: float = 0.0
+    """Output chopper switch probability, drawn after each full sweep over the columns."""
+    buffer_granularity: float = 1.0
+    """Buffer threshold in units of A's weight granularity ε_A."""
+    auto_granularity: float = 0.0
+    """If > 0: granularity ε_A·auto_granularity/(in_size·transfer_every) instead of ``buffer_granularity``."""
+    no_buffer: bool = False
+    """Use no buffer memory (H = 0 before each read)."""
+    auto_scale: bool = False
+    """Scale the A update by running averages of max|x| and max|d| (fast_lr·BL·ε_A/(m_x·m_d))."""
+    auto_momentum: float = 0.99
+    """Momentum of those running averages."""
+    correct_gradient_magnitudes: bool = False
+    """Scale the buffer granularity by ε_C/ε_A and the fast lr (aihwkit option)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        name = self.kind
+        for f in ("in_chop_prob", "out_chop_prob"):
+            v = getattr(self, f)
+            _check(0.0 <= v <= 1.0, name, f, "in [0, 1]", v)
+        _check(self.n_reads_per_transfer == 1, name, "n_reads_per_transfer", "1 (chopped compounds)",
+               self.n_reads_per_transfer)
+        _check(0.0 <= self.auto_momentum < 1.0, name, "auto_momentum", "in [0, 1)", self.auto_momentum)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
+    """AGAD (Rasch et al. 2023; aihwkit ``DynamicTransferCompound``): chopped TTv2 with a dynamic reference.
+
+    Per element, a running mean μ of the raw reads of A (EMA with rate min(tail_weightening/n_s, 1),
+    n_s = max(ceil(1/in_chop_prob), 2)) is latched as μ_past at each chopper switch; the buffer
+    receives c·(read − μ_past)·lr_scale, so no zero-shifted reference is needed.
+    """
+
+    kind: str = "dynamic_transfer"
+    """Tag selecting this algorithm in YAML."""
+    in_chop_random: bool = False
+    """Choppers switch regularly (every n_s reads of a column)."""
+    tail_weightening: float = 5.0
+    """Weight of the recent reads in the running mean (C++ default 1)."""
+    buffer_cap: float = 0.0
+    """If > 0 and not forgetting: cap |H| at buffer_cap·transfer_desired_bl."""
+    experimental_correct_accumulation: bool = False
+    """aihwkit experimental flag (accepted, not modelled)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MixedPrecisionConfig:
+    """Mixed precision (Nandakumar et al.; aihwkit ``MixedPrecisionCompound``): digital χ accumulation.
+
+    Each sample χ += η·d xᵀ in floating point (x, d optionally quantised to n_bins levels of their
+    abs-max, stochastic rounding). Every ``transfer_every`` mini-batches, for each selected row i:
+    n = trunc(χ_i/ε), χ_i −= n·ε, and n is written to the device row with a pulsed update (UM/UBLM on).
+    """
+
+    kind: str = "mixed_precision"
+    """Tag selecting this algorithm in YAML."""
+    transfer_every: int = 1
+    """Transfer period in mini-batches."""
+    n_rows_per_transfer: int = -1
+    """Rows written per transfer; −1 = all rows."""
+    random_row: bool = False
+    """Start each transfer at a random row instead of cycling."""
+    granularity: float = 0.0
+    """Transfer threshold ε; 0 = the device's weight granularity."""
+    transfer_lr: float = 1.0
+    """Scale of the row write (lr = ε·transfer_lr)."""
+    n_x_bins: int = 0
+    """Quantise x to this many levels of its abs-max before accumulation (0 = off)."""
+    n_d_bins: int = 0
+    """Quantise d likewise (0 = off)."""
+    stoc_round_x: bool = True
+    """Stochastic rounding of x quantisation (C++ default False)."""
+    stoc_round_d: bool = True
+    """Stochastic rounding of d quantisation."""
+
+    def __post_init__(self) -> None:
+        _check(self.transfer_every >= 1, "mixed_precision", "transfer_every", ">= 1", self.transfer_every)
+        _check(self.n_rows_per_transfer == -1 or self.n_rows_per_transfer >= 1, "mixed_precision",
+               "n_rows_per_transfer", "-1 or >= 1", self.n_rows_per_transfer)
+        _check(self.n_x_bins >= 0 and self.n_d_bins >= 0, "mixed_precision", "n_x_bins/n_d_bins", ">= 0",
+               (self.n_x_bins, self.n_d_bins))
+
+
 #: The union of algorithm configurations the loader accepts for ``rpu.algorithm`` (tag: ``kind``).
-AlgorithmConfig = SGDConfig
+AlgorithmConfig = Union[
+    SGDConfig,
+    VectorUnitCellConfig,
+    ReferenceUnitCellConfig,
+    OneSidedUnitCellConfig,
+    TransferCompoundConfig,
+    BufferedTransferCompoundConfig,
+    ChoppedTransferCompoundConfig,
+    DynamicTransferCompoundConfig,
+    MixedPrecisionConfig,
+]
+
+#: kind tag -> class, for code that dispatches on the tag.
+ALGORITHM_KINDS: dict[str, type] = {
+    c.kind: c for c in (SGDConfig, VectorUnitCellConfig, ReferenceUnitCellConfig, OneSidedUnitCellConfig,
+                        TransferCompoundConfig, BufferedTransferCompoundConfig, ChoppedTransferCompoundConfig,
+                        DynamicTransferCompoundConfig, MixedPrecisionConfig)
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inference side (research/aihwkit-reference.md §6)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PCMNoiseConfig:
+    """PCM-like statistical noise model (aihwkit ``PCMLikeNoiseModel``) with a single-pair conductance map.
+
+    W ↦ (g⁺, g⁻) with scale (g_max − g_min)/max|W|; programming noise σ_prog = (c0 + c1·g/g_max +
+    c2·(g/g_max)²)·g_max/g_max_ref; drift g·((t + t0)/t0)^(−ν) with ν ~ |N(μ_ν(g), σ_ν(g))|; 1/f
+    read noise Q_s·sqrt(ln((t + t0 + t_read)/(2 t_read))).
+    """
+
+    kind: str = "pcm"
+    """Tag selecting this noise model in YAML."""
+    g_max_us: float = 25.0
+    """Maximal programmed conductance (µS)."""
+    g_min_us: float = 0.0
+    """Conductance of a weight of zero (µS)."""
+    g_max_ref_us: float = 25.0
+    """g_max at which the programming-noise polynomial was fitted (µS)."""
+    t_read_s: float = 250.0e-9
+    """Read duration entering the 1/f noise (s)."""
+    t0_s: float = 20.0
+    """Time after programming at which drift starts to be counted (s)."""
+    prog_coeff_us: tuple[float, float, float] = (0.26348, 1.9650, -1.1731)
+    """Programming-noise polynomial coefficients c0, c1, c2 (µS)."""
+    prog_noise_scale: float = 1.0
+    """Scale of the programming noise."""
+    read_noise_scale: float = 1.0
+    """Scale of the read noise."""
+    drift_scale: float = 1.0
+    """Scale of the drift exponent ν."""
+
+    def __post_init__(self) -> None:
+        if not (self.g_max_us > self.g_min_us >= 0.0):
+            raise ConfigError(f"noise_model (pcm): expected g_max_us > g_min_us >= 0, got "
+                              f"g_max_us={self.g_max_us}, g_min_us={self.g_min_us}")
+        if self.t_read_s <= 0 or self.t0_s <= 0:
+            raise ConfigError(f"noise_model (pcm): expected t_read_s > 0 and t0_s > 0, got "
+                              f"{self.t_read_s}, {self.t0_s}")
+
+
+class DriftCompensation(str, Enum):
+    """Digital output rescaling after drift (aihwkit ``inference/compensation/drift.py``)."""
+
+    NONE = "none"
+    """No compensation."""
+    GLOBAL = "global"
+    """One factor per tile: mean|Y| at programming / mean|Y| now, Y = tile response to the identity."""
+    PER_COLUMN = "per_column"
+    """One factor per output."""
+
+
+class WeightModifierType(str, Enum):
+    """Hardware-aware-training weight modifier (aihwkit ``WeightModifierType``)."""
+
+    NONE = "none"
+    """No modification."""
+    DISCRETIZE = "discretize"
+    """w = amax·round(w/amax, res)."""
+    MULT_NORMAL = "mult_normal"
+    """w += w·std_dev·amax·ξ (aihwkit's formula, amax included)."""
+    ADD_NORMAL = "add_normal"
+    """w += std_dev·amax·ξ."""
+    DISCRETIZE_ADD_NORMAL = "discretize_add_normal"
+    """Discretise, then add normal noise."""
+    POLY = "poly"
+    """w += amax·std_dev·(c0 + c1|w|/amax + c2(|w|/amax)²)·ξ."""
+    DROP_CONNECT = "drop_connect"
+    """Only drop-connect (``pdrop``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeightModifierConfig:
+    """Weight modifier applied to the forward/backward weights once per mini-batch during HWA training."""
+
+    type: WeightModifierType = WeightModifierType.NONE
+    """Which modification (see :class:`WeightModifierType`)."""
+    std_dev: float = 0.0
+    """Noise scale (relative to amax)."""
+    res: float = 0.0
+    """Discretisation resolution (fraction of amax; > 1 = number of steps; 0 = off). C++ default 0.1."""
+    sto_round: bool = False
+    """Stochastic rounding when discretising."""
+    pdrop: float = 0.0
+    """Drop-connect probability (combinable with every type)."""
+    coeffs: tuple[float, ...] = (0.0105392, 0.0768, -0.046925)
+    """Polynomial coefficients of POLY."""
+    rel_to_actual_wmax: bool = True
+    """amax = max|W| of the current weights; False uses ``assumed_wmax``."""
+    assumed_wmax: float = 1.0
+    """amax when ``rel_to_actual_wmax`` is False."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.pdrop <= 1.0:
+            raise ConfigError(f"modifier.pdrop: expected in [0, 1], got {self.pdrop}")
+        if self.std_dev < 0 or self.res < 0:
+            raise ConfigError(f"modifier: expected std_dev >= 0 and res >= 0, got {self.std_dev}, {self.res}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# aihwkit compound preset names (research/aihwkit-reference.md §5)
+# ---------------------------------------------------------------------------------------------------------
+
+_DEVICES = ("ReRamES", "ReRamSB", "Capacitor", "EcRam", "EcRamMO", "Idealized")
+
+
+def _ttv2(fast_lr: float, auto_gran: float, chop: float) -> dict[str, Any]:
+    return {"kind": "chopped_transfer", "in_chop_prob": chop, "units_in_mbatch": False, "auto_scale": True,
+            "fast_lr": fast_lr, "auto_granularity": auto_gran, "transfer_desired_bl": 1,
+            "transfer_update_management": False, "transfer_update_bl_management": False}
+
+
+def _build_presets() -> dict[str, dict[str, Any]]:
+    presets: dict[str, dict[str, Any]] = {}
+    for dev in _DEVICES:
+        reram = dev.startswith("ReRam")
+        desired_bl = 100 if dev in ("EcRam", "EcRamMO", "Idealized") else 31
+        zero_shift = {"fast_zero_shift": True} if dev == "ReRamSB" else {}
+        presets[f"TikiTaka{dev}Preset"] = {
+            "device_preset": f"{dev}Preset",
+            "algorithm": {"kind": "transfer", "transfer_every": 1.0, "units_in_mbatch": True, "fast_lr": 1.0,
+                          **zero_shift},
+            "update": {"desired_bl": 31},
+        }
+        auto_gran = 1000.0 if dev in ("ReRamES", "ReRamSB", "Capacitor") else 500.0
+        fast_lr = 0.5 if reram else 0.1
+        presets[f"TTv2{dev}Preset"] = {"device_preset": f"{dev}Preset",
+                                       "algorithm": _ttv2(fast_lr, auto_gran, 0.0),
+                                       "update": {"desired_bl": desired_bl}}
+        chop = 0.001 if dev in ("EcRamMO", "Idealized") else 0.01
+        c_fast_lr = 1.0 if dev == "EcRam" else fast_lr
+        presets[f"ChoppedTTv2{dev}Preset"] = {"device_preset": f"{dev}Preset",
+                                              "algorithm": _ttv2(c_fast_lr, auto_gran, chop),
+                                              "update": {"desired_bl": desired_bl}}
+        agad = {"ReRamES": (0.5, 0.02, 5.0, 1000.0), "ReRamSB": (0.5, 0.02, 5.0, 1000.0),
+                "Capacitor": (0.1, 0.01, 20.0, 1000.0), "EcRam": (0.1, 0.005, 50.0, 750.0),
+                "EcRamMO": (0.1, 0.005, 50.0, 500.0), "Idealized": (0.1, 0.005, 50.0, 500.0)}[dev]
+        presets[f"AGAD{dev}Preset"] = {
+            "device_preset": f"{dev}Preset",
+            "algorithm": {**_ttv2(agad[0], agad[3], agad[1]), "kind": "dynamic_transfer",
+                          "tail_weightening": agad[2]},
+            "update": {"desired_bl": desired_bl},
+        }
+    for dev in (*_DEVICES, "GokmenVlasov", "PCM"):
+        presets[f"MixedPrecision{dev}Preset"] = {"device_preset": f"{dev}Preset",
+                                                 "algorithm": {"kind": "mixed_precision"}, "update": {}}
+    return presets
+
+
+#: aihwkit compound preset name -> {"device_preset": single-device preset name (hwconfig.rpu.PRESETS),
+#: "algorithm": raw ``rpu.algorithm`` dict, "update": overrides of the preset's UpdateParameters}.
+#: All of them use aihwkit's PresetIOParameters / PresetUpdateParameters for forward, backward and update.
+ALGORITHM_PRESETS: dict[str, dict[str, Any]] = _build_presets()
+
+
+def build_algorithm(raw: Any) -> AlgorithmConfig:
+    """Build an algorithm config from an instance or a raw YAML-like dict chosen by its ``kind`` tag."""
+    if isinstance(raw, tuple(ALGORITHM_KINDS.values())):
+        return raw
+    if not isinstance(raw, dict):
+        raise ConfigError(f"rpu.algorithm: expected a mapping with 'kind', got {type(raw).__name__}")
+    kind = raw.get("kind", "sgd")
+    if kind not in ALGORITHM_KINDS:
+        raise ConfigError(f"rpu.algorithm.kind: unknown algorithm {kind!r}",
+                          hint="valid: " + ", ".join(ALGORITHM_KINDS))
+    cls = ALGORITHM_KINDS[kind]
+    known = set(cls.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        raise ConfigError(f"rpu.algorithm ({kind}): unknown key {unknown[0]!r}"
+                          + (f" (did you mean {close[0]!r}?)" if close else ""),
+                          hint="valid keys: " + ", ".join(sorted(known)))
+    values = dict(raw)
+    if "update_policy" in values and not isinstance(values["update_policy"], VectorUpdatePolicy):
+        try:
+            values["update_policy"] = VectorUpdatePolicy(str(values["update_policy"]).lower())
+        except ValueError:
+            raise ConfigError(f"rpu.algorithm (vector).update_policy: expected one of "
+                              f"{', '.join(m.value for m in VectorUpdatePolicy)}, got {values['update_policy']!r}"
+                              ) from None
+    for key in ("gamma_vec",):
+        if key in values and isinstance(values[key], list):
+            values[key] = tuple(float(v) for v in values[key])
+    return cls(**values)
+
+
+def compound_preset_raw(name: str, device_presets: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Raw ``RPUConfig`` dict of an aihwkit compound preset, given the single-device preset registry.
+
+    ``device_presets`` is ``archsim.hwconfig.rpu.PRESETS`` (passed in to avoid a circular import); the
+    result is that device preset's dict with the update overrides merged in and ``algorithm`` set to the
+    raw algorithm dict (build it with :func:`build_algorithm`).
+    """
+    import copy
+
+    entry = ALGORITHM_PRESETS[name]
+    if entry["device_preset"] not in device_presets:
+        raise ConfigError(f"rpu preset {name!r}: device preset {entry['device_preset']!r} is not available",
+                          hint="valid device presets: " + ", ".join(sorted(device_presets)))
+    raw = copy.deepcopy(device_presets[entry["device_preset"]])
+    raw["update"] = {**raw.get("update", {}), **entry["update"]}
+    raw["algorithm"] = dict(entry["algorithm"])
+    return raw

@@ -1,1 +1,8 @@
-"""archsim.workload package."""
+"""Workloads: networks as DAGs of layers with shapes and exact weight/MAC counts (:mod:`.model`), loaded from
+``workloads/*.yaml`` (:mod:`.load`)."""
+
+from archsim.workload.load import load_workload, load_workload_text, workload_from_dict
+from archsim.workload.model import ANALOG_KINDS, Layer, LayerKind, Workload
+
+__all__ = ["ANALOG_KINDS", "Layer", "LayerKind", "Workload", "load_workload", "load_workload_text",
+           "workload_from_dict"]

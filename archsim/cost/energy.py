@@ -1,0 +1,108 @@
+"""Energy: action counts x the hwconfig's energy table (dynamic) + leakage x makespan (Accelergy style).
+
+The engine only counts; this module prices. The table maps ``(part, action)`` to pJ per count:
+
+======================  ===================================  =============================================
+part (scope suffix)     action                               energy per count
+======================  ===================================  =============================================
+crossbar (``xbar``)     ``forward_cells``, ``backward_cells``, ``crossbar.read_energy_pj / (n_rows x n_cols)``
+                        ``transfer_cells`` (cells x passes)  (a full-array pass costs ``read_energy_pj``)
+crossbar                ``update_line_pulse``                ``crossbar.update_line_energy_pj``
+crossbar                ``update_coincidence``               ``crossbar.update_energy_pj``
+crossbar                ``*_pass``, ``update``,              0 (bookkeeping counts; energy is in the rows
+                        ``transfer_write``                   above)
+dac / adc               ``convert`` (one line)               ``tile.dac.energy_pj`` / ``tile.adc.energy_pj``
+digital unit NAME       each op kind it serves               ``tile.digital[NAME].energy_pj``
+buffer                  ``read_bytes`` / ``write_bytes``     8 x ``read/write_energy_pj_per_bit``
+router                  ``bytes``                            8 x ``interconnect.router.energy_pj_per_bit``
+link                    ``bytes``                            8 x the edge's ``energy_pj_per_bit``
+offchip                 ``read_bytes`` / ``write_bytes``     8 x ``offchip.energy_pj_per_bit``
+======================  ===================================  =============================================
+
+Leakage: every part of :meth:`HardwareConfig.inventory` leaks ``count x leakage_mw`` over the whole
+makespan on every tile of the chip (used or not): ``mW x ns = pJ``. Counted actions without an entry
+(e.g. a fallback digital unit) are priced at 0 and listed in ``EnergyBreakdown.unpriced``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archsim.results.energy import EnergyBreakdown, part_of_scope
+from archsim.results.timing import ActionCounts
+
+_FREE = {"forward_pass", "backward_pass", "transfer_pass", "update", "transfer_write"}
+
+
+def _label(node: Any) -> str:
+    if isinstance(node, tuple):
+        return "".join(str(p) for p in node)
+    return str(node)
+
+
+def energy_table(hw: Any) -> dict[tuple[str, str], float]:
+    """``(part, action) -> pJ`` for every action the engine counts on ``hw``."""
+    t, x = hw.tile, hw.crossbar
+    cell = x.read_energy_pj / float(t.n_rows * t.n_cols)
+    table: dict[tuple[str, str], float] = {
+        ("crossbar", "forward_cells"): cell,
+        ("crossbar", "backward_cells"): cell,
+        ("crossbar", "transfer_cells"): cell,
+        ("crossbar", "update_line_pulse"): x.update_line_energy_pj,
+        ("crossbar", "update_coincidence"): x.update_energy_pj,
+        ("dac", "convert"): t.dac.energy_pj,
+        ("adc", "convert"): t.adc.energy_pj,
+        ("buffer", "read_bytes"): 8.0 * t.buffer.read_energy_pj_per_bit,
+        ("buffer", "write_bytes"): 8.0 * t.buffer.write_energy_pj_per_bit,
+        ("router", "bytes"): 8.0 * hw.interconnect.router.energy_pj_per_bit,
+        ("offchip", "read_bytes"): 8.0 * hw.offchip.energy_pj_per_bit,
+        ("offchip", "write_bytes"): 8.0 * hw.offchip.energy_pj_per_bit,
+    }
+    for action in _FREE:
+        table[("crossbar", action)] = 0.0
+    for name, unit in t.digital.items():
+        for op in unit.ops:
+            table[(name, getattr(op, "value", str(op)))] = unit.energy_pj
+    return table
+
+
+def link_energy(hw: Any) -> dict[str, float]:
+    """``link scope name -> pJ per byte`` from the interconnect graph's edges."""
+    out: dict[str, float] = {}
+    for u, v, data in hw.build_graph().edges(data=True):
+        pj = 8.0 * float(data.get("energy_pj_per_bit", 0.0))
+        out[f"link_{_label(u)}_{_label(v)}"] = pj
+        out[f"link_{_label(v)}_{_label(u)}"] = pj
+    return out
+
+
+def leakage_mw(hw: Any) -> dict[str, float]:
+    """Static power per part for the whole chip (mW)."""
+    out: dict[str, float] = {}
+    n = hw.chip.n_tiles
+    for item in hw.inventory():
+        total = item.total_leakage_mw * (n if item.scope == "tile" else 1)
+        if total:
+            out[item.name] = out.get(item.name, 0.0) + total
+    return out
+
+
+def price(counts: ActionCounts, hw: Any, makespan_ns: float) -> EnergyBreakdown:
+    """Price ``counts`` with ``hw``'s energy table and add leakage over ``makespan_ns``."""
+    table = energy_table(hw)
+    links = link_energy(hw)
+    dynamic: dict[tuple[str, str], float] = {}
+    unpriced: list[tuple[str, str]] = []
+    for (scope, action), n in counts.items():
+        part = part_of_scope(scope)
+        if part == "link":
+            per = links.get(scope.rsplit(".", 1)[-1])
+        else:
+            per = table.get((part, action))
+        if per is None:
+            unpriced.append((scope, action))
+            per = 0.0
+        if per:
+            dynamic[(scope, action)] = n * per
+    leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw).items()}
+    return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak, unpriced=tuple(sorted(unpriced)))

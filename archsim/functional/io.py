@@ -1,0 +1,265 @@
+"""Forward / backward analog MVM with aihwkit's peripheral model (research/aihwkit-reference.md §1).
+
+:class:`IOPipeline` turns one :class:`~archsim.hwconfig.rpu.IOParameters` into a callable
+``pipeline(M, x, key) -> MVMResult`` computing the managed, noisy, quantised ``y = M x`` for every row of
+``x``. The tile uses ``M = W`` for the forward and ``M = Wᵀ`` for the backward pass; compounds may call a
+pipeline on any matrix with any IO parameters (e.g. Tiki-Taka transfer reads, where NM and BM are off).
+
+Per vector (= row of x), in aihwkit's order (``forwardVector``):
+
+1. perfect (``is_perfect`` / ``mv_type: ideal``): y = out_scale·M x, nothing else.
+2. noise-management factor a (NONE, ABS_MAX, MAX, CONSTANT, AVERAGE_ABS_MAX, ABS_MAX_NP_SUM; ``nm_thres``
+   clips the first three); with NM on, a <= 0 and no input noise the output is exactly 0.
+3. bound-management passes with reduction ρ = 1, 2, 4, ...: v = DAC(x·(1/a)·(1/ρ)) (quantise with
+   rint(v/step)·step in float32, clip ±inp_bound, + inp_noise, negatives ×(1 − inp_asymmetry)); y = M v
+   (one batched float32 GEMM over all still-active rows); + output-referred weight noise; negatives
+   ×(1 − out_asymmetry); + out_noise·ξ (per-output σ_i when out_noise_std > 0, drawn once); ADC quantise; clip
+   ±out_bound. A row whose ADC saturated (also at −out_bound if ``bm_test_negative_bound``) is re-run with 2ρ,
+   **only that row**, until it does not clip, ρ > max_bm_factor or ρ > max_bm_res/(inp_res·2·inp_bound).
+   ITERATIVE_WORST_CASE re-runs clipped rows once with the ABS_MAX_NP_SUM factor and ρ = 1, then halves.
+4. y ← y·out_scale·a·ρ.
+
+Resolution convention: res <= 0 off, res > 1 a number of steps (1/res), step = res·2·bound (float32). An
+unbounded converter (bound <= 0) does not quantise. Not modelled (raise ConfigError when set): IR drop,
+output non-linearity, voltage offsets, series resistance, POS_NEG mv_types, read asymmetry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from archsim.errors import ConfigError, DataError
+from archsim.functional import kernels as K
+from archsim.hwconfig.rpu import (
+    AnalogMVType,
+    BoundManagementType,
+    IOParameters,
+    NoiseManagementType,
+    WeightNoiseType,
+    resolution_fraction,
+)
+
+__all__ = ["IOPipeline", "MVMResult", "NoiseManagementState", "as_float32_matrix", "new_key"]
+
+_F32 = np.float32
+_MAX_KEY = np.iinfo(np.int64).max
+
+
+def new_key(rng: np.random.Generator) -> np.uint64:
+    """Draw the 64-bit key of one kernel call from the run's Generator (kernels derive their streams from it)."""
+    return np.uint64(rng.integers(0, _MAX_KEY, dtype=np.int64))
+
+
+def as_float32_matrix(a: object, n_cols: int, where: str) -> np.ndarray:
+    """Validate a batch (rows = samples): 2-D (1-D is one sample), ``n_cols`` columns, finite; returns C float32."""
+    arr = np.asarray(a)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_cols:
+        raise DataError(f"{where}: expected an array of shape (batch, {n_cols}), got shape {np.shape(a)}")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise DataError(f"{where}: expected real numbers, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=_F32)
+
+
+def _nonfinite(where: str) -> DataError:
+    return DataError(f"{where}: input contains NaN or infinite values",
+                     hint="check the previous layer or loss for divergence (learning rate too high?)")
+
+
+@dataclass
+class NoiseManagementState:
+    """Mutable per-tile state of AVERAGE_ABS_MAX noise management (shared by forward and backward, as aihwkit)."""
+
+    average_abs_max: float | None = None
+
+
+@dataclass(frozen=True)
+class MVMResult:
+    """Result of one batched managed MVM."""
+
+    y: np.ndarray
+    """float32[B, out] outputs."""
+    passes: np.ndarray
+    """int64[B] bound-management passes per sample (0 for samples short-cut to zero, 1 without BM)."""
+
+
+class IOPipeline:
+    """A compiled forward or backward peripheral chain for fixed IO parameters and output size.
+
+    Args:
+        io: the IO parameters.
+        out_size: number of outputs of the matrices this pipeline will be applied to.
+        rng: Generator for the fixed per-output draws (output-noise spread).
+        allow_bound_management: False for the backward pass (aihwkit forces BM off there).
+        nm_state: shared AVERAGE_ABS_MAX state (a fresh one if None).
+    """
+
+    def __init__(self, io: IOParameters, out_size: int, rng: np.random.Generator, *,
+                 allow_bound_management: bool = True, nm_state: NoiseManagementState | None = None) -> None:
+        self.io = io
+        self.out_size = int(out_size)
+        self.nm_state = nm_state if nm_state is not None else NoiseManagementState()
+        self.perfect = io.is_perfect or io.mv_type is AnalogMVType.IDEAL
+        if not self.perfect:
+            for name, off in (("ir_drop", 0.0), ("out_nonlinearity", 0.0), ("v_offset_std", 0.0), ("r_series", 0.0),
+                              ("w_read_asymmetry_dtod", 0.0)):
+                if getattr(io, name) != off:
+                    raise ConfigError(f"IOParameters.{name}: expected {off} (not modelled by archsim), "
+                                      f"got {getattr(io, name)}")
+            if io.mv_type is not AnalogMVType.ONE_PASS:
+                raise ConfigError(f"IOParameters.mv_type: expected one_pass or ideal (others not modelled), "
+                                  f"got {io.mv_type.value}")
+        self.nm = io.noise_management
+        self.bm = io.bound_management if allow_bound_management else BoundManagementType.NONE
+        self.nm_thres = io.nm_thres if self.nm is not NoiseManagementType.NONE else 0.0
+        self.inp_bound = _F32(io.inp_bound if io.inp_bound > 0 else 0.0)
+        self.out_bound = _F32(io.out_bound if io.out_bound > 0 else 0.0)
+        r_in = resolution_fraction(io.inp_res)
+        r_out = resolution_fraction(io.out_res)
+        self.in_step = _F32(_F32(r_in) * _F32(2.0 * io.inp_bound)) if (r_in > 0 and io.inp_bound > 0) else _F32(0)
+        self.out_step = _F32(_F32(r_out) * _F32(2.0 * io.out_bound)) if (r_out > 0 and io.out_bound > 0) else _F32(0)
+        self.inp_noise = _F32(io.inp_noise)
+        self.in_neg = _F32(1.0 - io.inp_asymmetry)
+        self.out_neg = _F32(1.0 - io.out_asymmetry)
+        if io.out_noise_std > 0:
+            xi = rng.standard_normal(self.out_size)
+            self.sigma = np.abs(io.out_noise * (1.0 + io.out_noise_std * xi)).astype(_F32)
+        else:
+            self.sigma = np.full(self.out_size, io.out_noise, dtype=_F32)
+        self.wn_mode = 0
+        if io.w_noise > 0:
+            self.wn_mode = {WeightNoiseType.NONE: 0, WeightNoiseType.ADDITIVE_CONSTANT: 1,
+                            WeightNoiseType.PCM_READ: 2}[io.w_noise_type]
+        self.w_noise = _F32(io.w_noise)
+        self.bm_limit_res = (io.max_bm_res / float(self.in_step)) if self.in_step > 0 else np.inf
+
+    # ------------------------------------------------------------------------------------------ NM
+    def _nm_factor(self, x: np.ndarray, where: str) -> np.ndarray:
+        b = x.shape[0]
+        amax = np.empty(b, _F32)
+        nm = self.nm
+        if nm in (NoiseManagementType.MAX, NoiseManagementType.ABS_MAX_NP_SUM):
+            vmax = np.empty(b, _F32)
+            pos = np.empty(b, _F32)
+            neg = np.empty(b, _F32)
+            if not np.isfinite(x).all():
+                raise _nonfinite(where)
+            K.row_max_and_sums(x, amax, vmax, pos, neg)
+        elif K.row_abs_max(x, amax):
+            raise _nonfinite(where)
+        if nm is NoiseManagementType.NONE:
+            return np.ones(b, _F32)
+        if nm is NoiseManagementType.ABS_MAX:
+            a = amax
+        elif nm is NoiseManagementType.MAX:
+            a = vmax
+        elif nm is NoiseManagementType.CONSTANT:
+            return np.full(b, self.nm_thres if self.nm_thres > 0 else 1.0, _F32)
+        elif nm is NoiseManagementType.AVERAGE_ABS_MAX:
+            a = np.empty(b, _F32)
+            run = self.nm_state.average_abs_max
+            decay = self.io.nm_decay
+            for i in range(b):  # sequential EMA over the samples in batch order
+                run = float(amax[i]) if run is None else run * (1.0 - decay) + decay * float(amax[i])
+                a[i] = run
+            self.nm_state.average_abs_max = run
+        else:  # ABS_MAX_NP_SUM
+            return self._np_sum(amax, np.maximum(pos, neg))
+        if self.nm_thres > 0:
+            a = np.minimum(a, _F32(self.nm_thres))
+        return a.astype(_F32, copy=False)
+
+    def _np_sum(self, amax: np.ndarray, s: np.ndarray) -> np.ndarray:
+        io = self.io
+        by_sum = s * _F32(io.nm_assumed_wmax / io.out_bound) if io.out_bound > 0 else np.zeros_like(s)
+        if self.in_step > 0:
+            by_res = amax / self.in_step * _F32(io.max_bm_res)
+            by_sum = np.minimum(by_sum, by_res)
+        return np.maximum(amax, by_sum).astype(_F32)
+
+    # ------------------------------------------------------------------------------------------ call
+    def __call__(self, m: np.ndarray, x: np.ndarray, key: np.uint64, *, where: str = "forward") -> MVMResult:
+        """Managed MVM y[b] = M x[b] for every row b of x (float32[B, M.shape[1]], already validated).
+
+        Args:
+            m: float32[out, in] matrix (may be a transposed view, e.g. Wᵀ for backward).
+            x: float32[B, in] C-contiguous inputs.
+            key: stream key of this call (see :func:`new_key`).
+            where: name used in error messages.
+        """
+        b_size = x.shape[0]
+        if self.perfect:
+            if not np.isfinite(x).all():
+                raise _nonfinite(where)
+            y = x @ m.T
+            if self.io.out_scale != 1.0:
+                y *= _F32(self.io.out_scale)
+            return MVMResult(y=y.astype(_F32, copy=False), passes=np.ones(b_size, np.int64))
+        a = self._nm_factor(x, where)
+        nm_on = self.nm is not NoiseManagementType.NONE
+        y = np.zeros((b_size, self.out_size), _F32)
+        passes = np.zeros(b_size, np.int64)
+        if nm_on:
+            zero = a <= 0
+            if zero.any():
+                if self.inp_noise == 0:
+                    rows = np.flatnonzero(~zero)
+                else:
+                    a = np.where(zero, _F32(1.0), a)
+                    rows = np.arange(b_size)
+            else:
+                rows = np.arange(b_size)
+        else:
+            rows = np.arange(b_size)
+        scale = (_F32(1.0) / a).astype(_F32)
+        rho = np.ones(b_size, _F32)
+        io = self.io
+        rho_val = 1.0
+        pass_id = 0
+        worst_case_pending = self.bm is BoundManagementType.ITERATIVE_WORST_CASE
+        m_abs = np.abs(m) if self.wn_mode == 2 else None
+        while rows.size:
+            full = rows.size == b_size
+            v = np.empty((rows.size, x.shape[1]), _F32)
+            K.prepare_input(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
+                            self.in_neg, key, pass_id)
+            ys = v @ m.T
+            if self.wn_mode == 1:
+                wn_ref = np.sqrt(np.einsum("ij,ij->i", v, v, dtype=_F32))[:, None].astype(_F32)
+            elif self.wn_mode == 2:
+                wn_ref = np.ascontiguousarray((v * v) @ m_abs.T, dtype=_F32)
+            else:
+                wn_ref = np.zeros((1, 1), _F32)
+            clipped = np.empty(rows.size, np.bool_)
+            K.finalize_output(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
+                              self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
+                              pass_id, clipped)
+            factor = (a[rows] * rho[rows] * _F32(io.out_scale)).astype(_F32)
+            ys *= factor[:, None]
+            if full:
+                y = ys
+            else:
+                y[rows] = ys
+            passes[rows] += 1
+            if self.bm is BoundManagementType.NONE or not clipped.any():
+                break
+            rows = rows[clipped]
+            pass_id += 1
+            if worst_case_pending:
+                worst_case_pending = False
+                sub = x[rows]
+                amax = np.abs(sub).max(axis=1).astype(_F32)
+                s = np.maximum(np.where(sub > 0, sub, 0).sum(axis=1), np.where(sub < 0, -sub, 0).sum(axis=1))
+                a[rows] = self._np_sum(amax, s.astype(_F32))
+                scale[rows] = _F32(1.0) / a[rows]
+                rho_val = 1.0
+                continue
+            if rho_val > io.max_bm_factor or rho_val > self.bm_limit_res:
+                break
+            rho_val *= 2.0
+            rho[rows] = _F32(rho_val)
+            scale[rows] *= _F32(0.5)
+        return MVMResult(y=y, passes=passes)

@@ -1,0 +1,553 @@
+"""Numba kernels of the analog tile: random streams, DAC/ADC pipeline stages and the pulsed update.
+
+Only ``@njit`` functions (plus the constant ziggurat tables) live here; the wrappers in ``io.py``,
+``update.py`` and ``devices.py`` validate inputs, lower configs to scalars and call these kernels.
+Arrays are C-contiguous; weights, signals and device parameters are float32 (aihwkit's core is float32) and
+every quantiser rounds half-to-even with ``np.rint`` on a float32 quotient ``v / step``.
+
+Randomness (research/style-guide.md §3.4: "if unavoidable, seed inside a jitted helper and document it").
+Drawing the output noise and the pulse trains with numpy would cost more than the GEMM itself, so kernels draw
+their own numbers from **counter-based streams**: the wrapper draws one 64-bit ``key`` per call from the tile's
+seeded ``numpy.random.Generator``; a kernel derives an independent stream for every (key, pass, sample, row)
+with the SplitMix64 finaliser and reads it by counter (value n = mix(base + n·golden)). Which thread runs which
+row therefore never changes a number: results are bit-identical for a seed, with or without ``parallel``.
+Gaussian numbers use the Marsaglia–Tsang ziggurat (128 layers) with the layer index and the mantissa taken
+from disjoint bits of one 64-bit draw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+JIT = dict(cache=True, nogil=True, fastmath=False)
+JIT_PAR = dict(cache=True, nogil=True, fastmath=False, parallel=True)
+
+# ------------------------------------------------------------------------------------------ ziggurat tables
+
+
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    m1 = 2147483648.0
+    dn = 3.442619855899
+    tn = dn
+    vn = 9.91256303526217e-3
+    kn = np.zeros(128, np.int64)
+    wn = np.zeros(128, np.float64)
+    fn = np.zeros(128, np.float64)
+    q = vn / math.exp(-0.5 * dn * dn)
+    kn[0] = int((dn / q) * m1)
+    kn[1] = 0
+    wn[0] = q / m1
+    wn[127] = dn / m1
+    fn[0] = 1.0
+    fn[127] = math.exp(-0.5 * dn * dn)
+    for i in range(126, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(vn / dn + math.exp(-0.5 * dn * dn)))
+        kn[i + 1] = int((dn / tn) * m1)
+        tn = dn
+        fn[i] = math.exp(-0.5 * dn * dn)
+        wn[i] = dn / m1
+    return kn, wn, fn
+
+
+ZIG_KN, ZIG_WN, ZIG_FN = _ziggurat_tables()
+_ZIG_R = 3.442619855899
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_S40 = np.uint64(40)
+_S32 = np.uint64(32)
+_LOW7 = np.uint64(127)
+_TWO53 = 1.0 / 9007199254740992.0
+_TWO24 = np.float32(1.0 / 16777216.0)
+
+# ------------------------------------------------------------------------------------------ random streams
+
+
+@njit(inline="always", **JIT)
+def mix64(z):
+    """SplitMix64 finaliser. z: uint64 → uint64."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(inline="always", **JIT)
+def stream(key, a, b):
+    """Base state of the stream for (key, a, b); key uint64, a and b non-negative ints."""
+    return mix64(key ^ mix64(np.uint64(a) * GOLDEN + mix64(np.uint64(b) + GOLDEN)))
+
+
+@njit(inline="always", **JIT)
+def draw64(base, n):
+    """The n-th 64-bit value of a stream."""
+    return mix64(base + np.uint64(n) * GOLDEN)
+
+
+@njit(inline="always", **JIT)
+def uniform32(base, n):
+    """Uniform float32 in [0, 1) with 24 random bits."""
+    return np.float32(draw64(base, n) >> _S40) * _TWO24
+
+
+@njit(inline="always", **JIT)
+def uniform64(base, n):
+    """Uniform float64 in [0, 1) with 53 random bits."""
+    return np.float64(draw64(base, n) >> _S11) * _TWO53
+
+
+@njit(**JIT)
+def _normal_tail(base, n, hz, iz):
+    while True:
+        x = hz * ZIG_WN[iz]
+        if iz == 0:
+            while True:
+                u1 = 1.0 - uniform64(base, n)
+                u2 = 1.0 - uniform64(base, n + 1)
+                n += 2
+                x = -math.log(u1) * (1.0 / _ZIG_R)
+                y = -math.log(u2)
+                if y + y >= x * x:
+                    break
+            return (_ZIG_R + x if hz > 0 else -_ZIG_R - x), n
+        u = uniform64(base, n)
+        n += 1
+        if ZIG_FN[iz] + u * (ZIG_FN[iz - 1] - ZIG_FN[iz]) < math.exp(-0.5 * x * x):
+            return x, n
+        r = draw64(base, n)
+        n += 1
+        hz = np.int64(np.int32(np.uint32(r >> _S32)))
+        iz = np.int64(r & _LOW7)
+        if abs(hz) < ZIG_KN[iz]:
+            return hz * ZIG_WN[iz], n
+
+
+@njit(inline="always", **JIT)
+def normal(base, n):
+    """Standard normal (float64) from stream ``base`` at counter n; returns (value, next counter)."""
+    r = draw64(base, n)
+    hz = np.int64(np.int32(np.uint32(r >> _S32)))
+    iz = np.int64(r & _LOW7)
+    if abs(hz) < ZIG_KN[iz]:
+        return hz * ZIG_WN[iz], n + 1
+    return _normal_tail(base, n + 1, hz, iz)
+
+
+@njit(**JIT_PAR)
+def fill_normal(out, key):
+    """Fill a 2-D float32 array with standard normals (row r uses stream (key, 0, r)). Test/helper kernel."""
+    for r in prange(out.shape[0]):
+        base = stream(key, 0, r)
+        n = 0
+        for j in range(out.shape[1]):
+            v, n = normal(base, n)
+            out[r, j] = np.float32(v)
+
+
+@njit(**JIT_PAR)
+def fill_uniform(out, key):
+    """Fill a 2-D float32 array with U[0, 1) numbers (row r uses stream (key, 0, r)). Test/helper kernel."""
+    for r in prange(out.shape[0]):
+        base = stream(key, 0, r)
+        for j in range(out.shape[1]):
+            out[r, j] = uniform32(base, j)
+
+
+# ------------------------------------------------------------------------------------------ forward / backward
+
+
+@njit(**JIT_PAR)
+def prepare_input(x, rows, scale, v, bound, step, sto_round, inp_noise, neg_factor, key, pass_id):
+    """DAC stage for the selected samples: v = quantise(x·scale) → clip ±bound → + inp_noise·ξ → negatives ×neg_factor.
+
+    Args:
+        x: float32[B, n] raw inputs.
+        rows: int64[m] the samples (rows of x) to prepare.
+        scale: float32[B] per-sample input scale (1/(NM factor·BM reduction)).
+        v: float32[m, n] output buffer (row r belongs to sample rows[r]).
+        bound: float32 DAC bound (<= 0: none). step: float32 quantisation step (<= 0: none).
+        sto_round: stochastic rounding. inp_noise: float32 std. neg_factor: float32 (1 − inp_asymmetry).
+        key: uint64 call key. pass_id: bound-management pass number (selects the stream).
+    """
+    n_in = x.shape[1]
+    half = np.float32(0.5)
+    for r in prange(rows.shape[0]):
+        b = rows[r]
+        s = scale[b]
+        base = stream(key, pass_id * 2 + 1, b)
+        c = 0
+        for j in range(n_in):
+            val = x[b, j] * s
+            if step > 0:
+                if sto_round:
+                    val = np.rint(val / step + (uniform32(base, c) - half)) * step
+                    c += 1
+                else:
+                    val = np.rint(val / step) * step
+            if bound > 0:
+                if val > bound:
+                    val = bound
+                elif val < -bound:
+                    val = -bound
+            if inp_noise > 0:
+                z, c = normal(base, c)
+                val = val + inp_noise * np.float32(z)
+            if val < 0:
+                val = val * neg_factor
+            v[r, j] = val
+
+
+@njit(**JIT_PAR)
+def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_round, neg_factor, test_neg,
+                    key, pass_id, clipped):
+    """Output stage in place: + weight noise → negatives ×neg_factor → + σ_i·ξ → ADC quantise → clip; flags clipping.
+
+    Args:
+        y: float32[m, out] analog MAC results of the samples ``rows`` (modified in place).
+        rows: int64[m] sample index of each row (selects the random stream).
+        sigma: float32[out] output-noise std per output (all 0: no noise).
+        wn_mode: 0 none, 1 additive (y += wn_scale·wn_ref[r]·ξ), 2 PCM read (y += wn_scale·sqrt(wn_ref[r, i])·ξ).
+        wn_scale: float32 w_noise. wn_ref: float32[m] (‖v‖₂) or float32[m, out] (Σ_j |w_ij| v_j²).
+        bound: float32 ADC bound (<= 0: none). step: float32 ADC step (<= 0: none).
+        neg_factor: float32 (1 − out_asymmetry). test_neg: whether −bound also counts as clipping.
+        clipped: bool[m] output, True where the sample saturated the ADC.
+    """
+    n_out = y.shape[1]
+    half = np.float32(0.5)
+    any_noise = False
+    for i in range(n_out):
+        if sigma[i] > 0:
+            any_noise = True
+            break
+    for r in prange(rows.shape[0]):
+        b = rows[r]
+        base = stream(key, pass_id * 2 + 2, b)
+        c = 0
+        flag = False
+        for i in range(n_out):
+            val = y[r, i]
+            if wn_mode == 1:
+                z, c = normal(base, c)
+                val = val + wn_scale * wn_ref[r, 0] * np.float32(z)
+            elif wn_mode == 2:
+                z, c = normal(base, c)
+                val = val + wn_scale * np.float32(math.sqrt(wn_ref[r, i])) * np.float32(z)
+            if val < 0:
+                val = val * neg_factor
+            if any_noise:
+                z, c = normal(base, c)
+                val = val + sigma[i] * np.float32(z)
+            if step > 0:
+                if sto_round:
+                    val = np.rint(val / step + (uniform32(base, c) - half)) * step
+                    c += 1
+                else:
+                    val = np.rint(val / step) * step
+            if bound > 0:
+                if val > bound:
+                    val = bound
+                    flag = True
+                elif val < -bound:
+                    val = -bound
+                    if test_neg:
+                        flag = True
+            y[r, i] = val
+        clipped[r] = flag
+
+
+@njit(**JIT_PAR)
+def row_abs_max(x, out):
+    """out[b] = max_j |x[b, j]| (float32); returns True if any value is NaN or infinite."""
+    bad = False
+    for b in prange(x.shape[0]):
+        m = np.float32(0.0)
+        for j in range(x.shape[1]):
+            a = abs(x[b, j])
+            if not (a <= np.float32(3.4028235e38)):
+                bad = True
+            if a > m:
+                m = a
+        out[b] = m
+    return bad
+
+
+@njit(**JIT_PAR)
+def row_max_and_sums(x, amax, vmax, pos, neg):
+    """Per row: max|x|, max x, Σ positive x, −Σ negative x (float32 out)."""
+    for b in prange(x.shape[0]):
+        m = np.float32(0.0)
+        mx = x[b, 0]
+        sp = np.float32(0.0)
+        sn = np.float32(0.0)
+        for j in range(x.shape[1]):
+            v = x[b, j]
+            if abs(v) > m:
+                m = abs(v)
+            if v > mx:
+                mx = v
+            if v > 0:
+                sp += v
+            else:
+                sn -= v
+        amax[b] = m
+        vmax[b] = mx
+        pos[b] = sp
+        neg[b] = sn
+
+
+# ------------------------------------------------------------------------------------------ device pulses
+
+# Device kinds of the pulse kernel (device parameters P[i, j, :] = s_up, s_down, b_min, b_max, p4, p5, ref):
+KIND_CONSTANT = 0     # u ∓= s(1 + σξ)
+KIND_LINEAR_MULT = 1  # u ∓= (slope·u + s)(1 + σξ); p4 = slope_up, p5 = slope_down (also SoftBounds*)
+KIND_LINEAR_ADD = 2   # u ∓= slope·u + s(1 + σξ)
+KIND_EXP = 3          # ExpStep; glob = [A_up, A_down, γ_up, γ_down, a, b, std_add, std_slope]
+KIND_POW = 4          # PowStep(Reference); p4 = γ_up, p5 = γ_down
+KIND_PIECEWISE = 5    # PiecewiseStep; nodes_up / nodes_down
+
+
+@njit(inline="always", **JIT)
+def pulse(kind, u, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c):
+    """Apply one pulse to device value u (float32) of element (i, j); down=True lowers the weight.
+
+    Returns (new u clipped to [b_min, b_max], next stream counter).
+    """
+    s_up = P[i, j, 0]
+    s_dn = P[i, j, 1]
+    lo = P[i, j, 2]
+    hi = P[i, j, 3]
+    z = np.float32(0.0)
+    if sigma > 0:
+        zz, c = normal(base, c)
+        z = np.float32(zz)
+    one = np.float32(1.0)
+    if kind == 0:
+        if down:
+            u = u - s_dn * (one + sigma * z)
+        else:
+            u = u + s_up * (one + sigma * z)
+    elif kind == 1:
+        if down:
+            u = u - (P[i, j, 5] * u + s_dn) * (one + sigma * z)
+        else:
+            u = u + (P[i, j, 4] * u + s_up) * (one + sigma * z)
+    elif kind == 2:
+        if down:
+            u = u - (P[i, j, 5] * u + s_dn * (one + sigma * z))
+        else:
+            u = u + (P[i, j, 4] * u + s_up * (one + sigma * z))
+    elif kind == 3:
+        span = hi - lo
+        zz2 = np.float32(0.0)
+        if span > 0:
+            zz2 = np.float32(2.0 * glob[4]) * u / span + np.float32(glob[5])
+        if down:
+            y = np.float32(1.0 - glob[1] * math.exp(-glob[3] * zz2))
+            delta = -(y if y > 0 else np.float32(0.0)) * s_dn
+        else:
+            y = np.float32(1.0 - glob[0] * math.exp(glob[2] * zz2))
+            delta = (y if y > 0 else np.float32(0.0)) * s_up
+        if glob[6] != 0.0 or glob[7] != 0.0:
+            u = u + delta + sigma * (abs(delta) + np.float32(glob[6]) + np.float32(glob[7]) * abs(u)) * z
+        else:
+            u = u + delta * (one + sigma * z)
+    elif kind == 4:
+        span = hi - lo
+        if span > 0:
+            if down:
+                frac = (u - lo) / span
+                if frac < 0:
+                    frac = np.float32(0.0)
+                u = u - s_dn * np.float32(frac ** P[i, j, 5]) * (one + sigma * z)
+            else:
+                frac = (hi - u) / span
+                if frac < 0:
+                    frac = np.float32(0.0)
+                u = u + s_up * np.float32(frac ** P[i, j, 4]) * (one + sigma * z)
+    else:
+        nodes = nodes_down if down else nodes_up
+        m = nodes.shape[0]
+        if m == 1:
+            f = nodes[0]
+        else:
+            span = hi - lo
+            pos = np.float32(0.0)
+            if span > 0:
+                pos = (u - lo) / span * np.float32(m - 1)
+            k = int(math.floor(pos))
+            if k < 0:
+                k = 0
+            if k > m - 2:
+                k = m - 2
+            t = pos - np.float32(k)
+            if t < 0:
+                t = np.float32(0.0)
+            if t > 1:
+                t = np.float32(1.0)
+            f = (one - t) * nodes[k] + t * nodes[k + 1]
+        if down:
+            u = u - s_dn * f * (one + sigma * z)
+        else:
+            u = u + s_up * f * (one + sigma * z)
+    if u > hi:
+        u = hi
+    if u < lo:
+        u = lo
+    return u, c
+
+
+@njit(**JIT_PAR)
+def x_trains(px, bl, key, idx, counts):
+    """Stochastic input bit lines: for sample b, slot k < bl[b], input j fires if |px[b, j]| > U(0, 1).
+
+    Args:
+        px: float32[B, n_in] signed probabilities (sign = sign of x).
+        bl: int64[B] pulse-train length per sample (0 = no update).
+        key: uint64. idx: int32[B, BLmax, n_in] output, firing inputs coded ±(j+1) by sign.
+        counts: int64[B, BLmax] output, number of firing inputs per slot.
+    """
+    n_in = px.shape[1]
+    for b in prange(px.shape[0]):
+        base = stream(key, 1, b)
+        c = 0
+        for k in range(bl[b]):
+            cnt = 0
+            for j in range(n_in):
+                p = px[b, j]
+                if p != 0:
+                    u = uniform32(base, c)
+                    c += 1
+                    if abs(p) > u:
+                        idx[b, k, cnt] = j + 1 if p > 0 else -(j + 1)
+                        cnt += 1
+            counts[b, k] = cnt
+
+
+@njit(**JIT_PAR)
+def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx, counts, lr_sign, separate,
+                      key, wvis, wn_std, ref, pulses):
+    """Coincidence loop of the stochastic pulsed update, samples in batch order, rows in parallel.
+
+    For sample b and output row i, slot k fires if |pd[b, i]| > U(0, 1) (a second, independent draw for
+    negative inputs when ``separate``, i.e. PulseType STOCHASTIC); every firing input j of that slot then
+    applies one pulse to u[i, j] with direction sign(x_j)·sign(d_i)·lr_sign (> 0 lowers the weight).
+
+    Args:
+        u: float32[out, in] device values (modified). P: float32[out, in, 7] device parameters.
+        kind: device kind code. sigma: float32 c2c noise. glob: float64[8]. nodes_up/down: float32[m].
+        pd: float32[B, out] signed d probabilities. bl: int64[B]. idx, counts: from :func:`x_trains`.
+        lr_sign: +1 or −1. separate: bool. key: uint64.
+        wvis: float32[out, in] visible weights, redrawn as u − ref + wn_std·ξ after each pulse when wn_std > 0.
+        ref: float32[out, in] reference (device value − weight) of reference devices; only read if wn_std > 0.
+        pulses: int64[out] output, pulses applied per row (added to).
+    """
+    n_out = u.shape[0]
+    for i in prange(n_out):
+        npulse = 0
+        for b in range(pd.shape[0]):
+            p = pd[b, i]
+            if p == 0 or bl[b] == 0:
+                continue
+            base = stream(key, 2, b * n_out + i)
+            c = 0
+            ap = abs(p)
+            dsign = 1 if p > 0 else -1
+            for k in range(bl[b]):
+                fire_pos = ap > uniform32(base, c)
+                c += 1
+                fire_neg = fire_pos
+                if separate:
+                    fire_neg = ap > uniform32(base, c)
+                    c += 1
+                if not (fire_pos or fire_neg):
+                    continue
+                for t in range(counts[b, k]):
+                    code = idx[b, k, t]
+                    if code > 0:
+                        if not fire_pos:
+                            continue
+                        j = code - 1
+                        down = dsign * lr_sign > 0
+                    else:
+                        if not fire_neg:
+                            continue
+                        j = -code - 1
+                        down = dsign * lr_sign < 0
+                    val, c = pulse(kind, u[i, j], down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c)
+                    u[i, j] = val
+                    npulse += 1
+                    if wn_std > 0:
+                        z, c = normal(base, c)
+                        wvis[i, j] = val - ref[i, j] + wn_std * np.float32(z)
+        pulses[i] += npulse
+
+
+@njit(**JIT_PAR)
+def dense_update(u, P, kind, sigma, glob, nodes_up, nodes_down, cd, cx, coef, divide, lr_sign, key, wvis, wn_std,
+                 ref, pulses):
+    """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
+
+    n_ij = rint(cd[b, i]·cx[b, j] / coef[b]) if ``divide`` (MEAN_COUNT, coef = BL) else
+    rint(coef[b]·cd[b, i]·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL).
+    cd: float32[B, out], cx: float32[B, in] signed counts/levels; coef: float32[B]. |n_ij| pulses are applied
+    with direction sign(n_ij)·lr_sign (> 0 lowers the weight). Other arguments as :func:`stochastic_update`.
+    """
+    n_out = u.shape[0]
+    n_in = u.shape[1]
+    for i in prange(n_out):
+        npulse = 0
+        for b in range(cd.shape[0]):
+            di = cd[b, i]
+            if di == 0:
+                continue
+            base = stream(key, 3, b * n_out + i)
+            c = 0
+            f = coef[b] * di
+            for j in range(n_in):
+                xj = cx[b, j]
+                if xj == 0:
+                    continue
+                if divide:
+                    n = np.rint(di * xj / coef[b])
+                else:
+                    n = np.rint(f * xj)
+                if n == 0:
+                    continue
+                down = (n > 0) == (lr_sign > 0)
+                m = int(abs(n))
+                val = u[i, j]
+                for _ in range(m):
+                    val, c = pulse(kind, val, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c)
+                u[i, j] = val
+                npulse += m
+                if wn_std > 0:
+                    z, c = normal(base, c)
+                    wvis[i, j] = val - ref[i, j] + wn_std * np.float32(z)
+        pulses[i] += npulse
+
+
+@njit(**JIT_PAR)
+def fp_update_with_bounds(u, P, x, d, lr):
+    """Floating-point update per sample in batch order, clipped to the device bounds (NONE_WITH_DEVICE).
+
+    u[i, j] ← clip(u[i, j] − lr·d[b, i]·x[b, j], b_min, b_max) for b = 0, 1, ...; float32.
+    """
+    for i in prange(u.shape[0]):
+        for b in range(x.shape[0]):
+            f = lr * d[b, i]
+            if f == 0:
+                continue
+            for j in range(u.shape[1]):
+                val = u[i, j] - f * x[b, j]
+                if val > P[i, j, 3]:
+                    val = P[i, j, 3]
+                if val < P[i, j, 2]:
+                    val = P[i, j, 2]
+                u[i, j] = val

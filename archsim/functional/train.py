@@ -1,0 +1,371 @@
+"""Training and evaluation of whole networks on simulated analog tiles, with a floating-point baseline.
+
+:func:`train_workload` is the accuracy step of archsim: it builds the workload's network on the
+hardware's crossbar tiles (``hw.crossbar.rpu``, split as the Mapping says), trains it with SGD on a
+dataset for some epochs, evaluates it after every epoch, optionally trains the same network in
+floating point (same data order, initial weights and seed) and returns an
+:class:`~archsim.results.accuracy.AccuracyResult` with the per-layer statistics the event engine needs.
+
+SGD (:class:`SGD`): ``W ← W − η_e (∇L + λ W)`` per mini-batch, with the mean loss over the batch;
+η_e follows an :class:`LRSchedule` (constant, step decay every ``step_epochs`` by ``gamma``, or
+exponential ``gamma^epoch``) after an optional warm-up at ``warmup_factor·η`` (RAPA used 1–5 epochs at
+η/20). Mini-batch 1 reproduces the papers' per-sample training.
+
+Evaluation runs the analog forward pass with all its noise (aihwkit's CPU tiles are noisy in eval
+mode too). With RAPA layers and ``voting_draws = k > 1`` the test set is also evaluated k times
+with new random patch assignments and a majority vote (``extras["test_accuracy_voting"]``).
+
+Determinism: one ``numpy.random.Generator`` per run seeded with ``seed`` draws the data order; the
+network's weights, tile seeds and patch assignments come from generators seeded from ``seed`` too.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from archsim.errors import ConfigError, DataError
+from archsim.functional.datasets import Dataset, load_dataset
+from archsim.functional.layers import softmax, softmax_cross_entropy
+from archsim.functional.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.functional.tile_array import MappingOptions
+from archsim.results.accuracy import AccuracyResult, EpochCurves
+from archsim.results.stats import LayerStats
+
+
+@dataclass(frozen=True, kw_only=True)
+class LRSchedule:
+    """Learning-rate schedule over epochs (module docstring)."""
+
+    kind: str = "constant"
+    """``constant``, ``step`` or ``exponential``."""
+    step_epochs: int = 1
+    """Epochs between decays of the ``step`` schedule."""
+    gamma: float = 0.1
+    """Decay factor (per step, or per epoch for ``exponential``)."""
+    warmup_epochs: int = 0
+    """Epochs at ``warmup_factor × lr`` before the schedule starts."""
+    warmup_factor: float = 0.05
+    """Learning-rate factor during warm-up (RAPA: 1/20)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("constant", "step", "exponential"):
+            raise ConfigError(f"lr schedule: unknown kind {self.kind!r}", hint="valid: constant, step, exponential")
+        if self.step_epochs < 1 or self.gamma <= 0 or self.warmup_epochs < 0 or self.warmup_factor <= 0:
+            raise ConfigError("lr schedule: expected step_epochs >= 1, gamma > 0, warmup_epochs >= 0, "
+                              f"warmup_factor > 0; got {self}")
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        """Learning rate of ``epoch`` (0-based)."""
+        if epoch < self.warmup_epochs:
+            return base_lr * self.warmup_factor
+        e = epoch - self.warmup_epochs
+        if self.kind == "step":
+            return base_lr * self.gamma ** (e // self.step_epochs)
+        if self.kind == "exponential":
+            return base_lr * self.gamma ** e
+        return base_lr
+
+
+@dataclass(frozen=True, kw_only=True)
+class SGD:
+    """Plain SGD with weight decay and a schedule."""
+
+    lr: float = 0.01
+    """Base learning rate η."""
+    weight_decay: float = 0.0
+    """L2 weight decay λ (gradient term λW)."""
+    schedule: LRSchedule = LRSchedule()
+    """Learning-rate schedule."""
+
+    def __post_init__(self) -> None:
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"SGD: learning rate must be a positive number, got {self.lr}")
+        if self.weight_decay < 0:
+            raise ConfigError(f"SGD: weight decay must be >= 0, got {self.weight_decay}")
+
+
+# ----------------------------------------------------------------------------------------------
+# loops
+
+#: progress callback: (model label, epoch, batch index, n batches, running loss, running accuracy)
+Progress = Callable[[str, int, int, int, float, float], None]
+
+
+def _n_labels(y: np.ndarray) -> int:
+    return int(y.size)
+
+
+def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int, lr: float,
+                weight_decay: float, rng: np.random.Generator, progress: Any = None) -> tuple[float, float]:
+    """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training."""
+    n = x.shape[0]
+    order = rng.permutation(n)
+    total_loss, correct, seen, labels = 0.0, 0, 0, 0
+    n_batches = math.ceil(n / batch_size)
+    for b in range(n_batches):
+        idx = order[b * batch_size:(b + 1) * batch_size]
+        yb = y[idx]
+        loss, ok = net.train_batch(x[idx], yb, lr, weight_decay)
+        if not math.isfinite(loss):
+            raise DataError(f"training diverged: loss {loss} at batch {b}",
+                            hint="lower the learning rate or check the hardware's weight range")
+        total_loss += loss * len(idx)
+        seen += len(idx)
+        correct += ok
+        labels += _n_labels(yb)
+        if progress is not None:
+            progress(b + 1, n_batches, total_loss / seen, correct / labels)
+    return total_loss / seen, correct / labels
+
+
+def evaluate(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int = 256) -> tuple[float, float]:
+    """Mean loss and accuracy on (x, y) with inference forward passes."""
+    logits = net.logits(x, batch_size)
+    loss, _, pred = softmax_cross_entropy(logits, y)
+    return loss, float((pred == y).sum()) / _n_labels(y)
+
+
+def evaluate_voting(net: Network, x: np.ndarray, y: np.ndarray, *, draws: int, batch_size: int = 256) -> float:
+    """Accuracy of a majority vote over ``draws`` inference passes (new RAPA assignments each time)."""
+    from archsim.functional.rapa import majority_vote
+
+    all_logits = np.stack([net.logits(x, batch_size) for _ in range(draws)])
+    preds = all_logits.argmax(axis=-1)
+    k = all_logits.shape[-1]
+    flat_preds = preds.reshape(draws, -1)
+    scores = softmax(all_logits.astype(np.float64)).reshape(draws, -1, k)
+    voted = majority_vote(flat_preds, k, scores)
+    return float((voted == y.reshape(-1)).sum()) / _n_labels(y)
+
+
+def fit(net: Network, data: Dataset, *, epochs: int, batch_size: int, sgd: SGD, seed: int,
+        progress: Progress | None = None, label: str = "analog") -> EpochCurves:
+    """Train ``net`` for ``epochs`` epochs, testing after each; returns the curves."""
+    rng = np.random.default_rng(seed)
+    curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
+    for epoch in range(epochs):
+        lr = sgd.schedule.lr_at(sgd.lr, epoch)
+        cb = None if progress is None else (lambda b, nb, l, a, e=epoch: progress(label, e, b, nb, l, a))
+        tr_loss, tr_acc = train_epoch(net, data.x_train, data.y_train, batch_size=batch_size, lr=lr,
+                                      weight_decay=sgd.weight_decay, rng=rng, progress=cb)
+        te_loss, te_acc = evaluate(net, data.x_test, data.y_test)
+        for key, value in (("train_loss", tr_loss), ("train_accuracy", tr_acc), ("test_loss", te_loss),
+                           ("test_accuracy", te_acc), ("lr", lr)):
+            curves[key].append(float(value))
+    return EpochCurves(**{k: tuple(v) for k, v in curves.items()})
+
+
+# ----------------------------------------------------------------------------------------------
+# statistics
+
+
+def _stat(stats: Any, *names: str, default: float = 0.0) -> float:
+    for name in names:
+        if hasattr(stats, name):
+            value = getattr(stats, name)
+            return float(value() if callable(value) else value)
+    return default
+
+
+def layer_statistics(net: Network) -> dict[str, LayerStats]:
+    """Aggregate the TileStats of every analog layer's tiles into :class:`LayerStats`.
+
+    BM passes are averaged per vector over all tiles of a layer; BL histograms are summed; pulses per
+    device per update average the tiles' figures weighted by their updates.
+    """
+    out: dict[str, LayerStats] = {}
+    for module in net.analog_layers():
+        tiles = [t for t in module.tiles() if getattr(t, "stats", None) is not None]
+        if not tiles:
+            continue
+        fwd_vec = fwd_pass = bwd_vec = bwd_pass = upd = pulses_w = 0.0
+        hist: dict[int, int] = {}
+        for tile in tiles:
+            s = tile.stats
+            fv = _stat(s, "forward_vectors")
+            bv = _stat(s, "backward_vectors")
+            fwd_vec += fv
+            bwd_vec += bv
+            fwd_pass += _stat(s, "bm_passes_forward", "forward_bm_passes", default=fv)
+            bwd_pass += _stat(s, "bm_passes_backward", "backward_bm_passes", default=bv)
+            u = _stat(s, "update_vectors", "updates")
+            upd += u
+            pulses_w += u * _stat(s, "mean_pulses_per_device_per_update", default=0.0)
+            for bl, count in dict(getattr(s, "bl_histogram", {}) or {}).items():
+                hist[int(bl)] = hist.get(int(bl), 0) + int(count)
+        n_hist = sum(hist.values())
+        out[module.name] = LayerStats(
+            layer=module.name,
+            mean_bm_passes_forward=max(fwd_pass / fwd_vec, 1.0) if fwd_vec else 1.0,
+            mean_bm_passes_backward=max(bwd_pass / bwd_vec, 1.0) if bwd_vec else 1.0,
+            mean_bl=(sum(k * v for k, v in hist.items()) / n_hist) if n_hist else None,
+            bl_histogram=hist,
+            mean_pulses_per_device_per_update=pulses_w / upd if upd else 0.0,
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# the accuracy step
+
+
+class _Bar:
+    """tqdm progress over all epochs of one model, on stderr (epoch, loss, accuracy, ETA)."""
+
+    def __init__(self, total: int, label: str, epochs: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=label, unit="batch", file=sys.stderr, dynamic_ncols=True,
+                        mininterval=0.5, leave=True)
+        self.epochs = epochs
+        self.last = 0
+        self.t_post = 0.0
+
+    def __call__(self, label: str, epoch: int, batch: int, n_batches: int, loss: float, acc: float) -> None:
+        done = epoch * n_batches + batch
+        self.bar.update(done - self.last)
+        self.last = done
+        now = time.perf_counter()
+        if now - self.t_post > 0.5 or batch == n_batches:
+            self.t_post = now
+            self.bar.set_description(f"{label} epoch {epoch + 1}/{self.epochs}", refresh=False)
+            self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.3f}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _tile_geometry(hw: Any) -> tuple[int, int]:
+    tile = getattr(hw, "tile", None)
+    rows = int(getattr(tile, "n_rows", 0) or 512)
+    cols = int(getattr(tile, "n_cols", 0) or 512)
+    return rows, cols
+
+
+def _make_mapping(hw: Any, workload: Any, replicas: Any, options: MappingOptions) -> Any:
+    """The Mapping of the workload on ``hw`` (None when the mapping module is unavailable)."""
+    try:
+        from archsim.mapping import map_workload
+    except ImportError:  # pragma: no cover - the mapping ships with archsim
+        return None
+    return map_workload(hw, workload, replicas=replicas, analog_bias=not options.digital_bias)
+
+
+def train_workload(hw: Any, workload: Any, *, dataset: str | Dataset | None = None, epochs: int | None = None,
+                   batch_size: int = 1, lr: float = 0.01, seed: int = 0, fp_baseline: bool = False,
+                   limit_train: int | None = None, limit_test: int | None = None, progress: bool = False,
+                   fp_only: bool = False, mapping: Any = None, use_mapping: bool = True,
+                   replicas: Any = None, rapa_scheme: str = "random", voting_draws: int = 1,
+                   options: MappingOptions | None = None, rpu_config: Any = None, weight_decay: float = 0.0,
+                   schedule: LRSchedule | None = None, reduce_rapa: str | None = None,
+                   identical_replicas: bool = False) -> AccuracyResult:
+    """Train a workload on the hardware's analog tiles (and optionally in floating point).
+
+    Args:
+        hw: a :class:`archsim.hwconfig.HardwareConfig` (``crossbar.rpu`` and ``tile.n_rows/n_cols`` are
+            used), or None for a floating-point-only run.
+        workload: a :class:`archsim.workload.Workload`.
+        dataset: ``digits`` | ``synthetic`` | ``idx:PATH`` | ``text`` | ``text:PATH`` or a loaded
+            :class:`Dataset`; None uses the workload's ``dataset``.
+        epochs: epochs (None = the workload's ``default_epochs``, else 1).
+        batch_size, lr, seed: SGD mini-batch size, base learning rate and the run seed.
+        fp_baseline: also train the floating-point network (same data order, weights and seed).
+        limit_train, limit_test: use only the first N training / test samples of the split.
+        progress: show a tqdm bar on stderr.
+        fp_only: train only the floating-point network (``analog`` is None in the result).
+        mapping: a precomputed Mapping; None computes ``map_workload(hw, workload, replicas=replicas)``
+            when ``use_mapping`` and the mapping module exist, else splits by the tile size.
+        replicas: RAPA replicas (``"auto"``, or {conv layer: n_t}); passed to the mapping.
+        rapa_scheme: tiling scheme of replicated conv layers; ``voting_draws`` > 1 adds a
+            majority-vote evaluation; ``reduce_rapa`` (``norm``/``first``) also evaluates the
+            network reduced to one kernel per layer.
+        options: digital periphery (bias placement, weight/output scaling); ``rpu_config`` overrides
+            ``hw.crossbar.rpu``; ``weight_decay`` and ``schedule`` configure SGD.
+        identical_replicas: start the replicas of a RAPA layer from the same weights.
+
+    Returns:
+        The :class:`AccuracyResult` (curves, ``layer_stats`` of the analog run, extras, settings).
+    """
+    if epochs is None:
+        epochs = int(getattr(workload, "default_epochs", 1) or 1)
+    if epochs < 1 or batch_size < 1:
+        raise ConfigError(f"train: epochs and batch size must be >= 1, got {epochs} and {batch_size}")
+    sgd = SGD(lr=lr, weight_decay=weight_decay, schedule=schedule or LRSchedule())
+    if voting_draws < 1:
+        raise ConfigError(f"train: voting draws must be >= 1, got {voting_draws}")
+    task = str(getattr(workload, "task", "classification"))
+    if isinstance(dataset, Dataset):
+        data = dataset
+    else:
+        spec = dataset or str(getattr(workload, "dataset", "") or "digits")
+        data = load_dataset(spec, input_shape=tuple(workload.input_shape), n_classes=int(workload.n_classes),
+                            task=task, seed=seed)
+    data = data.limited(limit_train, limit_test)
+    if fp_only and not fp_baseline:
+        fp_baseline = True
+    if hw is None and not fp_only:
+        raise ConfigError("train: an analog run needs a hardware configuration", hint="pass hw or use fp_only")
+    rows, cols = _tile_geometry(hw)
+    if mapping is None and use_mapping and hw is not None:
+        mapping = _make_mapping(hw, workload, replicas, options or MappingOptions())
+    replica_dict = replicas if isinstance(replicas, dict) else None
+    rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
+    build = dict(seed=seed, tile_rows=rows, tile_cols=cols, mapping=mapping, options=options,
+                 replicas=replica_dict, rapa_scheme=rapa_scheme, identical_replicas=identical_replicas)
+
+    runs: list[tuple[str, Any]] = []
+    if not fp_only:
+        runs.append(("analog", analog_tile_factory(rpu)))
+    if fp_baseline:
+        runs.append(("fp", fp_tile_factory))
+    n_batches = math.ceil(data.n_train / batch_size)
+    curves: dict[str, EpochCurves] = {}
+    extras: dict[str, float] = {}
+    stats: dict[str, LayerStats] = {}
+    for label, factory in runs:
+        net = build_network(workload, make_tile=factory, **build)
+        bar = _Bar(epochs * n_batches, label, epochs) if progress else None
+        try:
+            curves[label] = fit(net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed,
+                                progress=bar, label=label)
+        finally:
+            if bar is not None:
+                bar.close()
+        extras.update({f"{label}_{k}": v for k, v in _rapa_extras(net, data, voting_draws, reduce_rapa).items()})
+        if label == "analog":
+            stats = layer_statistics(net)
+    settings = {"rapa_scheme": rapa_scheme, "voting_draws": voting_draws, "weight_decay": weight_decay,
+                "schedule": (schedule or LRSchedule()).__dict__.copy(),
+                "replicas": replicas if not isinstance(replicas, dict) else dict(sorted(replicas.items())),
+                "mapping": mapping is not None, "options": (options or MappingOptions()).__dict__.copy()}
+    return AccuracyResult(
+        workload=str(getattr(workload, "name", "?")), hardware=str(getattr(hw, "name", "fp")) if hw else "fp",
+        dataset=data.name, task=data.task, n_train=data.n_train, n_test=data.n_test, epochs=epochs,
+        batch_size=batch_size, lr=lr, seed=seed, analog=curves.get("analog"), fp=curves.get("fp"),
+        layer_stats=stats, extras=extras, settings=settings)
+
+
+def _rapa_extras(net: Network, data: Dataset, voting_draws: int, reduce: str | None) -> dict[str, float]:
+    """Voting accuracy, filter similarity and reduced-network accuracy of RAPA layers."""
+    from archsim.functional.rapa import RapaConv2d
+
+    rapa = [m for m in net.modules() if isinstance(m, RapaConv2d)]
+    if not rapa:
+        return {}
+    extras: dict[str, float] = {}
+    if voting_draws > 1:
+        extras["test_accuracy_voting"] = evaluate_voting(net, data.x_test, data.y_test, draws=voting_draws)
+    for m in rapa:
+        if len(m.units) > 1:
+            extras[f"filter_similarity.{m.name}"] = m.similarity()
+    if reduce:
+        for m in rapa:
+            m.reduce(reduce)
+        extras[f"test_accuracy_reduced_{reduce}"] = evaluate(net, data.x_test, data.y_test)[1]
+    return extras

@@ -1,0 +1,187 @@
+"""Pulsed update of a device array (aihwkit ``PulsedRPUWeightUpdater``, research/aihwkit-reference.md §2).
+
+:func:`pulsed_update` applies the SGD step W ← W − lr·Σ_b d_b x_bᵀ to a
+:class:`~archsim.functional.devices.DeviceArray` the way an RPU crossbar does, **sample by sample in batch
+order**:
+
+* per sample b, with η = |lr|, ε the device granularity, x_max/d_max the sample's abs-maxima:
+  BL = desired_bl, A = B = sqrt(η/(ε·BL)) (or A = B = 1, BL = ceil(η/ε) when ``fixed_bl`` is False, BL management
+  is off and ε·desired_bl < η); with update management (UM, forced on by UBLM): no pulses if x_max or d_max is 0,
+  k = η·x_max·um_grad_scale·d_max/ε, UBLM: BL = min(ceil(k), desired_bl), A = B = sqrt(η/(ε·BL)); if
+  k > desired_bl the d scale is reduced by desired_bl/k; then A ← A·sqrt(x_max/d_val), B ← B·sqrt(d_val/x_max).
+  These scalars are computed in float32 like aihwkit (so η/ε = 10 gives BL = 10, not 11).
+* probabilities p(d_i) = A·|d_i|, p(x_j) = B·|x_j|, optionally discretised to multiples of ``res`` (a step count
+  res > 1 means 1/res — aihwkit silently kills the update there; archsim follows the documented meaning).
+* STOCHASTIC_COMPRESSED: per slot k < BL one Bernoulli bit per x_j and per d_i; every coincidence applies one
+  device pulse to w_ij with direction sign(x_j)·sign(d_i)·sign(lr), **positive lowers the weight**.
+  STOCHASTIC: independent d trains for the positive and the negative inputs. MEAN_COUNT: counts
+  c = sign·clip(rint(BL·p), 0, BL), n_ij = rint(c_i·c_j/BL). DETERMINISTIC_IMPLICIT: q = clip(quantise(p), 0, 1),
+  n_ij = rint(BL·q_i·q_j). NONE: W −= lr·dᵀx (float32 GEMM, no device). NONE_WITH_DEVICE: the same per sample, clipped
+  to the device bounds. An :class:`IdealDevice` always takes the FP update.
+
+Randomness: the pulse trains come from the counter-based streams of ``kernels.py`` keyed by one draw of the
+Generator per call chunk, so results are bit-identical for a seed. Within one sample every pulse on w_ij has the
+same direction, so the kernel handles each output row independently (rows in parallel, samples in order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from archsim.functional import kernels as K
+from archsim.functional.devices import DeviceArray
+from archsim.functional.io import new_key
+from archsim.hwconfig.rpu import PulseType, UpdateParameters, resolution_fraction
+
+__all__ = ["UpdateResult", "pulse_schedule", "pulsed_update"]
+
+_F32 = np.float32
+#: Max entries of the per-chunk input bit-line buffer (samples × BL × inputs); larger batches are chunked.
+_CHUNK_ENTRIES = 1 << 22
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What one :func:`pulsed_update` call did."""
+
+    bl: np.ndarray
+    """int64[B] pulse-train length used per sample (0: no pulses, e.g. x or d all zero; FP updates: 0)."""
+    pulses: int
+    """Total coincidences (device pulses) applied."""
+    n_samples: int
+    """Number of update vectors B."""
+
+
+@dataclass(frozen=True)
+class PulseSchedule:
+    """Per-sample BL and probability scales (exposed for tests and compounds)."""
+
+    bl: np.ndarray
+    """int64[B] pulse-train length (0 = skip the sample)."""
+    a: np.ndarray
+    """float32[B] scale of the d probabilities."""
+    b: np.ndarray
+    """float32[B] scale of the x probabilities."""
+
+
+def pulse_schedule(x_max: np.ndarray, d_max: np.ndarray, lr: float, granularity: float,
+                   up: UpdateParameters) -> PulseSchedule:
+    """BL, A and B per sample from the abs-maxima of x and d (aihwkit ``calculateBlAB`` + update management)."""
+    n = x_max.shape[0]
+    eta = _F32(abs(lr))
+    eps = _F32(granularity)
+    desired = int(up.desired_bl)
+    if eta == 0:
+        return PulseSchedule(bl=np.zeros(n, np.int64), a=np.zeros(n, _F32), b=np.zeros(n, _F32))
+    if up.fixed_bl or up.update_bl_management or eps * _F32(desired) >= eta:
+        bl0 = desired
+        a0 = _F32(np.sqrt(eta / (eps * _F32(bl0))))
+    else:
+        bl0 = max(int(np.ceil(eta / eps)), 1)
+        a0 = _F32(1.0)
+    bl = np.full(n, bl0, np.int64)
+    a = np.full(n, a0, _F32)
+    b = np.full(n, a0, _F32)
+    if up.update_management or up.update_bl_management:
+        xm = x_max.astype(_F32)
+        dval = (_F32(up.um_grad_scale) * d_max).astype(_F32)
+        valid = (xm > 0) & (dval > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = (eta * xm * dval / eps).astype(_F32)
+            if up.update_bl_management:
+                bl = np.minimum(np.ceil(k), desired).astype(np.int64)
+                bl = np.maximum(bl, 1)
+                a = np.sqrt(eta / (eps * bl.astype(_F32))).astype(_F32)
+                b = a.copy()
+            dval = np.where(k > _F32(desired), dval * (_F32(desired) / k), dval).astype(_F32)
+            a = (a * np.sqrt(xm / dval)).astype(_F32)
+            b = (b * np.sqrt(dval / xm)).astype(_F32)
+        bl = np.where(valid, bl, 0)
+        a = np.where(valid, a, _F32(0))
+        b = np.where(valid, b, _F32(0))
+    return PulseSchedule(bl=bl.astype(np.int64), a=a.astype(_F32), b=b.astype(_F32))
+
+
+def _discretise(p: np.ndarray, res: float) -> np.ndarray:
+    r = resolution_fraction(res)
+    if r <= 0:
+        return p
+    step = _F32(r)
+    return (np.rint(p / step) * step).astype(_F32)
+
+
+def _quantise_implicit(p: np.ndarray, res: float, sto_round: bool, rng: np.random.Generator) -> np.ndarray:
+    r = resolution_fraction(res)
+    if r > 0:
+        step = _F32(r)
+        q = p / step
+        if sto_round:
+            q = q + (rng.random(q.shape, dtype=_F32) - _F32(0.5))
+        p = (np.rint(q) * step).astype(_F32)
+    return np.clip(p, 0, 1).astype(_F32)
+
+
+def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up: UpdateParameters,
+                  rng: np.random.Generator, *, granularity: float | None = None) -> UpdateResult:
+    """Apply the pulsed update for the batch (x: float32[B, in], d: float32[B, out], finite, validated).
+
+    Args:
+        arr: the device array to update (its ``u`` changes in place).
+        x, d: inputs and output errors, rows = samples, applied in row order.
+        lr: learning rate (negative flips the direction, as in aihwkit).
+        up: update parameters.
+        rng: the run's Generator (one key per chunk is drawn from it).
+        granularity: ε for update management (default: the array's device granularity).
+    """
+    n = x.shape[0]
+    if lr == 0 or n == 0:
+        return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
+    pt = up.pulse_type
+    if arr.is_ideal or pt is PulseType.NONE:
+        arr.u -= _F32(lr) * (d.T @ x)
+        if not arr.is_ideal:
+            arr.after_pulses()
+        return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
+    if pt is PulseType.NONE_WITH_DEVICE:
+        K.fp_update_with_bounds(arr.u, arr.P, x, d, _F32(lr))
+        arr.after_pulses()
+        return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
+    eps = arr.granularity if granularity is None else float(granularity)
+    sched = pulse_schedule(np.abs(x).max(axis=1), np.abs(d).max(axis=1), lr, eps, up)
+    px = _discretise((np.abs(x) * sched.b[:, None]).astype(_F32), up.res)
+    pd = _discretise((np.abs(d) * sched.a[:, None]).astype(_F32), up.res)
+    lr_sign = 1 if lr > 0 else -1
+    pulses = np.zeros(arr.out_size, np.int64)
+    if pt in (PulseType.STOCHASTIC_COMPRESSED, PulseType.STOCHASTIC):
+        px = np.ascontiguousarray(np.copysign(px, x), dtype=_F32)
+        pd = np.ascontiguousarray(np.copysign(pd, d), dtype=_F32)
+        bl_max = max(int(sched.bl.max()), 1)
+        chunk = max(1, _CHUNK_ENTRIES // (bl_max * x.shape[1]))
+        for s in range(0, n, chunk):
+            e = min(n, s + chunk)
+            idx = np.empty((e - s, bl_max, x.shape[1]), np.int32)
+            counts = np.zeros((e - s, bl_max), np.int64)
+            key = new_key(rng)
+            K.x_trains(px[s:e], sched.bl[s:e], key, idx, counts)
+            K.stochastic_update(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down,
+                                pd[s:e], sched.bl[s:e], idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key,
+                                arr.w_visible, arr.wn_std, arr.ref, pulses)
+    else:
+        blf = sched.bl.astype(_F32)[:, None]
+        if pt is PulseType.MEAN_COUNT:
+            cx = np.clip(np.rint(blf * px), 0, blf)
+            cd = np.clip(np.rint(blf * pd), 0, blf)
+            coef = sched.bl.astype(_F32)
+        else:  # DETERMINISTIC_IMPLICIT
+            cx = _quantise_implicit(px, up.x_res_implicit, up.sto_round, rng)
+            cd = _quantise_implicit(pd, up.d_res_implicit, up.sto_round, rng)
+            coef = sched.bl.astype(_F32)
+            cd = cd * (sched.bl > 0)[:, None]
+        cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
+        cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
+        K.dense_update(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx,
+                       coef.astype(_F32), pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
+    arr.after_pulses()
+    return UpdateResult(bl=sched.bl, pulses=int(pulses.sum()), n_samples=n)

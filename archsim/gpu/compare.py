@@ -1,0 +1,109 @@
+"""Analog-vs-GPU comparison: the ``gpu`` section of result.json.
+
+Inputs are the event engine's ``timing`` section, the cost model's ``energy`` section (both as the
+dicts written to result.json) and a :class:`~archsim.gpu.model.GPUResult` for the same workload.
+
+Definitions (all per sample, so a batch-256 GPU and a batch-1 analog chip compare fairly):
+
+* analog time per sample = 1 / simulated throughput (steady state, pipelining included);
+* analog energy per sample = total simulated energy / simulated samples;
+* ``speedup`` = GPU time / analog time; ``energy_ratio`` = GPU energy / analog energy;
+* operations per sample = 2 · MACs · (1 for inference, 3 for training: forward, backward, update),
+  the same useful-work count for both sides, so TOPS and TOPS/W are comparable;
+* per layer: the analog time is the sum of the layer's forward, backward, update and digital time per
+  sample (busy time, not latency); the GPU time is the model's per-layer prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from archsim.gpu.model import GPUResult
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if v == v and abs(v) != float("inf") else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def analog_energy_per_sample_pj(energy: Mapping[str, Any] | None, timing: Mapping[str, Any]) -> float | None:
+    """Energy per simulated sample from an ``energy`` section (``per_sample_pj`` or ``total_pj`` / batch)."""
+    if not isinstance(energy, Mapping):
+        return None
+    per = _num(energy.get("per_sample_pj"))
+    if per is not None:
+        return per
+    total = _num(energy.get("total_pj"))
+    batch = _num(timing.get("batch")) or 1.0
+    return None if total is None else total / batch
+
+
+def compare(
+    gpu_result: GPUResult,
+    *,
+    timing: Mapping[str, Any],
+    energy: Mapping[str, Any] | None,
+    macs_per_sample: float,
+    paper_checks: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """Build the ``gpu`` section of result.json (see the module docstring for the definitions)."""
+    mode = gpu_result.mode
+    ops_per_sample = 2.0 * macs_per_sample * (3 if mode == "training" else 1)
+    throughput = _num(timing.get("throughput_samples_per_s"))
+    analog_t = 1e9 / throughput if throughput else None
+    analog_e = analog_energy_per_sample_pj(energy, timing)
+    gpu_t, gpu_e = gpu_result.time_ns_per_sample, gpu_result.energy_pj_per_sample
+    by_layer_energy = energy.get("by_layer") if isinstance(energy, Mapping) else None
+    analog_layers = {}
+    for lt in timing.get("layers") or []:
+        parts = [_num(lt.get(k)) or 0.0 for k in ("forward_ns_per_sample", "backward_ns_per_sample",
+                                                   "update_ns_per_sample", "digital_ns_per_sample")]
+        analog_layers[str(lt.get("layer"))] = sum(parts)
+    rows = []
+    for layer in gpu_result.layers:
+        a_t = analog_layers.get(layer.layer)
+        a_e = None
+        if isinstance(by_layer_energy, Mapping) and layer.layer in by_layer_energy:
+            value = by_layer_energy[layer.layer]
+            a_e = _num(value if not isinstance(value, Mapping) else sum(_num(v) or 0.0 for v in value.values()))
+            batch = _num(timing.get("batch")) or 1.0
+            a_e = None if a_e is None else a_e / batch
+        rows.append({
+            "layer": layer.layer,
+            "kind": layer.kind,
+            "analog_time_ns_per_sample": a_t,
+            "gpu_time_ns_per_sample": layer.time_ns_per_sample,
+            "speedup": _ratio(layer.time_ns_per_sample, a_t),
+            "analog_energy_pj_per_sample": a_e,
+            "gpu_energy_pj_per_sample": layer.energy_pj_per_sample,
+        })
+    checks = [c.to_dict() if hasattr(c, "to_dict") else c for c in paper_checks]
+    lines = [line for c in paper_checks if hasattr(c, "lines") for line in c.lines()]
+    return {
+        "baseline": gpu_result.to_dict(),
+        "analog": {
+            "time_ns_per_sample": analog_t,
+            "energy_pj_per_sample": analog_e,
+            "throughput_samples_per_s": throughput,
+            "tops": ops_per_sample / analog_t / 1e3 if analog_t else None,
+            "tops_per_w": _ratio(ops_per_sample, analog_e),
+        },
+        "ops_per_sample": ops_per_sample,
+        "gpu_tops": ops_per_sample / gpu_t / 1e3 if gpu_t else None,
+        "gpu_tops_per_w": _ratio(ops_per_sample, gpu_e),
+        "speedup": _ratio(gpu_t, analog_t),
+        "energy_ratio": _ratio(gpu_e, analog_e),
+        "layers": rows,
+        "paper_checks": checks,
+        "paper_checks_lines": lines,
+    }

@@ -1,0 +1,620 @@
+"""Strict YAML → frozen-dataclass loading, generic over the schema.
+
+One loader serves every config class (hardware, GPU baselines, ...): it walks ``dataclasses.fields`` and
+``typing.get_type_hints`` of the target class and builds nested dataclasses, ``Optional`` values, tuples,
+lists, dicts, enums and ``str``/``int``/``float``/``bool`` values with strict type checks. It never fills a
+typo with a default: every problem is a :class:`~archsim.errors.ConfigError` whose message names the file
+and line, the YAML path, what was expected and what was found::
+
+    hwconfigs/x.yaml:14: tile.adc: unknown key 'bitz' (did you mean 'bits'?); valid keys: area_um2, bits, ...
+
+Rules:
+
+* **YAML**: ``yaml.safe_load`` semantics, except that a duplicate key in one mapping is an error (PyYAML
+  silently keeps the last one; yaml/pyyaml#165). Merge keys (``<<: *anchor``) work as usual.
+* **Units**: a field whose name carries a unit suffix (``latency_ns``, ``area_um2``, ``bandwidth_gbps``)
+  takes a bare number in that unit or a string such as ``"80 ns"`` (:mod:`archsim.units`). Numeric strings
+  PyYAML leaves unparsed (``1e-3``) are read as numbers.
+* **Tagged unions**: a field typed as a union of dataclasses picks its member by the ``kind:`` key; each
+  member declares its tag as the default of its own ``kind`` field. Unknown tags list the valid ones.
+* **Presets**: a mapping may carry ``preset: NAME`` when its target class has a registry — a ``PRESETS``
+  dict on the class, or (for classes with ``preset_names()``) the ``PRESETS`` dict of the class's module,
+  e.g. :data:`archsim.hwconfig.rpu.PRESETS` for ``RPUConfig``. The loader deep-merges the other keys of
+  the mapping over a copy of the preset's raw dict (a nested mapping whose ``kind`` differs replaces the
+  preset's one), then validates the result like any other input.
+* **Overrides**: ``--set tile.adc.bits=6`` sets a dotted path in the raw dict before construction (the
+  value is read as YAML), so overrides go through exactly the same validation; errors name ``--set``.
+* **Checks** in a class's ``__post_init__`` raise ``ConfigError("field: expected ..., got ...")``; the
+  loader prefixes file, line and path.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import enum
+import math
+import re
+import sys
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from archsim.errors import ArchsimError, ConfigError
+from archsim.units import field_unit, to_field_unit
+
+__all__ = [
+    "Source",
+    "apply_overrides",
+    "build_dataclass",
+    "dump_yaml",
+    "load_hardware",
+    "load_yaml_as",
+    "non_default",
+    "read_yaml",
+    "to_raw",
+]
+
+T = TypeVar("T")
+Path_ = tuple[Any, ...]
+
+_NUMERIC = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+# ------------------------------------------------------------------------------------------------ locations
+
+
+class Source:
+    """Where raw values came from: a file name plus the line of every YAML path, and ``--set`` overrides."""
+
+    def __init__(self, name: str, lines: dict[Path_, int] | None = None) -> None:
+        self.name = name
+        """File name (or any label) used in messages."""
+        self.lines: dict[Path_, int] = dict(lines or {})
+        """YAML path (tuple of keys / indices) → 1-based line."""
+        self.overrides: dict[Path_, str] = {}
+        """YAML path → the ``--set`` text that set it."""
+
+    def where(self, path: Path_) -> str:
+        """``file:line`` of ``path`` (or of its nearest ancestor), or ``--set ...`` for an override."""
+        for n in range(len(path), -1, -1):
+            prefix = tuple(path[:n])
+            if prefix in self.overrides:
+                return f"{self.name}: --set {self.overrides[prefix]}"
+            if prefix in self.lines:
+                return f"{self.name}:{self.lines[prefix]}"
+        return self.name
+
+
+def dotted(path: Path_) -> str:
+    """``('tile', 'adc', 'bits')`` → ``tile.adc.bits``; list indices as ``[i]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _error(source: Source, path: Path_, message: str, hint: str | None = None,
+           cls: type[ArchsimError] = ConfigError) -> ArchsimError:
+    return cls(f"{source.where(path)}: {dotted(path)}: {message}", hint=hint)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})" if not isinstance(value, str) else f"{text} (a string)"
+
+
+# ------------------------------------------------------------------------------------------------ YAML
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader used only to compose nodes and construct scalars."""
+
+
+def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Source]:
+    """Parse YAML text strictly; return the plain data and a :class:`Source` with the line of every path.
+
+    Raises:
+        ConfigError: on a YAML syntax error or a duplicate key.
+    """
+    source = Source(name)
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, source
+        data = _construct(loader, node, (), source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{name}{line}: invalid YAML: {problem}",
+                          hint="check indentation, colons and quotes near that line") from None
+    finally:
+        loader.dispose()
+    return data, source
+
+
+def _construct(loader: _StrictLoader, node: Any, path: Path_, source: Source) -> Any:
+    source.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:
+                raise ConfigError(f"{source.name}:{line}: {dotted(path)}: a mapping key must be a scalar, "
+                                  f"got {_describe(key)}") from None
+            if first is not None:
+                raise ConfigError(
+                    f"{source.name}:{line}: {dotted(path)}: duplicate key {key!r} (first given on line {first})",
+                    hint="YAML would silently keep only the last value; remove one of them")
+            seen[key] = line
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            source.lines[path + (key,)] = key_node.start_mark.line + 1
+            result[key] = _construct(loader, value_node, path + (key,), source)
+        return result
+    if isinstance(node, SequenceNode):
+        return [_construct(loader, item, path + (i,), source) for i, item in enumerate(node.value)]
+    assert isinstance(node, ScalarNode)
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: str | Path, *, what: str = "file") -> tuple[Any, Source]:
+    """Read a YAML file strictly (see :func:`parse_yaml`).
+
+    Raises:
+        ConfigError: if the file is missing, unreadable or invalid.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: {what} not found", hint=_bundled_hint(p))
+    if not p.is_file():
+        raise ConfigError(f"{p}: expected a YAML file, got a directory")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read the file ({exc})") from None
+    return parse_yaml(text, str(p))
+
+
+def _bundled_hint(p: Path) -> str:
+    root = Path(__file__).resolve().parents[2]
+    for folder in ("hwconfigs", "workloads"):
+        d = root / folder
+        if d.is_dir() and (folder in p.parts or p.suffix in (".yaml", ".yml")):
+            names = sorted(f.name for f in d.glob("*.yaml"))
+            if folder in p.parts or any(n == p.name for n in names):
+                return f"bundled {folder}: " + ", ".join(names) + " (run 'archsim list')"
+    return "check the path; 'archsim list' shows the bundled hwconfigs and workloads"
+
+
+# ------------------------------------------------------------------------------------------------ overrides
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], source: Source) -> dict[str, Any]:
+    """Apply ``KEY.PATH=VALUE`` overrides to a copy of ``raw``; values are parsed as YAML scalars/flows.
+
+    Raises:
+        ConfigError: if an override is malformed or walks through a non-mapping.
+    """
+    result = copy.deepcopy(raw)
+    for text in overrides:
+        if "=" not in text:
+            raise ConfigError(f"{source.name}: --set {text}: expected KEY=VALUE, e.g. tile.adc.bits=6")
+        key, value_text = text.split("=", 1)
+        parts = [p.strip() for p in key.strip().split(".")]
+        if not all(parts):
+            raise ConfigError(f"{source.name}: --set {text}: empty name in the key path {key!r}")
+        try:
+            value = yaml.safe_load(value_text) if value_text.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source.name}: --set {text}: cannot read the value ({exc})") from None
+        node: Any = result
+        path: list[Any] = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            step: Any = part
+            if isinstance(node, list):
+                if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+                    raise ConfigError(f"{source.name}: --set {text}: {dotted(tuple(path))} is a list of "
+                                      f"{len(node)} items; {part!r} is not a valid index")
+                step = int(part)
+            elif not isinstance(node, dict):
+                raise ConfigError(f"{source.name}: --set {text}: {dotted(tuple(path))} is not a mapping "
+                                  f"(it holds {_describe(node)})")
+            path.append(step)
+            if last:
+                node[step] = value
+            else:
+                if isinstance(node, dict) and step not in node:
+                    node[step] = {}
+                node = node[step]
+        source.overrides[tuple(path)] = text
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ building
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if tp is type(None):
+        return "null"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin in (tuple, list):
+        return "a list"
+    if origin in (dict, Mapping):
+        return "a mapping"
+    if dataclasses.is_dataclass(tp):
+        return f"a mapping ({tp.__name__})"
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(str(m.value) for m in tp)
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
+
+
+def _preset_registry(cls: type) -> Mapping[str, Any] | None:
+    reg = getattr(cls, "PRESETS", None)
+    if isinstance(reg, Mapping):
+        return reg
+    if hasattr(cls, "preset_names"):
+        reg = getattr(sys.modules.get(cls.__module__), "PRESETS", None)
+        if isinstance(reg, Mapping):
+            return reg
+    return None
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and value.get("kind", old.get("kind")) == old.get("kind"):
+            out[key] = _deep_merge(old, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _apply_preset(raw: dict[str, Any], classes: Sequence[type], path: Path_, source: Source) -> dict[str, Any]:
+    if "preset" not in raw:
+        return raw
+    name = raw["preset"]
+    registries = [(c, r) for c in classes if (r := _preset_registry(c)) is not None]
+    if not registries:
+        owner = " or ".join(c.__name__ for c in classes)
+        raise _error(source, path + ("preset",), f"presets are not available here ({owner} has no presets)",
+                     hint="remove 'preset:' and give the fields explicitly")
+    if not isinstance(name, str):
+        raise _error(source, path + ("preset",), f"expected a preset name (a string), got {_describe(name)}")
+    valid: list[str] = []
+    for _, reg in registries:
+        if name in reg:
+            return _deep_merge(copy.deepcopy(dict(reg[name])), {k: v for k, v in raw.items() if k != "preset"})
+        valid.extend(reg)
+    close = difflib.get_close_matches(name, valid, n=1)
+    raise _error(source, path + ("preset",),
+                 f"unknown preset {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                 + "; valid presets: " + ", ".join(sorted(valid)))
+
+
+def _kind_tag(cls: type) -> str | None:
+    for f in dataclasses.fields(cls):
+        if f.name == "kind" and isinstance(f.default, str):
+            return f.default
+    return None
+
+
+_FIELD_PREFIX = re.compile(r"^(?:[A-Za-z_][\w ()]*\.)?([A-Za-z_]\w*)((?:\.\w+)*): (.*)$", re.S)
+
+
+def _build_dc(raw: Any, cls: type, path: Path_, source: Source) -> Any:
+    if isinstance(raw, cls):
+        return raw
+    if not isinstance(raw, dict):
+        raise _error(source, path, f"expected {_type_name(cls)}, got {_describe(raw)}")
+    raw = _apply_preset(raw, [cls], path, source)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in raw:
+        if not isinstance(key, str) or key not in fields:
+            valid = sorted(fields)
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            raise ConfigError(f"{source.where(path + (key,))}: {dotted(path)}: unknown key {key!r}"
+                              + (f" (did you mean {close[0]!r}?)" if close else "")
+                              + "; valid keys: " + ", ".join(valid))
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name in raw:
+            kwargs[name] = _build_value(raw[name], hints[name], path + (name,), name, source)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise _error(source, path, f"missing required key {name!r}",
+                         hint=f"add '{name}:' to this mapping")
+    kind = _kind_tag(cls)
+    if kind is not None and "kind" in kwargs and kwargs["kind"] != kind:
+        raise _error(source, path + ("kind",), f"expected kind {kind!r} here, got {kwargs['kind']!r}")
+    try:
+        return cls(**kwargs)
+    except ArchsimError as exc:
+        match = _FIELD_PREFIX.match(exc.message)
+        if match and match.group(1) in raw:
+            sub = (match.group(1),) + tuple(p for p in match.group(2).split(".") if p)
+            target = path + sub
+            where = source.where(path + (match.group(1),))
+            raise type(exc)(f"{where}: {dotted(target)}: {match.group(3)}", hint=exc.hint) from None
+        raise type(exc)(f"{source.where(path)}: {dotted(path)}: {exc.message}", hint=exc.hint) from None
+    except (TypeError, ValueError) as exc:
+        raise _error(source, path, f"invalid {cls.__name__}: {exc}") from None
+
+
+def _number_from(raw: Any, path: Path_, field_name: str, source: Source, *, integer: bool) -> int | float:
+    what = "an integer" if integer else "a number"
+    if isinstance(raw, bool) or raw is None or isinstance(raw, (dict, list)):
+        raise _error(source, path, f"expected {what}{_unit_note(field_name)}, got {_describe(raw)}")
+    value: float
+    if isinstance(raw, (int, float)):
+        value = raw
+    elif isinstance(raw, str):
+        if _NUMERIC.match(raw):
+            value = float(raw) if not re.match(r"^\s*[-+]?\d+\s*$", raw) else int(raw)
+        elif field_unit(field_name) is not None:
+            try:
+                value = to_field_unit(raw, field_name)
+            except ConfigError as exc:
+                raise _error(source, path, exc.message, hint=exc.hint) from None
+        else:
+            raise _error(source, path, f"expected {what}, got {_describe(raw)}",
+                         hint=f"'{field_name}' has no unit suffix, so write a plain number")
+    else:
+        raise _error(source, path, f"expected {what}, got {_describe(raw)}")
+    if isinstance(value, float) and math.isnan(value):
+        raise _error(source, path, f"expected {what}, got NaN")
+    if integer:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise _error(source, path, f"expected an integer{_unit_note(field_name)}, got {_describe(raw)}")
+            value = int(value)
+        return int(value)
+    return float(value)
+
+
+def _unit_note(field_name: str) -> str:
+    unit = field_unit(field_name)
+    return f" (in {unit}, or a string with a unit)" if unit else ""
+
+
+def _build_value(raw: Any, tp: Any, path: Path_, field_name: str, source: Source) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any or tp is object:
+        return raw
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in args if a is not type(None)]
+        if raw is None:
+            if type(None) in args:
+                return None
+            raise _error(source, path, f"expected {_type_name(tp)}, got null")
+        if len(members) == 1:
+            return _build_value(raw, members[0], path, field_name, source)
+        dcs = [a for a in members if dataclasses.is_dataclass(a)]
+        for a in dcs:
+            if isinstance(raw, a):
+                return raw
+        if dcs and isinstance(raw, dict):
+            return _build_tagged(raw, dcs, path, source)
+        errors = []
+        for a in members:
+            if dataclasses.is_dataclass(a):
+                continue
+            try:
+                return _build_value(raw, a, path, field_name, source)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise _error(source, path, f"expected {_type_name(tp)}, got {_describe(raw)}")
+    if origin is typing.Literal:
+        if raw in args and not isinstance(raw, bool):
+            return raw
+        raise _error(source, path, f"invalid value {raw!r}; expected one of: " + ", ".join(map(str, args)))
+    if origin in (tuple, list, Sequence):
+        if not isinstance(raw, (list, tuple)):
+            raise _error(source, path, f"expected a list, got {_describe(raw)}")
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis) and args and args != ((),):
+            if len(raw) != len(args):
+                raise _error(source, path, f"expected a list of {len(args)} items, got {len(raw)} items")
+            item_types = list(args)
+        else:
+            item_types = [args[0] if args else Any] * len(raw)
+        items = [_build_value(v, t, path + (i,), field_name, source) for i, (v, t) in enumerate(zip(raw, item_types))]
+        return list(items) if origin is list else tuple(items)
+    if origin in (dict, Mapping):
+        if not isinstance(raw, dict):
+            raise _error(source, path, f"expected a mapping, got {_describe(raw)}")
+        key_t, val_t = args if args else (Any, Any)
+        out = {}
+        for k, v in raw.items():
+            key = _build_value(k, key_t, path + (k,), "", source)
+            out[key] = _build_value(v, val_t, path + (k,), field_name, source)
+        return out
+    if dataclasses.is_dataclass(tp):
+        return _build_dc(raw, tp, path, source)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(raw, tp):
+            return raw
+        values = [m.value for m in tp]
+        if isinstance(raw, str):
+            for m in tp:
+                if isinstance(m.value, str) and m.value == raw.strip().lower():
+                    return m
+        close = difflib.get_close_matches(str(raw), [str(v) for v in values], n=1)
+        raise _error(source, path, f"invalid value {raw!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                     + "; expected one of: " + ", ".join(map(str, values)))
+    if tp is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise _error(source, path, f"expected true or false, got {_describe(raw)}")
+    if tp is int:
+        return _number_from(raw, path, field_name, source, integer=True)
+    if tp is float:
+        return _number_from(raw, path, field_name, source, integer=False)
+    if tp is str:
+        if isinstance(raw, str):
+            return raw
+        raise _error(source, path, f"expected a string, got {_describe(raw)}")
+    if isinstance(tp, type):
+        if isinstance(raw, tp):
+            return raw
+        raise _error(source, path, f"expected {tp.__name__}, got {_describe(raw)}")
+    return raw
+
+
+def _build_tagged(raw: dict[str, Any], members: list[type], path: Path_, source: Source) -> Any:
+    raw = _apply_preset(raw, members, path, source)
+    tags = {t: m for m in members if (t := _kind_tag(m)) is not None}
+    if "kind" not in raw:
+        raise _error(source, path, "missing key 'kind' that selects the type; valid kinds: " + ", ".join(tags))
+    kind = raw["kind"]
+    if kind not in tags:
+        close = difflib.get_close_matches(str(kind), list(tags), n=1)
+        raise _error(source, path + ("kind",), f"unknown kind {kind!r}"
+                     + (f" (did you mean {close[0]!r}?)" if close else "") + "; valid kinds: " + ", ".join(tags))
+    return _build_dc(raw, tags[kind], path, source)
+
+
+def build_dataclass(raw: Any, cls: type[T], where: Source | str = "<input>", path: Path_ = ()) -> T:
+    """Build ``cls`` from raw YAML-like data with the strict rules of this module.
+
+    Args:
+        raw: plain data (dicts, lists, scalars) as ``yaml.safe_load`` returns it.
+        cls: the target dataclass (or a union of dataclasses tagged by ``kind``).
+        where: a :class:`Source` (file name + line table) or a label used in error messages.
+        path: the YAML path of ``raw`` inside its document.
+
+    Raises:
+        ConfigError: on any mismatch (see the module docstring).
+    """
+    source = where if isinstance(where, Source) else Source(str(where))
+    return _build_value(raw, cls, path, "", source)  # type: ignore[no-any-return]
+
+
+def load_yaml_as(path: str | Path, cls: type[T], overrides: Sequence[str] = (), *,
+                 require_version: bool = True) -> T:
+    """Read ``path`` strictly, apply ``--set`` overrides, and build ``cls`` from it.
+
+    Raises:
+        ConfigError: on any problem, naming file, line and YAML path.
+    """
+    raw, source = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source.name}:1: expected a mapping at the top level, got {_describe(raw)}")
+    if require_version and "version" not in raw:
+        raise ConfigError(f"{source.name}:1: missing key 'version'", hint="add 'version: 1' at the top of the file")
+    raw = apply_overrides(raw, overrides, source)
+    return build_dataclass(raw, cls, source)
+
+
+def load_hardware(path: str | Path, overrides: Sequence[str] = ()) -> Any:
+    """Load, validate and check a hardware description (``hwconfigs/*.yaml``).
+
+    Returns:
+        the :class:`~archsim.hwconfig.schema.HardwareConfig`.
+
+    Raises:
+        ConfigError: on any problem in the file or the overrides (file, line, YAML path in the message).
+    """
+    from archsim.hwconfig.checks import check_hardware
+    from archsim.hwconfig.schema import HardwareConfig
+
+    hw = load_yaml_as(path, HardwareConfig, overrides)
+    check_hardware(hw, where=str(path))
+    return hw
+
+
+def load_hardware_text(text: str, overrides: Sequence[str] = (), name: str = "<string>") -> Any:
+    """Like :func:`load_hardware` for YAML text (tests, notebooks)."""
+    from archsim.hwconfig.checks import check_hardware
+    from archsim.hwconfig.schema import HardwareConfig
+
+    raw, source = parse_yaml(text, name)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{name}:1: expected a mapping at the top level, got {_describe(raw)}")
+    if "version" not in raw:
+        raise ConfigError(f"{name}:1: missing key 'version'", hint="add 'version: 1' at the top of the file")
+    raw = apply_overrides(raw, overrides, source)
+    hw = build_dataclass(raw, HardwareConfig, source)
+    check_hardware(hw, where=name)
+    return hw
+
+
+# ------------------------------------------------------------------------------------------------ dumping
+
+
+def to_raw(obj: Any) -> Any:
+    """A dataclass tree as plain YAML/JSON data (enums → values, tuples → lists), fields in order."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_raw(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(to_raw(k)): to_raw(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_raw(v) for v in obj]
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 1e15:
+        return obj
+    return obj
+
+
+def non_default(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted path → value of every field that differs from its default (aihwkit-style short summary)."""
+    out: dict[str, Any] = {}
+    if not (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
+        return out
+    for f in dataclasses.fields(obj):
+        if not f.init:
+            continue
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            out[key] = to_raw(value)
+            continue
+        if value == default:
+            continue
+        if dataclasses.is_dataclass(value) and type(value) is type(default):
+            out.update(non_default(value, key + "."))
+        else:
+            out[key] = to_raw(value)
+    return out
+
+
+def dump_yaml(obj: Any) -> str:
+    """The fully resolved config as YAML text (``hwconfig.resolved.yaml``)."""
+    return yaml.safe_dump(to_raw(obj), sort_keys=False, default_flow_style=None, width=110, allow_unicode=True)

@@ -1,0 +1,706 @@
+"""The hardware description: frozen dataclasses for a chip of crossbar tiles.
+
+A chip holds ``chip.n_tiles`` identical tiles joined by an interconnect and one off-chip memory interface.
+A tile holds ``tile.n_crossbars`` crossbar arrays of ``tile.n_rows × tile.n_cols`` cells (rows are inputs,
+driven by DACs; columns are outputs, read by ADCs), the DAC and ADC banks, digital units, one activation
+buffer and an inventory of further parts (sample-and-hold, registers, buses). The crossbar section carries
+the array's numerics (:class:`~archsim.hwconfig.rpu.RPUConfig`, consumed by the functional core) and its
+timing and energy (consumed by the event engine and the cost model).
+
+Model of one analog MVM on one crossbar (what the engine times, see ``archsim.engine.spec``): the DACs
+convert the input lines (``ceil(rows / n_dacs)`` conversions each of ``dac.latency_ns``), the array
+integrates for ``crossbar.integration_ns``, the ADCs convert the output lines
+(``ceil(cols / n_adcs) · adc.latency_ns``). Inputs wider than the DAC are streamed bit-serially
+(:attr:`CrossbarConfig.input_cycles` passes). With ``crossbar.overlap_stages`` (sample-and-hold between the
+stages) consecutive passes pipeline. A pulsed update of one vector takes
+``update_setup_ns + BL · pulse_ns`` for the whole array (fully parallel outer product).
+
+Energy and area follow Accelergy's split: the engine counts actions, the cost model prices them with the
+per-action energies below (``energy_pj`` per conversion / op / access, ``*_pj_per_bit`` per bit moved) and
+adds leakage (``leakage_mw`` per instance × makespan). Every part also carries ``power_mw`` — the
+published power of one instance at full activity (ISAAC Table I style) — and ``area_um2`` per instance,
+so :meth:`HardwareConfig.inventory` rolls up peak power and area as *counts × per-instance values*.
+
+Units are in the field names; YAML accepts bare numbers in that unit or strings with units
+(``"80 ns"``, ``"2 mW"``, ``"0.0012 mm^2"``, ``"64 KiB"``), see :mod:`archsim.units`.
+Each class's ``__post_init__`` checks only its own fields; whole-config invariants live in
+:mod:`archsim.hwconfig.checks`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import networkx as nx
+
+from archsim.errors import ConfigError
+from archsim.hwconfig.rpu import RPUConfig
+
+__all__ = [
+    "AdcConfig",
+    "BufferConfig",
+    "ChipConfig",
+    "ComponentConfig",
+    "CrossbarConfig",
+    "DacConfig",
+    "DigitalOp",
+    "DigitalUnitConfig",
+    "HardwareConfig",
+    "InterconnectConfig",
+    "InventoryItem",
+    "OffchipConfig",
+    "RouterConfig",
+    "SUPPORTED_VERSIONS",
+    "TileConfig",
+    "Topology",
+]
+
+#: Schema versions this archsim reads (the ``version:`` key of a hardware YAML).
+SUPPORTED_VERSIONS = (1,)
+
+
+def _fail(name: str, expected: str, got: object, hint: str | None = None) -> None:
+    raise ConfigError(f"{name}: expected {expected}, got {got!r}", hint=hint)
+
+
+def _number(obj: object, name: str, *, minimum: float | None = 0.0, strict: bool = False,
+            maximum: float | None = None) -> None:
+    """Check a numeric field: finite, and ``>= minimum`` (``> minimum`` when strict)."""
+    value = getattr(obj, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _fail(name, "a finite number", value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        _fail(name, f"a number {'>' if strict else '>='} {minimum:g}", value)
+    if maximum is not None and value > maximum:
+        _fail(name, f"a number <= {maximum:g}", value)
+
+
+def _integer(obj: object, name: str, *, minimum: int = 1, maximum: int | None = None) -> None:
+    value = getattr(obj, name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(name, "an integer", value)
+    if value < minimum or (maximum is not None and value > maximum):
+        rng = f">= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
+        _fail(name, rng if maximum is not None else f"an integer {rng}", value)
+
+
+# ------------------------------------------------------------------------------------------------ parts
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartCost:
+    """Area and power of one instance of a part (shared by every component below)."""
+
+    area_um2: float = 0.0
+    """Silicon area of one instance (µm²)."""
+    power_mw: float = 0.0
+    """Published power of one instance at full activity (mW); used for peak-power roll-ups (ISAAC Table I)."""
+    leakage_mw: float = 0.0
+    """Static power of one instance (mW), charged over the whole makespan by the cost model."""
+
+    def __post_init__(self) -> None:
+        for name in ("area_um2", "power_mw", "leakage_mw"):
+            _number(self, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DacConfig(PartCost):
+    """Digital-to-analog converters driving the crossbar's input lines (rows forward, columns backward)."""
+
+    bits: int = 7
+    """Resolution of one conversion. With ``crossbar.input_bits`` larger, inputs are streamed bit-serially."""
+    rows_per_dac: int = 1
+    """Lines served by one DAC (time-multiplexed); DACs per crossbar = ceil(n_rows / rows_per_dac)."""
+    latency_ns: float = 1.0
+    """Time of one conversion (ns)."""
+    energy_pj: float = 0.0
+    """Energy of one conversion of one line (pJ)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _integer(self, "bits", minimum=1, maximum=32)
+        _integer(self, "rows_per_dac")
+        _number(self, "latency_ns")
+        _number(self, "energy_pj")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdcConfig(PartCost):
+    """Analog-to-digital converters reading the crossbar's output lines (columns forward, rows backward).
+
+    Energy convention (research/architecture-anchors.md §2.4): ``energy_pj`` is charged once per
+    conversion of one line (ISAAC: 2 mW / 1.28 GS/s = 1.56 pJ), not per (bits + 2) clock periods.
+    """
+
+    bits: int = 9
+    """Output resolution (1..32)."""
+    columns_per_adc: int = 1
+    """Lines read by one ADC (multiplexed); ADCs per crossbar = ceil(n_cols / columns_per_adc)."""
+    latency_ns: float = 1.0
+    """Time of one conversion (ns) = 1 / sample rate."""
+    energy_pj: float = 0.0
+    """Energy of one conversion (pJ)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _integer(self, "bits", minimum=1, maximum=32)
+        _integer(self, "columns_per_adc")
+        _number(self, "latency_ns")
+        _number(self, "energy_pj")
+
+
+class DigitalOp(str, Enum):
+    """Kinds of digital work a tile does; one *op* is the work on one element (one value).
+
+    The engine counts ops per kind and sends them to the unit that serves the kind
+    (:meth:`TileConfig.unit_for`); the cost model prices them with that unit's ``energy_pj``.
+    """
+
+    ACCUMULATE = "accumulate"
+    """Add one partial sum of a row-split block into the layer output (also bias add)."""
+    SHIFT_ADD = "shift_add"
+    """Shift and add one partial result of a bit-serial input cycle or a weight bit-slice."""
+    ACTIVATION = "activation"
+    """One element of ReLU / sigmoid / tanh or its derivative (backward)."""
+    POOLING = "pooling"
+    """One input element of a max / average / mixed pooling window."""
+    NORMALIZATION = "normalization"
+    """One element of local response normalisation or softmax."""
+    ELEMENTWISE = "elementwise"
+    """One element-wise add or multiply (residual add, LSTM gates)."""
+    NM_SCALE = "nm_scale"
+    """Noise/bound management: abs-max search and rescale of one input or output element."""
+    PULSE_PROB = "pulse_prob"
+    """Update management: pulse probability and stochastic bit-stream generation for one x or d element."""
+    TRANSFER = "transfer"
+    """Digital bookkeeping of compound algorithms for one element (Tiki-Taka buffer H, mixed-precision χ)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigitalUnitConfig(PartCost):
+    """A digital unit of a tile (ALU, shift-and-add, activation lookup, pooling unit)."""
+
+    ops: tuple[DigitalOp, ...]
+    """The op kinds this unit serves (each kind is served by at most one unit of a tile)."""
+    count: int = 1
+    """Instances per tile; they share the work of their op kinds."""
+    throughput_ops_per_ns: float = 1.0
+    """Ops per ns of one instance (lanes × clock in GHz)."""
+    latency_ns: float = 0.0
+    """Pipeline latency added once per job (ns)."""
+    energy_pj: float = 0.0
+    """Energy of one op (pJ)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.ops:
+            _fail("ops", "at least one op kind", self.ops, hint="valid: " + ", ".join(o.value for o in DigitalOp))
+        if len(set(self.ops)) != len(self.ops):
+            _fail("ops", "distinct op kinds", [o.value for o in self.ops])
+        _integer(self, "count")
+        _number(self, "throughput_ops_per_ns", strict=True)
+        _number(self, "latency_ns")
+        _number(self, "energy_pj")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BufferConfig(PartCost):
+    """A tile's activation buffer (SRAM / eDRAM) holding layer inputs and outputs between MVMs."""
+
+    count: int = 1
+    """Instances per tile (capacity and bandwidth below are per instance)."""
+    capacity_bytes: int = 65536
+    """Capacity of one instance (bytes)."""
+    bandwidth_gbps: float = 256.0
+    """Read/write port bandwidth of one instance (Gbit/s)."""
+    latency_ns: float = 0.0
+    """Access latency (ns)."""
+    read_energy_pj_per_bit: float = 0.0
+    """Energy per bit read (pJ/bit)."""
+    write_energy_pj_per_bit: float = 0.0
+    """Energy per bit written (pJ/bit)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _integer(self, "count")
+        _integer(self, "capacity_bytes")
+        _number(self, "bandwidth_gbps", strict=True)
+        for name in ("latency_ns", "read_energy_pj_per_bit", "write_energy_pj_per_bit"):
+            _number(self, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentConfig(PartCost):
+    """Any further part counted for area, peak power and leakage (sample-and-hold, registers, buses, I/O).
+
+    The engine charges ``energy_pj`` per ``action`` when it models that action for the part (see the
+    documentation of ``archsim.engine``); otherwise the part only contributes area, power and leakage.
+    """
+
+    count: int = 1
+    """Instances per tile (in ``tile.components``) or per chip (in ``chip.components``)."""
+    action: str = "access"
+    """Name of the action ``energy_pj`` prices (``sample``, ``read``, ``write``, ``transfer``, ...)."""
+    energy_pj: float = 0.0
+    """Energy of one action of one instance (pJ)."""
+    capacity_bytes: int = 0
+    """Capacity for storage parts (registers), 0 otherwise."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _integer(self, "count", minimum=0)
+        _number(self, "energy_pj")
+        _integer(self, "capacity_bytes", minimum=0)
+
+
+# ------------------------------------------------------------------------------------------------ crossbar
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossbarConfig(PartCost):
+    """One crossbar array: numerics (``rpu``) plus timing and energy of its analog operations.
+
+    ``power_mw`` / ``area_um2`` are per array (the cells and their line drivers, without DACs/ADCs).
+    """
+
+    rpu: RPUConfig = field(default_factory=RPUConfig)
+    """Numerics of the array: device model, forward/backward IO, pulsed update, training algorithm.
+    Accepts ``preset: NAME`` with an aihwkit preset name (``hwconfig.rpu.PRESETS``)."""
+    integration_ns: float = 80.0
+    """Forward analog integration (read) time of one input pass (ns); RPU 2016: ~80 ns."""
+    backward_integration_ns: float | None = None
+    """Backward (transposed) integration time (ns); None = same as forward."""
+    overlap_stages: bool = False
+    """Pipeline DAC, integration and ADC across consecutive passes (sample-and-hold between stages)."""
+    input_bits: int | None = None
+    """Digital input precision. None: one DAC conversion per input (pulse-width/amplitude coded);
+    otherwise inputs are streamed in ``ceil(input_bits / dac.bits)`` passes (ISAAC: 16-bit over 1-bit DACs)."""
+    weight_bits: int | None = None
+    """Digital weight precision for bit-sliced inference chips; None: one analog device (pair) per weight.
+    Slices per weight = ceil(weight_bits / tile.bits_per_cell)."""
+    pulse_ns: float = 1.0
+    """Duration (period) of one update pulse slot (ns); an update takes BL pulse slots."""
+    update_setup_ns: float = 0.0
+    """Fixed time per vector update on top of the pulses (bit-stream generation, line charging) (ns)."""
+    read_energy_pj: float = 0.0
+    """Analog energy of one full-array integration pass, all rows driven (pJ); the engine scales it by the
+    fraction of the array a block uses."""
+    update_energy_pj: float = 0.0
+    """Energy of one coincidence (one pulse applied to one device) (pJ)."""
+    update_line_energy_pj: float = 0.0
+    """Energy of driving one pulse slot on one row or column line during an update (pJ)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.rpu, RPUConfig):
+            _fail("rpu", "an RPUConfig", type(self.rpu).__name__)
+        _number(self, "integration_ns", strict=True)
+        if self.backward_integration_ns is not None:
+            _number(self, "backward_integration_ns", strict=True)
+        if not isinstance(self.overlap_stages, bool):
+            _fail("overlap_stages", "true or false", self.overlap_stages)
+        for name in ("input_bits", "weight_bits"):
+            if getattr(self, name) is not None:
+                _integer(self, name, minimum=1, maximum=64)
+        for name in ("pulse_ns", "update_setup_ns", "read_energy_pj", "update_energy_pj", "update_line_energy_pj"):
+            _number(self, name)
+
+    @property
+    def backward_ns(self) -> float:
+        """Backward integration time, defaulting to the forward one."""
+        return self.integration_ns if self.backward_integration_ns is None else self.backward_integration_ns
+
+
+# ------------------------------------------------------------------------------------------------ tile
+
+
+@dataclass(frozen=True, kw_only=True)
+class TileConfig:
+    """One tile: crossbar geometry, converter banks, digital units, buffer and further parts."""
+
+    n_rows: int = 512
+    """Rows of one crossbar (inputs, driven by DACs)."""
+    n_cols: int = 512
+    """Columns of one crossbar (outputs, read by ADCs)."""
+    n_crossbars: int = 1
+    """Crossbar arrays per tile."""
+    bits_per_cell: int = 1
+    """Bits stored per cell for bit-sliced weights (ISAAC: 2); analog training devices: 1 (unused)."""
+    dac: DacConfig = field(default_factory=DacConfig)
+    """The DACs of every crossbar (per-instance figures; counts follow from ``rows_per_dac``)."""
+    adc: AdcConfig = field(default_factory=AdcConfig)
+    """The ADCs of every crossbar (per-instance figures; counts follow from ``columns_per_adc``)."""
+    digital: dict[str, DigitalUnitConfig] = field(default_factory=dict)
+    """Digital units by name; each serves the op kinds listed in its ``ops``."""
+    buffer: BufferConfig = field(default_factory=BufferConfig)
+    """The tile's activation buffer."""
+    components: dict[str, ComponentConfig] = field(default_factory=dict)
+    """Further parts per tile by name (sample-and-hold, input/output registers, buses)."""
+
+    def __post_init__(self) -> None:
+        _integer(self, "n_rows", maximum=1 << 20)
+        _integer(self, "n_cols", maximum=1 << 20)
+        _integer(self, "n_crossbars")
+        _integer(self, "bits_per_cell", maximum=16)
+        seen: dict[DigitalOp, str] = {}
+        for name, unit in self.digital.items():
+            for op in unit.ops:
+                if op in seen:
+                    _fail(f"digital.{name}.ops", f"op kinds not already served by digital.{seen[op]}", op.value)
+                seen[op] = name
+
+    @property
+    def dacs_per_crossbar(self) -> int:
+        """DACs of one crossbar: ceil(n_rows / rows_per_dac)."""
+        return math.ceil(self.n_rows / self.dac.rows_per_dac)
+
+    @property
+    def adcs_per_crossbar(self) -> int:
+        """ADCs of one crossbar: ceil(n_cols / columns_per_adc)."""
+        return math.ceil(self.n_cols / self.adc.columns_per_adc)
+
+    def unit_for(self, op: DigitalOp | str) -> tuple[str, DigitalUnitConfig] | None:
+        """The ``(name, unit)`` serving op kind ``op``, or None if this tile has no unit for it."""
+        kind = DigitalOp(op)
+        for name, unit in self.digital.items():
+            if kind in unit.ops:
+                return name, unit
+        return None
+
+
+# ------------------------------------------------------------------------------------------------ chip level
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChipConfig:
+    """Chip-level figures."""
+
+    n_tiles: int = 1
+    """Number of tiles."""
+    clock_freq_mhz: float = 1000.0
+    """Digital clock (MHz); the engine's tick and the digital units' cycle."""
+    technology_nm: float = 32.0
+    """Technology node (nm); informational, reported with the area."""
+    components: dict[str, ComponentConfig] = field(default_factory=dict)
+    """Chip-level parts by name (global controller, I/O) with per-chip counts."""
+
+    def __post_init__(self) -> None:
+        _integer(self, "n_tiles", maximum=1 << 20)
+        _number(self, "clock_freq_mhz", strict=True)
+        _number(self, "technology_nm", strict=True)
+
+    @property
+    def cycle_ns(self) -> float:
+        """One clock period (ns)."""
+        return 1000.0 / self.clock_freq_mhz
+
+
+class Topology(str, Enum):
+    """Interconnect topologies (:meth:`InterconnectConfig.build_graph`)."""
+
+    MESH = "mesh"
+    """2-D mesh of routers, one tile per router (``tiles_per_router`` = 1)."""
+    CMESH = "cmesh"
+    """Concentrated mesh: ``tiles_per_router`` tiles share each router (ISAAC: 4)."""
+    BUS = "bus"
+    """One shared bus node connecting all tiles."""
+    EDGES = "edges"
+    """Explicit tile-to-tile links listed in ``edges``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouterConfig(PartCost):
+    """One router (mesh / c-mesh); power and area are per router (shared by ``tiles_per_router`` tiles)."""
+
+    ports: int = 5
+    """Ports per router."""
+    energy_pj_per_bit: float = 0.0
+    """Energy per bit passing through one router (pJ/bit)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _integer(self, "ports")
+        _number(self, "energy_pj_per_bit")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterconnectConfig:
+    """The on-chip network between tiles (and the off-chip port)."""
+
+    topology: Topology = Topology.MESH
+    """Graph shape: mesh, cmesh, bus or edges."""
+    dims: tuple[int, int] | None = None
+    """Router grid (rows, cols) for mesh/cmesh; None = the most square grid that fits all tiles."""
+    tiles_per_router: int = 1
+    """Tiles attached to one router (mesh: 1; c-mesh: e.g. 4)."""
+    edges: tuple[tuple[int, int], ...] = ()
+    """Tile-id pairs linked directly (topology ``edges`` only)."""
+    flit_bits: int = 32
+    """Link width / flit size (bits)."""
+    link_bandwidth_gbps: float = 32.0
+    """Bandwidth of one link direction (Gbit/s)."""
+    hop_latency_ns: float = 1.0
+    """Latency of one hop, router pipeline plus wire (ns)."""
+    energy_pj_per_bit_hop: float = 0.0
+    """Wire energy per bit per hop (pJ/bit); router traversal energy is in ``router.energy_pj_per_bit``."""
+    router: RouterConfig = field(default_factory=RouterConfig)
+    """Per-router figures (mesh / c-mesh)."""
+    offchip_attach: int = 0
+    """Tile id whose router (or the bus) connects the off-chip interface."""
+
+    def __post_init__(self) -> None:
+        if self.dims is not None:
+            if len(self.dims) != 2 or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in self.dims):
+                _fail("dims", "two positive integers [rows, cols]", self.dims)
+        _integer(self, "tiles_per_router")
+        _integer(self, "flit_bits")
+        _number(self, "link_bandwidth_gbps", strict=True)
+        _number(self, "hop_latency_ns")
+        _number(self, "energy_pj_per_bit_hop")
+        _integer(self, "offchip_attach", minimum=0)
+        for edge in self.edges:
+            if len(edge) != 2 or edge[0] == edge[1] or min(edge) < 0:
+                _fail("edges", "pairs of two different tile ids >= 0", list(edge))
+        if self.topology is Topology.EDGES and not self.edges:
+            _fail("edges", "at least one [a, b] pair for topology 'edges'", [])
+        if self.topology is not Topology.EDGES and self.edges:
+            _fail("edges", "no edges unless topology is 'edges'", [list(e) for e in self.edges])
+        if self.topology is Topology.MESH and self.tiles_per_router != 1:
+            _fail("tiles_per_router", "1 for topology 'mesh' (use 'cmesh' to share routers)", self.tiles_per_router)
+
+    def n_routers(self, n_tiles: int) -> int:
+        """Routers for ``n_tiles`` tiles (0 for bus and edges)."""
+        if self.topology in (Topology.BUS, Topology.EDGES):
+            return 0
+        rows, cols = self.grid(n_tiles)
+        return rows * cols
+
+    def grid(self, n_tiles: int) -> tuple[int, int]:
+        """Router grid (rows, cols) for ``n_tiles`` tiles: ``dims`` or the most square fit."""
+        needed = math.ceil(n_tiles / self.tiles_per_router)
+        if self.dims is not None:
+            return self.dims
+        cols = math.ceil(math.sqrt(needed))
+        rows = math.ceil(needed / cols)
+        return rows, cols
+
+    def build_graph(self, n_tiles: int | None = None) -> nx.Graph:
+        """The interconnect as an undirected ``networkx.Graph``.
+
+        Nodes: ``("tile", i)`` for every tile, ``("router", r)`` for mesh/c-mesh routers, ``("bus", 0)`` for
+        a bus, and ``("offchip", 0)``. Every edge has ``kind`` (``link``: router–router or tile–tile,
+        ``local``: tile–router or tile–bus, ``offchip``), ``bandwidth_gbps``, ``latency_ns`` and
+        ``energy_pj_per_bit``. Router nodes carry ``energy_pj_per_bit`` of a traversal.
+
+        Args:
+            n_tiles: tile count; defaults to ``chip.n_tiles`` of the :class:`HardwareConfig` this belongs to.
+
+        Raises:
+            ConfigError: if the tiles do not fit the router grid or an edge names a missing tile.
+        """
+        if n_tiles is None:
+            n_tiles = getattr(self, "_n_tiles", None)
+            if n_tiles is None:
+                raise ConfigError("interconnect.build_graph: tile count unknown",
+                                  hint="pass n_tiles, or call it on HardwareConfig.interconnect")
+        g = nx.Graph(topology=self.topology.value)
+        link = {"bandwidth_gbps": self.link_bandwidth_gbps, "latency_ns": self.hop_latency_ns,
+                "energy_pj_per_bit": self.energy_pj_per_bit_hop}
+        local = {"bandwidth_gbps": self.link_bandwidth_gbps, "latency_ns": 0.0, "energy_pj_per_bit": 0.0}
+        for i in range(n_tiles):
+            g.add_node(("tile", i))
+        if self.topology in (Topology.MESH, Topology.CMESH):
+            rows, cols = self.grid(n_tiles)
+            if rows * cols * self.tiles_per_router < n_tiles:
+                raise ConfigError(
+                    f"interconnect.dims: a {rows}x{cols} router grid with {self.tiles_per_router} tile(s) per router "
+                    f"holds {rows * cols * self.tiles_per_router} tiles, chip.n_tiles is {n_tiles}",
+                    hint="enlarge dims or leave dims out to size the grid automatically")
+            for r in range(rows * cols):
+                g.add_node(("router", r), row=r // cols, col=r % cols,
+                           energy_pj_per_bit=self.router.energy_pj_per_bit)
+                if r % cols:
+                    g.add_edge(("router", r - 1), ("router", r), kind="link", **link)
+                if r >= cols:
+                    g.add_edge(("router", r - cols), ("router", r), kind="link", **link)
+            for i in range(n_tiles):
+                g.add_edge(("tile", i), ("router", i // self.tiles_per_router), kind="local", **local)
+            attach: tuple[str, int] = ("router", self.offchip_attach // self.tiles_per_router)
+        elif self.topology is Topology.BUS:
+            g.add_node(("bus", 0))
+            for i in range(n_tiles):
+                g.add_edge(("tile", i), ("bus", 0), kind="local", **link)
+            attach = ("bus", 0)
+        else:
+            for a, b in self.edges:
+                if max(a, b) >= n_tiles:
+                    raise ConfigError(f"interconnect.edges: edge [{a}, {b}] names tile {max(a, b)}, "
+                                      f"but the chip has tiles 0..{n_tiles - 1}")
+                g.add_edge(("tile", a), ("tile", b), kind="link", **link)
+            attach = ("tile", self.offchip_attach)
+        if self.offchip_attach >= n_tiles:
+            raise ConfigError(f"interconnect.offchip_attach: expected a tile id < {n_tiles}, got {self.offchip_attach}")
+        g.add_node(("offchip", 0))
+        g.add_edge(("offchip", 0), attach, kind="offchip", **local)
+        return g
+
+
+@dataclass(frozen=True, kw_only=True)
+class OffchipConfig(PartCost):
+    """Off-chip memory interface (DRAM / HyperTransport); power and area are for the whole interface."""
+
+    bandwidth_gbps: float = 100.0
+    """Total bandwidth (Gbit/s)."""
+    latency_ns: float = 100.0
+    """Access latency (ns)."""
+    energy_pj_per_bit: float = 8.0
+    """Energy per bit transferred (pJ/bit)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _number(self, "bandwidth_gbps", strict=True)
+        _number(self, "latency_ns")
+        _number(self, "energy_pj_per_bit")
+
+
+# ------------------------------------------------------------------------------------------------ top level
+
+
+@dataclass(frozen=True)
+class InventoryItem:
+    """One line of the part inventory: ``count`` instances at ``scope`` (``tile`` = per tile, ``chip``)."""
+
+    scope: str
+    """``tile`` (count per tile) or ``chip`` (count per chip)."""
+    name: str
+    """Part name (``crossbar``, ``dac``, ``adc``, ``buffer``, ``router``, a digital unit or component name)."""
+    count: float
+    """Instances per scope (fractional for shared parts: a router shared by 4 tiles counts 0.25 per tile)."""
+    power_mw: float
+    """Published power of one instance (mW)."""
+    area_um2: float
+    """Area of one instance (µm²)."""
+    leakage_mw: float
+    """Leakage of one instance (mW)."""
+
+    @property
+    def total_power_mw(self) -> float:
+        """count × power_mw."""
+        return self.count * self.power_mw
+
+    @property
+    def total_area_um2(self) -> float:
+        """count × area_um2."""
+        return self.count * self.area_um2
+
+    @property
+    def total_leakage_mw(self) -> float:
+        """count × leakage_mw."""
+        return self.count * self.leakage_mw
+
+
+@dataclass(frozen=True, kw_only=True)
+class HardwareConfig:
+    """A complete hardware description (the top level of ``hwconfigs/*.yaml``)."""
+
+    version: int = 1
+    """Schema version of the file (required in YAML)."""
+    name: str
+    """Short name of the configuration."""
+    description: str = ""
+    """What this configuration models and where its numbers come from."""
+    chip: ChipConfig = field(default_factory=ChipConfig)
+    """Chip-level figures."""
+    tile: TileConfig = field(default_factory=TileConfig)
+    """Tile organisation and peripherals."""
+    crossbar: CrossbarConfig = field(default_factory=CrossbarConfig)
+    """Crossbar numerics, timing and energy."""
+    interconnect: InterconnectConfig = field(default_factory=InterconnectConfig)
+    """On-chip network."""
+    offchip: OffchipConfig = field(default_factory=OffchipConfig)
+    """Off-chip memory interface."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.version, bool) or self.version not in SUPPORTED_VERSIONS:
+            _fail("version", "one of " + ", ".join(map(str, SUPPORTED_VERSIONS)), self.version,
+                  hint="this archsim reads hardware schema version 1")
+        if not isinstance(self.name, str) or not self.name:
+            _fail("name", "a non-empty string", self.name)
+        # Let interconnect.build_graph() default to this chip's tile count (not a field: equality unaffected).
+        object.__setattr__(self.interconnect, "_n_tiles", self.chip.n_tiles)
+
+    @property
+    def crossbars_total(self) -> int:
+        """Crossbar arrays on the chip."""
+        return self.chip.n_tiles * self.tile.n_crossbars
+
+    def build_graph(self) -> nx.Graph:
+        """Shorthand for ``self.interconnect.build_graph(self.chip.n_tiles)``."""
+        return self.interconnect.build_graph(self.chip.n_tiles)
+
+    def inventory(self) -> tuple[InventoryItem, ...]:
+        """Every part with its count: per-tile items (scope ``tile``) then chip items (scope ``chip``).
+
+        Tile items: crossbars, DACs (n_crossbars × dacs_per_crossbar), ADCs, the buffer, digital units,
+        components, and the tile's share of a router (1 / tiles_per_router). Chip items: chip components and
+        the off-chip interface. Peak chip power = n_tiles × Σ tile totals + Σ chip totals (likewise area).
+        """
+        t = self.tile
+        items = [
+            InventoryItem("tile", "crossbar", t.n_crossbars, self.crossbar.power_mw, self.crossbar.area_um2,
+                          self.crossbar.leakage_mw),
+            InventoryItem("tile", "dac", t.n_crossbars * t.dacs_per_crossbar, t.dac.power_mw, t.dac.area_um2,
+                          t.dac.leakage_mw),
+            InventoryItem("tile", "adc", t.n_crossbars * t.adcs_per_crossbar, t.adc.power_mw, t.adc.area_um2,
+                          t.adc.leakage_mw),
+            InventoryItem("tile", "buffer", t.buffer.count, t.buffer.power_mw, t.buffer.area_um2,
+                          t.buffer.leakage_mw),
+        ]
+        for name, unit in t.digital.items():
+            items.append(InventoryItem("tile", name, unit.count, unit.power_mw, unit.area_um2, unit.leakage_mw))
+        for name, part in t.components.items():
+            items.append(InventoryItem("tile", name, part.count, part.power_mw, part.area_um2, part.leakage_mw))
+        ic = self.interconnect
+        if ic.topology in (Topology.MESH, Topology.CMESH):
+            r = ic.router
+            share = ic.n_routers(self.chip.n_tiles) / self.chip.n_tiles
+            items.append(InventoryItem("tile", "router", share, r.power_mw, r.area_um2, r.leakage_mw))
+        for name, part in self.chip.components.items():
+            items.append(InventoryItem("chip", name, part.count, part.power_mw, part.area_um2, part.leakage_mw))
+        o = self.offchip
+        items.append(InventoryItem("chip", "offchip", 1, o.power_mw, o.area_um2, o.leakage_mw))
+        return tuple(items)
+
+    def peak_power_mw(self, scope: str = "chip") -> float:
+        """Roll-up of published powers: one tile (``scope='tile'``) or the whole chip."""
+        tile = sum(i.total_power_mw for i in self.inventory() if i.scope == "tile")
+        if scope == "tile":
+            return tile
+        return self.chip.n_tiles * tile + sum(i.total_power_mw for i in self.inventory() if i.scope == "chip")
+
+    def area_um2(self, scope: str = "chip") -> float:
+        """Roll-up of areas: one tile (``scope='tile'``) or the whole chip (µm²)."""
+        tile = sum(i.total_area_um2 for i in self.inventory() if i.scope == "tile")
+        if scope == "tile":
+            return tile
+        return self.chip.n_tiles * tile + sum(i.total_area_um2 for i in self.inventory() if i.scope == "chip")
+
+    def summary(self) -> dict[str, Any]:
+        """A short, JSON-ready summary for ``archsim validate``."""
+        return {
+            "name": self.name,
+            "n_tiles": self.chip.n_tiles,
+            "crossbar": f"{self.tile.n_rows}x{self.tile.n_cols}",
+            "crossbars_per_tile": self.tile.n_crossbars,
+            "crossbars_total": self.crossbars_total,
+            "device": self.crossbar.rpu.device.kind,
+            "algorithm": self.crossbar.rpu.algorithm.kind,
+            "adc_bits": self.tile.adc.bits,
+            "dac_bits": self.tile.dac.bits,
+            "topology": self.interconnect.topology.value,
+            "peak_power_mw": round(self.peak_power_mw(), 6),
+            "area_mm2": round(self.area_um2() / 1e6, 6),
+        }
