@@ -47,7 +47,7 @@ _NONE = (0, 0, 0, 0)
 
 
 def _mul(a: tuple[int, ...], b: tuple[int, ...], sign: int = 1) -> tuple[int, ...]:
-    return tuple(x + sign * y for x, y in zip(a, b))
+    return tuple(x + sign * y for x, y in zip(a, b, strict=True))
 
 
 def _pow(a: tuple[int, ...], n: int) -> tuple[int, ...]:
@@ -130,7 +130,7 @@ def _parse_term(term: str, *, denominator_is_time: bool = False) -> tuple[float,
     if match and match.group(1):
         text = match.group(1)
         exp_text = match.group(2) or match.group(3) or match.group(4)
-        exponent = {"²": 2, "³": 3}.get(exp_text, None) or int(exp_text)
+        exponent = {"²": 2, "³": 3}.get(exp_text) or int(exp_text)
     if denominator_is_time and text in _DECIMAL_BYTES:
         return _DECIMAL_BYTES[text] ** exponent, _pow(_I, exponent)
     if text in _SPECIAL:
@@ -139,11 +139,10 @@ def _parse_term(term: str, *, denominator_is_time: bool = False) -> tuple[float,
     if text in _BASE:
         factor, dim, _ = _BASE[text]
         return factor**exponent, _pow(dim, exponent)
-    for size in (1,):
-        prefix, base = text[:size], text[size:]
-        if prefix in _PREFIX and base in _BASE and _BASE[base][2]:
-            factor, dim, _ = _BASE[base]
-            return (_PREFIX[prefix] * factor) ** exponent, _pow(dim, exponent)
+    prefix, base = text[:1], text[1:]
+    if prefix in _PREFIX and base in _BASE and _BASE[base][2]:
+        factor, dim, _ = _BASE[base]
+        return (_PREFIX[prefix] * factor) ** exponent, _pow(dim, exponent)
     raise ValueError(f"unknown unit {term.strip()!r}")
 
 
@@ -153,8 +152,8 @@ def parse_unit(text: str) -> Unit:
     Raises:
         ConfigError: if the unit is not known.
     """
-    parts = [p for p in text.replace("per ", "/").split("/")]
-    if len(parts) > 2 or not parts[0].strip() and len(parts) == 1:
+    parts = text.replace("per ", "/").split("/")
+    if len(parts) > 2 or (len(parts) == 1 and not parts[0].strip()):
         raise ConfigError(f"cannot parse unit {text!r}", hint="write e.g. 'ns', 'mW', 'mm^2', 'pJ/bit', 'GB/s'")
     try:
         if parts[0].strip() in ("", "1"):

@@ -26,10 +26,19 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("result", metavar="RESULT.json", help="result file written by `archsim run`")
-    p.add_argument("-o", "--output", metavar="HTML", default=None,
-                   help="where to write the report (default: report.html next to RESULT.json)")
-    p.add_argument("--screenshot", metavar="PNG", default=None,
-                   help="also save a screenshot of the report (needs chromium)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="HTML",
+        default=None,
+        help="where to write the report (default: report.html next to RESULT.json)",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        default=None,
+        help="also save a screenshot of the report (needs chromium)",
+    )
     p.add_argument("--width", type=int, default=1280, help="screenshot width in pixels (default 1280)")
     p.add_argument("--height", type=int, default=2000, help="screenshot height in pixels (default 2000)")
     p.set_defaults(func=run)

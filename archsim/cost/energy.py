@@ -19,6 +19,11 @@ link                    ``bytes``                            8 x the edge's ``en
 offchip                 ``read_bytes`` / ``write_bytes``     8 x ``offchip.energy_pj_per_bit``
 ======================  ===================================  =============================================
 
+Further tile parts (``tile.components``) are priced through the engine count they follow: a part whose
+``action`` is ``sample`` (sample-and-hold) samples once per ADC conversion on its tile. Other component
+actions (register and bus accesses) are not modelled dynamically; those parts contribute leakage, area
+and peak power only.
+
 Leakage: every part of :meth:`HardwareConfig.inventory` leaks ``count x leakage_mw`` over the whole
 makespan on every tile of the chip (used or not): ``mW x ns = pJ``. Counted actions without an entry
 (e.g. a fallback digital unit) are priced at 0 and listed in ``EnergyBreakdown.unpriced``.
@@ -30,6 +35,9 @@ from typing import Any
 
 from archsim.results.energy import EnergyBreakdown, part_of_scope
 from archsim.results.timing import ActionCounts
+
+#: Component actions priced from another counted action: ``action -> (part, action)``.
+DERIVED_FROM: dict[str, tuple[str, str]] = {"sample": ("adc", "convert")}
 
 _FREE = {"forward_pass", "backward_pass", "transfer_pass", "update", "transfer_write"}
 
@@ -104,5 +112,14 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float) -> EnergyBreakdown:
             per = 0.0
         if per:
             dynamic[(scope, action)] = n * per
+    for name, part in sorted(hw.tile.components.items()):
+        follows = DERIVED_FROM.get(part.action)
+        if follows is None or not part.energy_pj:
+            continue
+        for (scope, action), n in counts.items():
+            if (part_of_scope(scope), action) == follows:
+                tile_scope = scope.rsplit(".", 1)[0]
+                key = (f"{tile_scope}.{name}", part.action)
+                dynamic[key] = dynamic.get(key, 0.0) + n * part.energy_pj
     leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw).items()}
     return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak, unpriced=tuple(sorted(unpriced)))

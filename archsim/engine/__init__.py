@@ -24,8 +24,10 @@ __all__ = ["RunPlan", "build_plan", "simulate", "simulate_plan"]
 
 def simulate(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1, pipeline: bool = True,
              stats: MappingABC[str, LayerStats] | None = None, workload: Any = None, seed: int = 0,
-             tick_ps: int = 1, timeline_limit: int = 5000) -> tuple[TimingResult, ActionCounts]:
+             tick_ps: int = 1, timeline_limit: int = 5000, fine: bool = False,
+             update_every: int = 1) -> tuple[TimingResult, ActionCounts]:
     """Simulate ``mapping`` on ``hw``; see :func:`archsim.engine.build.build_plan` for the arguments."""
-    plan = build_plan(mapping, hw, mode=mode, batch=batch, pipeline=pipeline, stats=stats, workload=workload)
+    plan = build_plan(mapping, hw, mode=mode, batch=batch, pipeline=pipeline, stats=stats, workload=workload,
+                      fine=fine, update_every=update_every)
     timing, counts, _ = simulate_plan(plan, seed=seed, tick_ps=tick_ps, timeline_limit=timeline_limit)
     return timing, counts

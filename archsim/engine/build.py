@@ -17,7 +17,8 @@ engine specs of :mod:`archsim.engine.spec`. Conventions:
 - **Digital work** per sample (ops counted per :class:`~archsim.hwconfig.schema.DigitalOp` kind):
   partial-sum accumulation over row blocks (+ digital bias), shift-and-add of bit-serial cycles and
   weight slices, noise/bound-management scaling (when on), and the digital layers each analog layer owns
-  (activation, pooling, normalisation, element-wise; taken from the workload when given). Backward:
+  (activation, pooling, normalisation, element-wise; taken from the workload when given), and for LSTM
+  layers the gate non-linearities (5 per hidden unit and step) and products (4). Backward:
   the same scaling and derivatives; update: pulse probabilities for ``rows + cols`` values per vector.
 - **Interconnect.** The graph of ``hw.build_graph()``; edge ``bandwidth_gbps``/``latency_ns`` become the
   link spec; off-chip traffic enters at the ``("offchip", 0)`` node.
@@ -68,7 +69,8 @@ def tile_spec(hw: Any) -> TileSpec:
     units: dict[str, DigitalSpec] = {}
     op_unit: dict[str, str] = {}
     for name, unit in sorted(t.digital.items()):
-        units[name] = DigitalSpec(ops_per_ns=unit.throughput_ops_per_ns * unit.count, job_latency_ns=unit.latency_ns)
+        units[name] = DigitalSpec(ops_per_ns=unit.throughput_ops_per_ns * unit.count,
+                                  job_latency_ns=unit.latency_ns)
         for op in unit.ops:
             op_unit[getattr(op, "value", str(op))] = name
     if not units:
@@ -85,7 +87,8 @@ def engine_graph(hw: Any) -> nx.Graph:
     g = nx.Graph()
     g.add_nodes_from(src.nodes(data=True))
     for u, v, data in src.edges(data=True):
-        g.add_edge(u, v, bandwidth_bytes_per_ns=float(data.get("bandwidth_gbps", hw.interconnect.link_bandwidth_gbps)) / 8.0,
+        gbps = float(data.get("bandwidth_gbps", hw.interconnect.link_bandwidth_gbps))
+        g.add_edge(u, v, bandwidth_bytes_per_ns=gbps / 8.0,
                    hop_latency_ns=float(data.get("latency_ns", hw.interconnect.hop_latency_ns)),
                    energy_pj_per_bit=float(data.get("energy_pj_per_bit", 0.0)), kind=data.get("kind", "link"))
     return g
@@ -97,7 +100,8 @@ def chip_plan(hw: Any) -> ChipPlan:
     ic = hw.interconnect
     node = ("offchip", 0) if ("offchip", 0) in g else None
     return ChipPlan(tile=tile_spec(hw), graph=g,
-                    link=LinkSpec(bandwidth_bytes_per_ns=ic.link_bandwidth_gbps / 8.0, hop_latency_ns=ic.hop_latency_ns),
+                    link=LinkSpec(bandwidth_bytes_per_ns=ic.link_bandwidth_gbps / 8.0,
+                                  hop_latency_ns=ic.hop_latency_ns),
                     offchip=OffchipSpec(bandwidth_bytes_per_ns=hw.offchip.bandwidth_gbps / 8.0,
                                         latency_ns=hw.offchip.latency_ns),
                     offchip_node=node)
@@ -123,22 +127,51 @@ def _transfers(hw: Any, vectors: float, rows: int, batch: int) -> tuple[float, f
 
 
 def _owners(workload: Any, analog: set[str]) -> dict[str, str]:
-    """Analog layer that performs each digital layer: its latest analog producer, else its first consumer."""
+    """Owner (the analog layer whose tile runs it) of every digital layer, as the mapping defines it."""
+    from archsim.mapping.schedule import owners
+
     order = [layer.name for layer in workload.layers]
-    pos = {n: i for i, n in enumerate(order)}
-    graph = workload.graph
-    owner: dict[str, str | None] = {}
-    for n in order:
-        if n in analog:
-            owner[n] = n
-            continue
-        cands = [owner[p] for p in graph.predecessors(n) if owner.get(p)]
-        owner[n] = max(cands, key=lambda a: pos[a]) if cands else None
-    for n in reversed(order):
-        if owner[n] is None:
-            cands = [owner[s] for s in graph.successors(n) if owner.get(s)]
-            owner[n] = min(cands, key=lambda a: pos[a]) if cands else None
-    return {n: o for n, o in owner.items() if o is not None and n not in analog}
+    found = owners(workload.graph, analog, order)
+    return {n: o for n, o in found.items() if n not in analog and o != INPUT}
+
+
+def classify_sources(mapping: Any,
+                     workload: Any = None) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Split every layer's ``sources`` into MVM inputs and post-MVM operands (``(preds, post_preds)``).
+
+    A source whose data reaches the layer's own input is an MVM input; one whose data only reaches a
+    digital layer the layer owns (a residual add) is needed by the digital stage only. With the workload
+    graph this follows the graph edges; without it, a source earlier in topological order is an MVM input
+    and a later one a post-MVM operand.
+    """
+    order = {lm.layer: i for i, lm in enumerate(mapping.layers)}
+    mvm_edges: set[tuple[str, str]] = set()
+    post_edges: set[tuple[str, str]] = set()
+    if workload is not None and getattr(workload, "graph", None) is not None:
+        analog = set(order)
+        own = _owners(workload, analog)
+        own.update({n: n for n in analog})
+        for p, v in workload.graph.edges:
+            op = own.get(p)
+            ov = v if v in analog else own.get(v)
+            if op is None or ov is None or op == ov:
+                continue
+            (mvm_edges if v in analog else post_edges).add((op, ov))
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for lm in mapping.layers:
+        srcs = [s for s in lm.sources if s != INPUT]
+        pre, post = [], []
+        for src in srcs:
+            if (src, lm.layer) in mvm_edges:
+                pre.append(src)
+            elif (src, lm.layer) in post_edges:
+                post.append(src)
+            elif order.get(src, -1) < order[lm.layer]:
+                pre.append(src)
+            else:
+                post.append(src)
+        out[lm.layer] = (tuple(pre), tuple(post))
+    return out
 
 
 def _digital_layer_ops(workload: Any, analog: set[str]) -> dict[str, dict[str, dict[str, float]]]:
@@ -175,7 +208,8 @@ def _nm_on(io: Any) -> bool:
 
 
 def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1, pipeline: bool = True,
-               stats: MappingABC[str, LayerStats] | None = None, workload: Any = None) -> RunPlan:
+               stats: MappingABC[str, LayerStats] | None = None, workload: Any = None,
+               fine: bool = False, update_every: int = 1) -> RunPlan:
     """Lower ``mapping`` on ``hw`` to a :class:`RunPlan`.
 
     Args:
@@ -186,11 +220,14 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
         pipeline: pipeline samples across layers.
         stats: per-layer statistics of a training run (``load_layer_stats``); missing layers use defaults.
         workload: the :class:`archsim.workload.Workload` (for the digital layers' work); optional.
+        fine: one crossbar event per vector instead of per sample (small networks).
+        update_every: training: samples per weight update (1 = per sample, N = per mini-batch of N).
     """
     if mapping.n_rows != hw.tile.n_rows or mapping.n_cols != hw.tile.n_cols:
         raise SimulationError(
-            f"engine: mapping {mapping.workload_name!r} was made for {mapping.n_rows}x{mapping.n_cols} crossbars, "
-            f"the hardware {hw.name!r} has {hw.tile.n_rows}x{hw.tile.n_cols}", hint="re-map for this hardware")
+            f"engine: mapping {mapping.workload_name!r} was made for {mapping.n_rows}x{mapping.n_cols} "
+            f"crossbars, the hardware {hw.name!r} has {hw.tile.n_rows}x{hw.tile.n_cols}",
+            hint="re-map for this hardware")
     stats = dict(stats or {})
     unknown = sorted(set(stats) - {lm.layer for lm in mapping.layers})
     if unknown:
@@ -212,6 +249,7 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
             edges.setdefault(e.dst, {})[e.src] = float(e.bytes_per_sample)
     layers: list[LayerPlan] = []
     has_succ: set[str] = set()
+    kinds = classify_sources(mapping, workload)
     for lm in mapping.layers:
         st = stats.get(lm.layer) or LayerStats.default(lm.layer)
         cpw = getattr(lm, "cols_per_weight", 1)
@@ -219,9 +257,11 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
         for r in range(lm.n_replicas):
             blocks = tuple(BlockPlan(tile=b.tile, crossbar=b.crossbar, rows=b.n_rows, cols=b.n_cols * cpw)
                            for b in lm.blocks if b.replica == r)
-            groups.append(GroupPlan(replica=r, blocks=blocks, vectors_per_sample=float(lm.vectors_per_replica[r])))
-        preds = tuple(s for s in lm.sources if s != INPUT)
+            groups.append(GroupPlan(replica=r, blocks=blocks,
+                                    vectors_per_sample=float(lm.vectors_per_replica[r])))
+        preds, post_preds = kinds[lm.layer]
         has_succ.update(preds)
+        has_succ.update(post_preds)
         v = float(lm.vectors_per_sample)
         rows, cols = lm.matrix_rows, lm.matrix_cols
         n_rb, n_cb, n_sl = len(lm.row_splits), len(lm.col_splits), lm.n_slices
@@ -237,6 +277,12 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
             bwd["accumulate"] = v * lm.matrix_in * (n_cb - 1)
         if nm_bwd:
             bwd["nm_scale"] = v * (lm.matrix_in + cols) * st.mean_bm_passes_backward
+        if str(getattr(lm.kind, "value", lm.kind)) == "lstm":
+            hidden = cols / 4.0  # per hidden unit: 4 gates + tanh(c); 3 element-wise products + 1 add
+            fwd["activation"] = fwd.get("activation", 0.0) + v * 5 * hidden
+            fwd["elementwise"] = fwd.get("elementwise", 0.0) + v * 4 * hidden
+            bwd["activation"] = bwd.get("activation", 0.0) + v * 5 * hidden
+            bwd["elementwise"] = bwd.get("elementwise", 0.0) + v * 8 * hidden
         extra = dig_layers.get(lm.layer, {"forward": {}, "backward": {}})
         for op, n in extra["forward"].items():
             fwd[op] = fwd.get(op, 0.0) + n
@@ -251,8 +297,9 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
         if writes:
             upd["transfer"] = writes * max(rows, cols)
         layers.append(LayerPlan(
-            name=lm.layer, groups=tuple(groups), preds=preds,
-            bytes_in_per_sample=float(lm.bytes_in_per_sample), bytes_out_per_sample=float(lm.bytes_out_per_sample),
+            name=lm.layer, groups=tuple(groups), preds=preds, post_preds=post_preds,
+            bytes_in_per_sample=float(lm.bytes_in_per_sample),
+            bytes_out_per_sample=float(lm.bytes_out_per_sample),
             edge_bytes=edges.get(lm.layer, {}),
             digital_forward=fwd, digital_backward=bwd, digital_update=upd,
             bm_passes_forward=st.mean_bm_passes_forward, bm_passes_backward=st.mean_bm_passes_backward,
@@ -266,5 +313,6 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
     if workload is not None and getattr(workload, "layers", None):
         act = float(getattr(mapping, "activation_bytes", 1))
         out_bytes = _prod(workload.layers[-1].out_shape) * act
-    return RunPlan(layers=tuple(layers), chip=chip, mode=mode, batch=batch, pipeline=pipeline,
+    return RunPlan(layers=tuple(layers), chip=chip, mode=mode, batch=batch, pipeline=pipeline, fine=fine,
+                   update_every=update_every,
                    input_bytes_per_sample=input_bytes, output_bytes_per_sample=out_bytes)

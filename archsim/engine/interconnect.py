@@ -77,7 +77,8 @@ class Network(Component):
         edges = sorted(graph.edges(data=True), key=lambda e: (repr(e[0]), repr(e[1])))
         for u, v, data in edges:
             spec = LinkSpec(
-                bandwidth_bytes_per_ns=float(data.get("bandwidth_bytes_per_ns", default_link.bandwidth_bytes_per_ns)),
+                bandwidth_bytes_per_ns=float(data.get("bandwidth_bytes_per_ns",
+                                                      default_link.bandwidth_bytes_per_ns)),
                 hop_latency_ns=float(data.get("hop_latency_ns", default_link.hop_latency_ns)),
             )
             for a, b in ((u, v), (v, u)):
@@ -116,7 +117,8 @@ class Network(Component):
         if src == dst or nbytes <= 0:
             return
         route = self.route(src, dst)
-        links, routers, lat_ticks, bw = route.links, route.routers, route.latency_ticks, route.bandwidth_bytes_per_ns
+        links, routers = route.links, route.routers
+        lat_ticks, bw = route.latency_ticks, route.bandwidth_bytes_per_ns
         if not links:
             return
         first = route.first

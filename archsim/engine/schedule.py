@@ -10,7 +10,8 @@ Per analog layer and sample (forward)::
 
     inbox (one per producer edge, finite: back-pressure) -> read from the home tile's buffer -> chunks of
     all groups in parallel, overlapped with the scatter of the inputs from the home tile to the layer's
-    other tiles (inputs stream in while earlier vectors compute) -> [stage queue, 1 entry] -> digital jobs on each
+    other tiles (inputs stream in while earlier vectors compute) -> [stage queue, 1 entry] -> digital
+    jobs on each
     tile of the layer (accumulate partial sums, NM/BM scaling, activation, pooling, the non-analog layers
     that follow it) -> send outputs from each tile to each consumer's home tile -> consumer inbox
 
@@ -85,7 +86,10 @@ class LayerPlan:
     groups: tuple[GroupPlan, ...]
     """Replicas."""
     preds: tuple[str, ...] = ()
-    """Analog layers whose outputs it consumes (empty: reads the network input from off-chip)."""
+    """Earlier analog layers whose outputs feed its MVMs (empty: reads the network input from off-chip)."""
+    post_preds: tuple[str, ...] = ()
+    """Analog layers whose outputs only its digital layers need (the residual operand of an add it owns);
+    they may come later in topological order. Waited for before the digital stage, not the MVMs."""
     bytes_in_per_sample: float = 0.0
     """Input activation bytes per sample."""
     bytes_out_per_sample: float = 0.0
@@ -119,7 +123,7 @@ class LayerPlan:
         """Bytes per sample that producer ``pred`` sends to this layer."""
         if pred in self.edge_bytes:
             return float(self.edge_bytes[pred])
-        return self.bytes_in_per_sample / max(1, len(self.preds))
+        return self.bytes_in_per_sample / max(1, len(self.preds) + len(self.post_preds))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +156,13 @@ class RunPlan:
     """Samples."""
     pipeline: bool = True
     """Pipeline samples across layers."""
+    update_every: int = 1
+    """Training: samples per weight update. 1 = every sample's rank-one pulse trains right after its
+    backward cycle; N = one update step per mini-batch of N samples (all their vectors, applied after the
+    last sample's backward cycle; samples count as finished when their gradients are through)."""
+    fine: bool = False
+    """Fine mode: one crossbar event per vector (exact interleaving of groups sharing crossbars) instead
+    of one per sample; the same result when nothing contends, for small networks only."""
     input_bytes_per_sample: float = 0.0
     """Network input read from off-chip per sample."""
     output_bytes_per_sample: float = 0.0
@@ -178,11 +189,12 @@ class Tile(Component):
 
 @dataclass
 class _Chunk:
-    """Precomputed per-sample cost of one group in one cycle."""
+    """Precomputed per-sample cost of one group in one cycle (``sub_ticks``: per-vector slices, fine mode)."""
 
     ticks: int
     counts: list[tuple[Component, str, float]]
     busy: list[tuple[Component, int]]
+    sub_ticks: list[int] | None = None
 
 
 class _Group:
@@ -206,10 +218,11 @@ class _Layer:
         self.in_share: dict[int, float] = {}
         self.out_share: dict[int, float] = {}
         self.succs: list[_Layer] = []
+        self.post_succs: list[_Layer] = []
         self.inbox: dict[str, simpy.Store] = {}
+        self.post_inbox: dict[str, simpy.Store] = {}
         self.grad_inbox: dict[str, simpy.Store] = {}
         self.stage: simpy.Store | None = None
-        self.fwd_done: simpy.Store | None = None
         self.fwd_span: list[tuple[int, int]] = []
         self.times: dict[str, float] = {}
 
@@ -226,6 +239,8 @@ class Chip(Component):
         self.layers: list[_Layer] = []
         self.by_name: dict[str, _Layer] = {}
         self.admitted: dict[int, int] = {}
+        self.started: dict[int, int] = {}
+        self.update_end = 0
         self.completed: dict[int, int] = {}
         self.pending: dict[int, int] = {}
         self._elaborate()
@@ -247,6 +262,8 @@ class Chip(Component):
             raise SimulationError(f"engine: mode: expected 'inference' or 'training', got {plan.mode!r}")
         if plan.batch < 1:
             raise SimulationError(f"engine: batch: expected >= 1, got {plan.batch}")
+        if plan.update_every < 1:
+            raise SimulationError(f"engine: update_every: expected >= 1, got {plan.update_every}")
         names = [lp.name for lp in plan.layers]
         if len(set(names)) != len(names):
             raise SimulationError("engine: duplicate layer names in the plan")
@@ -259,6 +276,12 @@ class Chip(Component):
                 self.by_name[pred].succs.append(layer)
             self.layers.append(layer)
             self.by_name[lp.name] = layer
+        for layer in self.layers:
+            for pred in layer.plan.post_preds:
+                if pred not in self.by_name or pred == layer.name:
+                    raise SimulationError(f"engine: layer {layer.name}: post-predecessor {pred!r} is not "
+                                          "another analog layer")
+                self.by_name[pred].post_succs.append(layer)
         self._make_locks()
         xs = plan.chip.tile.crossbar
         for layer in self.layers:
@@ -281,13 +304,14 @@ class Chip(Component):
             layer.out_share = {t: cols_w[t] / tot_c for t in tiles}
             for g in layer.groups:
                 v = g.plan.vectors_per_sample
-                g.chunks["forward"] = self._chunk(g.plan, "forward", xs.input_cycles * lp.bm_passes_forward * v,
-                                                  lambda r, c, n: xs.mvm_ns(r, c, n))
+                g.chunks["forward"] = self._chunk(g.plan, "forward",
+                                                  xs.input_cycles * lp.bm_passes_forward * v,
+                                                  lambda r, c, n: xs.mvm_ns(r, c, n), v)
                 if plan.mode == "training":
                     if lp.backward:
                         g.chunks["backward"] = self._chunk(
                             g.plan, "backward", xs.input_cycles * lp.bm_passes_backward * v,
-                            lambda r, c, n: xs.mvm_ns(r, c, n, backward=True))
+                            lambda r, c, n: xs.mvm_ns(r, c, n, backward=True), v)
                     g.chunks["update"] = self._update_chunk(g.plan, lp, v)
             layer.times = {
                 phase: max((self.env.to_ns(g.chunks[phase].ticks) for g in layer.groups if phase in g.chunks),
@@ -325,10 +349,21 @@ class Chip(Component):
                 locks[root] = simpy.Resource(self.env, capacity=1)
             layer.groups.append(_Group(gp, locks[root]))
 
-    def _chunk(self, gp: GroupPlan, phase: str, passes: float, time_fn: Any) -> _Chunk:
+    def _fine_slices(self, gp: GroupPlan, passes: float, vectors: float, time_fn: Any) -> list[int] | None:
+        """Per-vector slices of a chunk: differences of the cumulative time of 1..n vectors (exact)."""
+        if not self.plan.fine or vectors <= 1:
+            return None
+        n = max(1, int(round(vectors)))
+        per = passes / n
+        cum = [self.env.to_ticks(max((time_fn(b.rows, b.cols, per * i) for b in gp.blocks), default=0.0))
+               for i in range(n + 1)]
+        return [b - a for a, b in zip(cum, cum[1:])]
+
+    def _chunk(self, gp: GroupPlan, phase: str, passes: float, time_fn: Any, vectors: float = 1.0) -> _Chunk:
         """Per-sample cost of an MVM chunk: time of the slowest block; passes, cells, conversions per tile."""
         ns = max((time_fn(b.rows, b.cols, passes) for b in gp.blocks), default=0.0)
         ticks = self.env.to_ticks(ns)
+        sub = self._fine_slices(gp, passes, vectors, time_fn)
         per_tile: dict[int, list[float]] = {}
         for b in gp.blocks:
             acc = per_tile.setdefault(b.tile, [0.0, 0.0, 0.0, 0.0, 0.0])
@@ -346,7 +381,7 @@ class Chip(Component):
             counts += [(tile.xbar, f"{phase}_pass", n_pass), (tile.xbar, f"{phase}_cells", cells),
                        (tile.dac, "convert", n_dac), (tile.adc, "convert", n_adc)]
             busy.append((tile.xbar, ticks * int(n_blocks)))
-        return _Chunk(ticks=ticks, counts=counts, busy=busy)
+        return _Chunk(ticks=ticks, counts=counts, busy=busy, sub_ticks=sub)
 
     def _update_chunk(self, gp: GroupPlan, lp: LayerPlan, vectors: float) -> _Chunk:
         """Per-sample cost of the update: BL pulses per vector, plus transfer reads and writes."""
@@ -361,20 +396,27 @@ class Chip(Component):
         for b in gp.blocks:
             tile = self.tiles[b.tile]
             counts += [(tile.xbar, "update", vectors),
-                       (tile.xbar, "update_line_pulse", (vectors * lp.bl + writes * lp.transfer_bl) * (b.rows + b.cols)),
-                       (tile.xbar, "update_coincidence", vectors * lp.pulses_per_device_per_update * b.rows * b.cols)]
+                       (tile.xbar, "update_line_pulse",
+                        (vectors * lp.bl + writes * lp.transfer_bl) * (b.rows + b.cols)),
+                       (tile.xbar, "update_coincidence",
+                        vectors * lp.pulses_per_device_per_update * b.rows * b.cols)]
             if writes:
                 counts.append((tile.xbar, "transfer_write", writes))
             if reads:
-                counts += [(tile.xbar, "transfer_pass", reads), (tile.xbar, "transfer_cells", reads * b.rows * b.cols),
+                counts += [(tile.xbar, "transfer_pass", reads),
+                           (tile.xbar, "transfer_cells", reads * b.rows * b.cols),
                            (tile.dac, "convert", reads * b.rows), (tile.adc, "convert", reads * b.cols)]
             busy[b.tile] = busy.get(b.tile, 0) + ticks
         merged: dict[tuple[Component, str], float] = {}
         for comp, action, n in counts:
             if n:
                 merged[(comp, action)] = merged.get((comp, action), 0.0) + n
+        sub = None
+        if self.plan.fine and vectors > 1:
+            n = max(1, int(round(vectors)))
+            sub = [ticks // n + (1 if i < ticks % n else 0) for i in range(n)]
         return _Chunk(ticks=ticks, counts=[(c, a, n) for (c, a), n in merged.items()],
-                      busy=[(self.tiles[t].xbar, v) for t, v in sorted(busy.items())])
+                      busy=[(self.tiles[t].xbar, v) for t, v in sorted(busy.items())], sub_ticks=sub)
 
     # -- processes --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -390,9 +432,10 @@ class Chip(Component):
             entries = buf.entries_for(edge_bytes, share=n_homed[layer.home] * max(1, len(lp.preds)))
             sources = lp.preds if lp.preds else ("__input__",)
             layer.inbox = {p: simpy.Store(env, capacity=entries) for p in sources}
+            layer.post_inbox = {p: simpy.Store(env, capacity=entries) for p in lp.post_preds}
             layer.stage = simpy.Store(env, capacity=1)
             if plan.mode == "training":
-                sinks = [s.name for s in layer.succs] or ["__loss__"]
+                sinks = [s.name for s in layer.succs + layer.post_succs] or ["__loss__"]
                 layer.grad_inbox = {s: simpy.Store(env) for s in sinks}
         self.admission = simpy.Resource(env, capacity=plan.batch if plan.pipeline else 1)
         self.done_events = [env.event() for _ in range(plan.batch)]
@@ -432,28 +475,49 @@ class Chip(Component):
         yield self.done_events[s]
         self.admission.release(req)
 
+    def _send_many(self, traffic: Mapping[tuple[Any, Any], float]) -> Generator[Any, Any, None]:
+        """Send every ``(src, dst) -> bytes`` message in parallel (local and empty ones cost nothing)."""
+        procs = [self.env.process(self.network.send(src, dst, n))
+                 for (src, dst), n in traffic.items() if src != dst and n > 0]
+        if len(procs) == 1:
+            yield procs[0]
+        elif procs:
+            yield self.env.all_of(procs)
+
     def _scatter(self, layer: _Layer, nbytes: float) -> Generator[Any, Any, None]:
         """Send ``nbytes`` from the layer's home tile to its tiles (shares by rows used)."""
-        sends = [self.env.process(self.network.send(("tile", layer.home), ("tile", t), nbytes * share))
-                 for t, share in layer.in_share.items() if t != layer.home and share > 0]
-        if sends:
-            yield self.env.all_of(sends)
+        yield from self._send_many({(("tile", layer.home), ("tile", t)): nbytes * share
+                                    for t, share in layer.in_share.items()})
 
-    def _run_chunks(self, layer: _Layer, phase: str, sample: int) -> Generator[Any, Any, None]:
-        procs = [self.env.process(self._chunk_proc(g, g.chunks[phase])) for g in layer.groups]
-        yield self.env.all_of(procs)
+    def _run_chunks(self, layer: _Layer, phase: str, sample: int, *, scatter: float = 0.0,
+                    repeat: int = 1) -> Generator[Any, Any, None]:
+        """All groups' chunks in parallel (plus, when ``scatter`` > 0, the overlapped input scatter);
+        ``repeat`` samples' worth of work at once (mini-batch updates)."""
+        procs = [self.env.process(self._chunk_proc(layer, g, phase, repeat)) for g in layer.groups]
+        if scatter > 0 and len(layer.tiles) > 1:
+            procs.append(self.env.process(self._scatter(layer, scatter)))
+        yield procs[0] if len(procs) == 1 else self.env.all_of(procs)
 
-    def _chunk_proc(self, group: _Group, chunk: _Chunk) -> Generator[Any, Any, None]:
-        """Hold the group's crossbars for one chunk; waits on the group's lock."""
-        with group.lock.request() as req:
-            yield req
-            yield self.env.timeout(chunk.ticks)
+    def _chunk_proc(self, layer: _Layer, group: _Group, phase: str,
+                    repeat: int = 1) -> Generator[Any, Any, None]:
+        """Hold the group's crossbars for one chunk (or vector by vector in fine mode); waits on its lock."""
+        chunk = group.chunks[phase]
+        scope = f"{layer.name}.r{group.plan.replica}"
+        slices = list(chunk.sub_ticks) * repeat if chunk.sub_ticks else [chunk.ticks * repeat]
+        for ticks in slices:
+            with group.lock.request() as req:
+                yield req
+                self.env.trace(scope, f"{phase}_start")
+                yield self.env.timeout(ticks)
+                self.env.trace(scope, f"{phase}_end")
         for comp, action, n in chunk.counts:
-            comp.count(action, n)
+            comp.count(action, n * repeat)
         for comp, ticks in chunk.busy:
-            comp.add_busy(ticks)
+            comp.add_busy(ticks * repeat)
 
-    def _digital(self, layer: _Layer, ops: Mapping[str, float], shares: Mapping[int, float]) -> Generator[Any, Any, None]:
+    def _digital(self, layer: _Layer, ops: Mapping[str, float],
+                 shares: Mapping[int, float]) -> Generator[Any, Any, None]:
+        """Digital jobs of ``ops`` split over the layer's tiles by ``shares``, one job per unit and tile."""
         if not ops or sum(ops.values()) <= 0:
             return
         jobs = []
@@ -479,10 +543,11 @@ class Chip(Component):
             for store in layer.inbox.values():
                 yield store.get()
             start = int(env.now)
+            if not lp.preds:
+                self.started.setdefault(s, start)
             yield from home_buf.access(lp.bytes_in_per_sample, "read_bytes")
             # inputs stream to the replicas' tiles while they compute (overlapped scatter)
-            yield env.all_of([env.process(self._scatter(layer, lp.bytes_in_per_sample)),
-                              env.process(self._run_chunks(layer, "forward", s))])
+            yield from self._run_chunks(layer, "forward", s, scatter=lp.bytes_in_per_sample)
             end = int(env.now)
             layer.fwd_span.append((start, end))
             env.record(layer.name, "forward", s, start, end)
@@ -493,27 +558,33 @@ class Chip(Component):
         env, lp = self.env, layer.plan
         for s in range(self.plan.batch):
             yield layer.stage.get()
+            for store in layer.post_inbox.values():
+                yield store.get()
             start = int(env.now)
             yield from self._digital(layer, lp.digital_forward, layer.out_share)
             if int(env.now) > start:
                 env.record(layer.name, "digital", s, start, int(env.now))
-            sends = []
-            for succ in layer.succs:
+            traffic: dict[tuple[Any, Any], float] = {}
+            for succ in layer.succs + layer.post_succs:
                 edge = succ.plan.bytes_from(layer.name)
                 for t, share in layer.out_share.items():
-                    sends.append(env.process(self.network.send(("tile", t), ("tile", succ.home), edge * share)))
-            if sends:
-                yield env.all_of(sends)
+                    key = (("tile", t), ("tile", succ.home))
+                    traffic[key] = traffic.get(key, 0.0) + edge * share
+            yield from self._send_many(traffic)
             for succ in layer.succs:
                 edge = succ.plan.bytes_from(layer.name)
                 yield succ.inbox[layer.name].put(s)
                 yield from self.tiles[succ.home].buffer.access(edge, "write_bytes")
-            if not layer.succs:
+            for succ in layer.post_succs:
+                yield succ.post_inbox[layer.name].put(s)
+                nbytes = succ.plan.bytes_from(layer.name)
+                yield from self.tiles[succ.home].buffer.access(nbytes, "write_bytes")
+            if not layer.succs and not layer.post_succs:
                 out_bytes = self.plan.output_bytes_per_sample / max(1, self._n_sinks())
                 node = self.plan.chip.offchip_node
                 if node is not None:
-                    yield env.all_of([env.process(self.network.send(("tile", t), node, out_bytes * share))
-                                      for t, share in layer.out_share.items()])
+                    yield from self._send_many({(("tile", t), node): out_bytes * share
+                                                for t, share in layer.out_share.items()})
                 yield from self.offchip.transfer(out_bytes, "write_bytes")
                 if self.plan.mode == "training":
                     yield layer.grad_inbox["__loss__"].put(s)
@@ -521,31 +592,47 @@ class Chip(Component):
                     self._finish(s)
 
     def _n_sinks(self) -> int:
-        return sum(1 for layer in self.layers if not layer.succs)
+        return sum(1 for layer in self.layers if not layer.succs and not layer.post_succs)
 
     def backward_layer(self, layer: _Layer) -> Generator[Any, Any, None]:
         """Backward MVMs, gradient sends and the pulsed update of each sample; waits on gradients."""
         env, lp = self.env, layer.plan
         preds = [self.by_name[p] for p in lp.preds]
+        post = [self.by_name[p] for p in lp.post_preds]
         for s in range(self.plan.batch):
             for store in layer.grad_inbox.values():
                 yield store.get()
             start = int(env.now)
+            for pred in post:  # the residual operand's gradient leaves before the backward MVMs
+                env.process(self._send_grad(layer, pred, s, lp.bytes_from(pred.name), {layer.home: 1.0}))
             if lp.backward and preds:
                 yield from self._run_chunks(layer, "backward", s)
                 yield from self._digital(layer, lp.digital_backward, layer.in_share)
                 env.record(layer.name, "backward", s, start, int(env.now))
                 for pred in preds:
                     nbytes = lp.bytes_from(pred.name)
-                    env.process(self._send_grad(layer, pred, s, nbytes))
-            ustart = int(env.now)
-            yield from self._run_chunks(layer, "update", s)
-            yield from self._digital(layer, lp.digital_update, layer.out_share)
-            env.record(layer.name, "update", s, ustart, int(env.now))
-            self._finish(s)
+                    env.process(self._send_grad(layer, pred, s, nbytes, layer.in_share))
+            every = self.plan.update_every
+            if every == 1:
+                ustart = int(env.now)
+                yield from self._run_chunks(layer, "update", s)
+                yield from self._digital(layer, lp.digital_update, layer.out_share)
+                env.record(layer.name, "update", s, ustart, int(env.now))
+                self._finish(s)
+                continue
+            self._finish(s)  # mini-batch updates: the sample is done once its gradients are through
+            if (s + 1) % every == 0 or s == self.plan.batch - 1:
+                k = s % every + 1
+                ustart = int(env.now)
+                yield from self._run_chunks(layer, "update", s, repeat=k)
+                ops = {a: n * k for a, n in lp.digital_update.items()}
+                yield from self._digital(layer, ops, layer.out_share)
+                env.record(layer.name, "update", s, ustart, int(env.now))
+                self.update_end = max(self.update_end, int(env.now))
 
-    def _send_grad(self, layer: _Layer, pred: _Layer, s: int, nbytes: float) -> Generator[Any, Any, None]:
-        sends = [self.env.process(self.network.send(("tile", t), ("tile", pred.home), nbytes * share))
-                 for t, share in layer.in_share.items()]
-        yield self.env.all_of(sends)
+    def _send_grad(self, layer: _Layer, pred: _Layer, s: int, nbytes: float,
+                   shares: Mapping[int, float]) -> Generator[Any, Any, None]:
+        """Send a sample's gradient for ``pred`` from this layer's tiles to ``pred``'s home tile."""
+        yield from self._send_many({(("tile", t), ("tile", pred.home)): nbytes * share
+                                    for t, share in shares.items()})
         yield pred.grad_inbox[layer.name].put(s)

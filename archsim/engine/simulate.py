@@ -53,9 +53,9 @@ def simulate_plan(plan: RunPlan, *, seed: int = 0, tick_ps: int = 1, trace: bool
             f"engine: deadlock at t = {env.to_ns(env.now):.1f} ns: samples {missing[:5]} never finished; "
             f"layers with unfinished forward work: {stuck[:10]}",
             hint="check buffer capacities and the layer graph")
-    makespan = int(max(chip.completed.values()))
+    makespan = int(max(max(chip.completed.values()), chip.update_end))
     makespan_ns = env.to_ns(makespan)
-    lat = [env.to_ns(chip.completed[s] - chip.admitted[s]) for s in range(plan.batch)]
+    lat = [env.to_ns(chip.completed[s] - chip.started.get(s, chip.admitted[s])) for s in range(plan.batch)]
     layers = []
     for layer in chip.layers:
         spans = layer.fwd_span
@@ -86,5 +86,6 @@ def simulate_plan(plan: RunPlan, *, seed: int = 0, tick_ps: int = 1, trace: bool
         layers=tuple(layers), busy_ns=busy_ns, utilisation=util, n_events=env.n_events,
         timeline=timeline, timeline_truncated=env.timeline_dropped > 0,
     )
-    counts = ActionCounts(counts={key: int(round(n)) for key, n in sorted(env.counts.items()) if round(n) != 0})
+    counts = ActionCounts(counts={key: int(round(n)) for key, n in sorted(env.counts.items())
+                                  if round(n) != 0})
     return timing, counts, env

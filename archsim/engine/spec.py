@@ -77,7 +77,9 @@ class CrossbarSpec:
     def stage_ns(self, rows: int, cols: int, *, backward: bool = False) -> tuple[float, float, float]:
         """``(t_dac, t_int, t_adc)`` of one pass over a block of ``rows x cols``."""
         if backward:
-            integrate = self.integrate_ns if self.backward_integrate_ns is None else self.backward_integrate_ns
+            integrate = self.backward_integrate_ns
+            if integrate is None:
+                integrate = self.integrate_ns
             return self.dac.time_ns(cols), integrate, self.adc.time_ns(rows)
         return self.dac.time_ns(rows), self.integrate_ns, self.adc.time_ns(cols)
 

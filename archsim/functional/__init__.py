@@ -1,1 +1,33 @@
-"""archsim.functional package."""
+"""The functional ("values") half of archsim: numerically faithful analog tiles (aihwkit semantics) in Numba.
+
+Public entry points:
+
+* :class:`AnalogTile` — forward/backward/update of one crossbar (``tile.py``), with :class:`TileStats`;
+* :class:`DeviceArray` — weights + sampled device parameters (``devices.py``), the building block of compounds;
+* :class:`IOPipeline` — the managed, noisy, quantised MVM for any matrix and IO parameters (``io.py``);
+* :func:`pulsed_update` — the stochastic pulsed update of a device array (``update.py``);
+* :func:`register_algorithm` / :class:`TileContext` — the hook through which compounds plug into a tile.
+"""
+
+from archsim.functional.devices import DeviceArray, weight_granularity
+from archsim.functional.io import IOPipeline, MVMResult, NoiseManagementState, new_key
+from archsim.functional.tile import AnalogTile, SGDAlgorithm, TileAlgorithm, TileContext, TileStats, register_algorithm
+from archsim.functional.update import UpdateResult, pulse_schedule, pulsed_update
+
+__all__ = [
+    "AnalogTile",
+    "DeviceArray",
+    "IOPipeline",
+    "MVMResult",
+    "NoiseManagementState",
+    "SGDAlgorithm",
+    "TileAlgorithm",
+    "TileContext",
+    "TileStats",
+    "UpdateResult",
+    "new_key",
+    "pulse_schedule",
+    "pulsed_update",
+    "register_algorithm",
+    "weight_granularity",
+]

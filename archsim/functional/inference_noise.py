@@ -18,6 +18,9 @@ Model (aihwkit ``PCMLikeNoiseModel`` and ``SinglePairConductanceConverter``, res
   noisy response to the identity (one-hot over all inputs) gives a baseline mean|Y|; after drift the
   output is multiplied by α = baseline / mean|Y(t)| (per output for ``PER_COLUMN``), each clipped ≥ 1e−4.
 
+The tile-level workflow is :class:`InferenceTile` (``program()``, ``drift(t_seconds)``, HWA-training weight
+modifiers from ``modifiers.py``).
+
 Assumptions: one conductance pair per weight; negative weights live on g⁻; randomness comes from the
 caller's ``numpy.random.Generator`` (one per run).
 """
@@ -30,7 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.hwconfig.algorithms import DriftCompensation, PCMNoiseConfig
+from archsim.functional.io import as_float32_matrix, new_key
+from archsim.functional.modifiers import apply_weight_modifier
+from archsim.functional.tile import AnalogTile
+from archsim.hwconfig.algorithms import DriftCompensation, PCMNoiseConfig, WeightModifierConfig, WeightModifierType
+from archsim.hwconfig.rpu import RPUConfig
 
 _NU_MU = (-0.0155, 0.0244, 0.049, 0.1)
 _NU_SIGMA = (-0.0125, -0.0059, 0.008, 0.045)
@@ -148,3 +155,104 @@ def compensation_readout(read: Callable[[np.ndarray], np.ndarray], in_size: int,
 def compensation_factor(baseline: np.ndarray, current: np.ndarray) -> np.ndarray:
     """α = baseline / current, both clipped at ≥ 1e−4 (multiplies the tile output in eval mode)."""
     return np.maximum(baseline, 1e-4) / np.maximum(current, 1e-4)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tile with programming, drift and HWA-training weight modifiers
+# ---------------------------------------------------------------------------------------------------------
+
+
+
+class InferenceTile(AnalogTile):
+    """An :class:`AnalogTile` with PCM-like programming, drift, drift compensation and weight modifiers.
+
+    * :meth:`program` maps the current (trained) weights to conductance pairs, applies programming noise
+      once, draws the drift exponents, and measures the drift-compensation baseline with a noisy analog
+      forward of the identity (t = 0, i.e. t0 after programming).
+    * :meth:`drift` (t seconds after programming) re-draws the weights the MVMs read: drift + fresh 1/f
+      read noise (a statistical sample at t), and sets the compensation factor α.
+    * :meth:`forward` then reads the programmed/drifted weights and multiplies the output by α.
+    * ``modifier``: during training (before :meth:`program`), forward and backward read a modified copy of
+      the weights drawn once per mini-batch (after each update); the update acts on the unmodified weights.
+
+    Counters: ``programmed_devices`` (conductances programmed), ``compensation_reads`` (identity read vectors).
+    """
+
+    def __init__(self, out_size: int, in_size: int, rpu_config: RPUConfig | str = "default", seed: int = 0, *,
+                 noise_model: PCMNoiseConfig | None = None,
+                 drift_compensation: DriftCompensation = DriftCompensation.GLOBAL,
+                 modifier: WeightModifierConfig | None = None) -> None:
+        super().__init__(out_size, in_size, rpu_config, seed)
+        self.noise_model = noise_model if noise_model is not None else PCMNoiseConfig()
+        self.drift_compensation = DriftCompensation(drift_compensation)
+        self.modifier = modifier if modifier is not None else WeightModifierConfig()
+        self.programmed: ProgrammedWeights | None = None
+        self.t_seconds: float | None = None
+        self._w_inference: np.ndarray | None = None
+        self._w_modified: np.ndarray | None = None
+        self._baseline: np.ndarray | None = None
+        self.alpha: np.ndarray = np.asarray(1.0)
+        self.programmed_devices = 0
+        self.compensation_reads = 0
+
+    # ---- weights the MVMs read
+    def _mvm_weights(self) -> np.ndarray:
+        if self._w_inference is not None:
+            return self._w_inference
+        if self.modifier.type is not WeightModifierType.NONE or self.modifier.pdrop > 0:
+            if self._w_modified is None:
+                self._w_modified = apply_weight_modifier(self.algorithm.read_weights(), self.modifier, self.rng)
+            return self._w_modified
+        return self.algorithm.read_weights()
+
+    def _readout(self, w: np.ndarray) -> np.ndarray:
+        self.compensation_reads += self.in_size
+        return compensation_readout(lambda x: self.forward_pipeline(w, x, new_key(self.rng)).y, self.in_size,
+                                    self.drift_compensation)
+
+    def program(self) -> None:
+        """Program the current weights onto PCM pairs (programming noise, drift exponents, baseline read)."""
+        self.programmed = program_weights(self.algorithm.get_weights(), self.noise_model, self.rng)
+        self.programmed_devices += 2 * self.out_size * self.in_size
+        self._w_inference = drift_weights(self.programmed, 0.0, self.noise_model, self.rng)
+        self.t_seconds = 0.0
+        if self.drift_compensation is not DriftCompensation.NONE:
+            self._baseline = self._readout(self._w_inference)
+        self.alpha = np.asarray(1.0)
+
+    def drift(self, t_seconds: float) -> None:
+        """Weights at t seconds after programming (drift + read noise) and the compensation factor."""
+        if self.programmed is None:
+            raise ConfigError("InferenceTile.drift: the tile has not been programmed",
+                              hint="call program() after training, then drift(t_seconds)")
+        self._w_inference = drift_weights(self.programmed, float(t_seconds), self.noise_model, self.rng)
+        self.t_seconds = float(t_seconds)
+        if self._baseline is not None:
+            self.alpha = compensation_factor(self._baseline, self._readout(self._w_inference))
+
+    # ---- MVMs
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        xs = as_float32_matrix(x, self.in_size, "InferenceTile.forward: x")
+        res = self.forward_pipeline(self._mvm_weights(), xs, new_key(self.rng), where="InferenceTile.forward: x")
+        self.stats.forward_vectors += xs.shape[0]
+        self.stats.forward_bm_passes += int(res.passes.sum())
+        if self._w_inference is not None and self.drift_compensation is not DriftCompensation.NONE:
+            return (res.y * self.alpha.astype(np.float32)).astype(np.float32)
+        return res.y
+
+    def backward(self, d: np.ndarray) -> np.ndarray:
+        ds = as_float32_matrix(d, self.out_size, "InferenceTile.backward: d")
+        res = self.backward_pipeline(self._mvm_weights().T, ds, new_key(self.rng), where="InferenceTile.backward: d")
+        self.stats.backward_vectors += ds.shape[0]
+        self.stats.backward_bm_passes += int(res.passes.sum())
+        return res.y
+
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+        super().update(x, d, lr)
+        self._w_modified = None  # a new modified copy for the next mini-batch
+
+    def set_weights(self, w: np.ndarray) -> None:
+        super().set_weights(w)
+        self._w_modified = None
+        self._w_inference = None
+        self.programmed = None

@@ -147,8 +147,8 @@ class IOPipeline:
             neg = np.empty(b, _F32)
             if not np.isfinite(x).all():
                 raise _nonfinite(where)
-            K.row_max_and_sums(x, amax, vmax, pos, neg)
-        elif K.row_abs_max(x, amax):
+            K.pick(K.row_max_and_sums, x.size)(x, amax, vmax, pos, neg)
+        elif K.pick(K.row_abs_max, x.size)(x, amax):
             raise _nonfinite(where)
         if nm is NoiseManagementType.NONE:
             return np.ones(b, _F32)
@@ -214,7 +214,7 @@ class IOPipeline:
                 rows = np.arange(b_size)
         else:
             rows = np.arange(b_size)
-        scale = (_F32(1.0) / a).astype(_F32)
+        scale = np.divide(_F32(1.0), a, out=np.ones(b_size, _F32), where=a > 0).astype(_F32)
         rho = np.ones(b_size, _F32)
         io = self.io
         rho_val = 1.0
@@ -224,7 +224,7 @@ class IOPipeline:
         while rows.size:
             full = rows.size == b_size
             v = np.empty((rows.size, x.shape[1]), _F32)
-            K.prepare_input(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
+            K.pick(K.prepare_input, rows.size * x.shape[1])(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
                             self.in_neg, key, pass_id)
             ys = v @ m.T
             if self.wn_mode == 1:
@@ -234,7 +234,7 @@ class IOPipeline:
             else:
                 wn_ref = np.zeros((1, 1), _F32)
             clipped = np.empty(rows.size, np.bool_)
-            K.finalize_output(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
+            K.pick(K.finalize_output, ys.size)(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
                               self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
                               pass_id, clipped)
             factor = (a[rows] * rho[rows] * _F32(io.out_scale)).astype(_F32)

@@ -25,6 +25,30 @@ from numba import njit, prange
 JIT = dict(cache=True, nogil=True, fastmath=False)
 JIT_PAR = dict(cache=True, nogil=True, fastmath=False, parallel=True)
 
+#: Work (elements touched) below which wrappers call the serial twin of a parallel kernel: launching a parallel
+#: region costs tens of microseconds, and on a loaded machine a barrier can wait for a whole scheduler slice.
+SERIAL_WORK = 1 << 16
+
+
+def dual(fn):
+    """Compile ``fn`` twice: ``parallel=True`` (returned) and serial (``.serial``, prange runs as range).
+
+    The serial twin gets its own ``__qualname__`` so that the two on-disk cache entries never collide.
+    """
+    import types
+
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial", fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + "_serial"
+    twin.__doc__ = fn.__doc__
+    par = njit(**JIT_PAR)(fn)
+    par.serial = njit(**JIT)(twin)
+    return par
+
+
+def pick(kernel, work: int):
+    """The parallel kernel for large work, its serial twin otherwise (see :data:`SERIAL_WORK`)."""
+    return kernel if work >= SERIAL_WORK else kernel.serial
+
 # ------------------------------------------------------------------------------------------ ziggurat tables
 
 
@@ -140,7 +164,7 @@ def normal(base, n):
     return _normal_tail(base, n + 1, hz, iz)
 
 
-@njit(**JIT_PAR)
+@dual
 def fill_normal(out, key):
     """Fill a 2-D float32 array with standard normals (row r uses stream (key, 0, r)). Test/helper kernel."""
     for r in prange(out.shape[0]):
@@ -151,7 +175,7 @@ def fill_normal(out, key):
             out[r, j] = np.float32(v)
 
 
-@njit(**JIT_PAR)
+@dual
 def fill_uniform(out, key):
     """Fill a 2-D float32 array with U[0, 1) numbers (row r uses stream (key, 0, r)). Test/helper kernel."""
     for r in prange(out.shape[0]):
@@ -160,10 +184,60 @@ def fill_uniform(out, key):
             out[r, j] = uniform32(base, j)
 
 
+def _inverse_cdf_table(n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    from statistics import NormalDist
+
+    inv = NormalDist().inv_cdf
+    knots = np.array([inv(k / n_bins) if 0 < k < n_bins else np.nan for k in range(n_bins + 1)])
+    return knots[:n_bins].copy(), np.diff(knots)
+
+
+#: Bulk Gaussian generator: inverse-CDF knots Φ⁻¹(k/4096) with linear interpolation inside each of the 4094 inner
+#: bins (equal probability 1/4096 each) and exact Gaussian tails (Marsaglia's tail method) in the two outer bins.
+_NQ_BITS = 12
+INV_T, INV_D = _inverse_cdf_table(1 << _NQ_BITS)
+_INV_TAIL = float(-INV_T[1] - INV_D[1] * 0.0)  # |Φ⁻¹(1/4096)|
+_S52 = np.uint64(64 - _NQ_BITS)
+_MASK52 = np.uint64((1 << (64 - _NQ_BITS)) - 1)
+_TWO52 = 1.0 / float(1 << (64 - _NQ_BITS))
+
+
+@njit(**JIT)
+def fill_normals(base, buf, m, n):
+    """Write m standard normals (float32) into buf[:m] from stream ``base`` starting at counter n.
+
+    Draw k uses counter n + k; rare tail draws continue at n + m. Returns the next free counter.
+    """
+    for i in range(m):
+        r = draw64(base, n + i)
+        k = np.int64(r >> _S52)
+        f = np.float64(r & _MASK52) * _TWO52
+        buf[i] = np.float32(INV_T[k] + f * INV_D[k])
+    c = n + m
+    for i in range(m):
+        if not (buf[i] == buf[i]):  # outer bins (NaN knots): exact tail beyond |Φ⁻¹(1/4096)|
+            r = draw64(base, n + i)
+            while True:
+                xx = -math.log(1.0 - uniform64(base, c)) / _INV_TAIL
+                yy = -math.log(1.0 - uniform64(base, c + 1))
+                c += 2
+                if yy + yy >= xx * xx:
+                    break
+            buf[i] = np.float32(-(_INV_TAIL + xx) if (r >> _S52) == 0 else _INV_TAIL + xx)
+    return c
+
+
+@dual
+def fill_normal_table(out, key):
+    """Fill a 2-D float32 array with :func:`fill_normals` (row r uses stream (key, 0, r)). Test/helper kernel."""
+    for r in prange(out.shape[0]):
+        fill_normals(stream(key, 0, r), out[r], out.shape[1], 0)
+
+
 # ------------------------------------------------------------------------------------------ forward / backward
 
 
-@njit(**JIT_PAR)
+@dual
 def prepare_input(x, rows, scale, v, bound, step, sto_round, inp_noise, neg_factor, key, pass_id):
     """DAC stage for the selected samples: v = quantise(x·scale) → clip ±bound → + inp_noise·ξ → negatives ×neg_factor.
 
@@ -182,29 +256,30 @@ def prepare_input(x, rows, scale, v, bound, step, sto_round, inp_noise, neg_fact
         b = rows[r]
         s = scale[b]
         base = stream(key, pass_id * 2 + 1, b)
-        c = 0
         for j in range(n_in):
-            val = x[b, j] * s
-            if step > 0:
-                if sto_round:
-                    val = np.rint(val / step + (uniform32(base, c) - half)) * step
-                    c += 1
-                else:
-                    val = np.rint(val / step) * step
-            if bound > 0:
-                if val > bound:
-                    val = bound
-                elif val < -bound:
-                    val = -bound
-            if inp_noise > 0:
-                z, c = normal(base, c)
-                val = val + inp_noise * np.float32(z)
-            if val < 0:
-                val = val * neg_factor
-            v[r, j] = val
+            v[r, j] = x[b, j] * s
+        if step > 0:
+            if sto_round:
+                for j in range(n_in):
+                    v[r, j] = np.rint(v[r, j] / step + (uniform32(base, j) - half)) * step
+            else:
+                for j in range(n_in):
+                    v[r, j] = np.rint(v[r, j] / step) * step
+        if bound > 0:
+            for j in range(n_in):
+                v[r, j] = min(max(v[r, j], -bound), bound)
+        if inp_noise > 0:
+            buf = np.empty(n_in, np.float32)
+            fill_normals(base, buf, n_in, n_in)
+            for j in range(n_in):
+                v[r, j] = v[r, j] + inp_noise * buf[j]
+        if neg_factor != 1:
+            for j in range(n_in):
+                if v[r, j] < 0:
+                    v[r, j] = v[r, j] * neg_factor
 
 
-@njit(**JIT_PAR)
+@dual
 def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_round, neg_factor, test_neg,
                     key, pass_id, clipped):
     """Output stage in place: + weight noise → negatives ×neg_factor → + σ_i·ξ → ADC quantise → clip; flags clipping.
@@ -213,8 +288,8 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
         y: float32[m, out] analog MAC results of the samples ``rows`` (modified in place).
         rows: int64[m] sample index of each row (selects the random stream).
         sigma: float32[out] output-noise std per output (all 0: no noise).
-        wn_mode: 0 none, 1 additive (y += wn_scale·wn_ref[r]·ξ), 2 PCM read (y += wn_scale·sqrt(wn_ref[r, i])·ξ).
-        wn_scale: float32 w_noise. wn_ref: float32[m] (‖v‖₂) or float32[m, out] (Σ_j |w_ij| v_j²).
+        wn_mode: 0 none, 1 additive (y += wn_scale·wn_ref[r, 0]·ξ), 2 PCM read (y += wn_scale·sqrt(wn_ref[r, i])·ξ).
+        wn_scale: float32 w_noise. wn_ref: float32[m, 1] (‖v‖₂) or float32[m, out] (Σ_j |w_ij| v_j²).
         bound: float32 ADC bound (<= 0: none). step: float32 ADC step (<= 0: none).
         neg_factor: float32 (1 − out_asymmetry). test_neg: whether −bound also counts as clipping.
         clipped: bool[m] output, True where the sample saturated the ADC.
@@ -230,55 +305,64 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
         b = rows[r]
         base = stream(key, pass_id * 2 + 2, b)
         c = 0
+        buf = np.empty(n_out, np.float32)
+        if wn_mode == 1:
+            c = fill_normals(base, buf, n_out, c)
+            g = wn_scale * wn_ref[r, 0]
+            for i in range(n_out):
+                y[r, i] = y[r, i] + g * buf[i]
+        elif wn_mode == 2:
+            c = fill_normals(base, buf, n_out, c)
+            for i in range(n_out):
+                y[r, i] = y[r, i] + wn_scale * np.float32(math.sqrt(wn_ref[r, i])) * buf[i]
+        if neg_factor != 1:
+            for i in range(n_out):
+                if y[r, i] < 0:
+                    y[r, i] = y[r, i] * neg_factor
+        if any_noise:
+            c = fill_normals(base, buf, n_out, c)
+            for i in range(n_out):
+                y[r, i] = y[r, i] + sigma[i] * buf[i]
+        if step > 0:
+            if sto_round:
+                for i in range(n_out):
+                    y[r, i] = np.rint(y[r, i] / step + (uniform32(base, c + i) - half)) * step
+                c += n_out
+            else:
+                for i in range(n_out):
+                    y[r, i] = np.rint(y[r, i] / step) * step
         flag = False
-        for i in range(n_out):
-            val = y[r, i]
-            if wn_mode == 1:
-                z, c = normal(base, c)
-                val = val + wn_scale * wn_ref[r, 0] * np.float32(z)
-            elif wn_mode == 2:
-                z, c = normal(base, c)
-                val = val + wn_scale * np.float32(math.sqrt(wn_ref[r, i])) * np.float32(z)
-            if val < 0:
-                val = val * neg_factor
-            if any_noise:
-                z, c = normal(base, c)
-                val = val + sigma[i] * np.float32(z)
-            if step > 0:
-                if sto_round:
-                    val = np.rint(val / step + (uniform32(base, c) - half)) * step
-                    c += 1
-                else:
-                    val = np.rint(val / step) * step
-            if bound > 0:
-                if val > bound:
-                    val = bound
-                    flag = True
-                elif val < -bound:
-                    val = -bound
-                    if test_neg:
-                        flag = True
-            y[r, i] = val
+        if bound > 0:
+            hi = 0
+            lo = 0
+            for i in range(n_out):
+                val = y[r, i]
+                hi += val > bound
+                lo += val < -bound
+                y[r, i] = min(max(val, -bound), bound)
+            flag = hi > 0 or (test_neg and lo > 0)
         clipped[r] = flag
 
 
-@njit(**JIT_PAR)
+@dual
 def row_abs_max(x, out):
     """out[b] = max_j |x[b, j]| (float32); returns True if any value is NaN or infinite."""
-    bad = False
+    nbad = 0
+    big = np.float32(3.4028235e38)
     for b in prange(x.shape[0]):
         m = np.float32(0.0)
+        bad_row = 0
         for j in range(x.shape[1]):
             a = abs(x[b, j])
-            if not (a <= np.float32(3.4028235e38)):
-                bad = True
-            if a > m:
-                m = a
+            if not (a <= big):
+                bad_row = 1
+            m = max(m, a)
         out[b] = m
-    return bad
+        nbad += bad_row
+    return nbad > 0
 
 
-@njit(**JIT_PAR)
+@dual
 def row_max_and_sums(x, amax, vmax, pos, neg):
     """Per row: max|x|, max x, Σ positive x, −Σ negative x (float32 out)."""
     for b in prange(x.shape[0]):
@@ -314,35 +398,32 @@ KIND_PIECEWISE = 5    # PiecewiseStep; nodes_up / nodes_down
 
 
 @njit(inline="always", **JIT)
-def pulse(kind, u, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c):
+def pulse(kind, u, down, P, i, j, sigma, z, glob, nodes_up, nodes_down):
     """Apply one pulse to device value u (float32) of element (i, j); down=True lowers the weight.
 
-    Returns (new u clipped to [b_min, b_max], next stream counter).
+    z is the pulse's standard-normal draw (float32; ignored when sigma = 0). Returns u clipped to [b_min, b_max].
     """
     s_up = P[i, j, 0]
     s_dn = P[i, j, 1]
     lo = P[i, j, 2]
     hi = P[i, j, 3]
-    z = np.float32(0.0)
-    if sigma > 0:
-        zz, c = normal(base, c)
-        z = np.float32(zz)
     one = np.float32(1.0)
+    nz = one + sigma * z
     if kind == 0:
         if down:
-            u = u - s_dn * (one + sigma * z)
+            u = u - s_dn * nz
         else:
-            u = u + s_up * (one + sigma * z)
+            u = u + s_up * nz
     elif kind == 1:
         if down:
-            u = u - (P[i, j, 5] * u + s_dn) * (one + sigma * z)
+            u = u - (P[i, j, 5] * u + s_dn) * nz
         else:
-            u = u + (P[i, j, 4] * u + s_up) * (one + sigma * z)
+            u = u + (P[i, j, 4] * u + s_up) * nz
     elif kind == 2:
         if down:
-            u = u - (P[i, j, 5] * u + s_dn * (one + sigma * z))
+            u = u - (P[i, j, 5] * u + s_dn * nz)
         else:
-            u = u + (P[i, j, 4] * u + s_up * (one + sigma * z))
+            u = u + (P[i, j, 4] * u + s_up * nz)
     elif kind == 3:
         span = hi - lo
         zz2 = np.float32(0.0)
@@ -357,20 +438,16 @@ def pulse(kind, u, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c):
         if glob[6] != 0.0 or glob[7] != 0.0:
             u = u + delta + sigma * (abs(delta) + np.float32(glob[6]) + np.float32(glob[7]) * abs(u)) * z
         else:
-            u = u + delta * (one + sigma * z)
+            u = u + delta * nz
     elif kind == 4:
         span = hi - lo
         if span > 0:
             if down:
-                frac = (u - lo) / span
-                if frac < 0:
-                    frac = np.float32(0.0)
-                u = u - s_dn * np.float32(frac ** P[i, j, 5]) * (one + sigma * z)
+                frac = max((u - lo) / span, np.float32(0.0))
+                u = u - s_dn * np.float32(frac ** P[i, j, 5]) * nz
             else:
-                frac = (hi - u) / span
-                if frac < 0:
-                    frac = np.float32(0.0)
-                u = u + s_up * np.float32(frac ** P[i, j, 4]) * (one + sigma * z)
+                frac = max((hi - u) / span, np.float32(0.0))
+                u = u + s_up * np.float32(frac ** P[i, j, 4]) * nz
     else:
         nodes = nodes_down if down else nodes_up
         m = nodes.shape[0]
@@ -381,29 +458,17 @@ def pulse(kind, u, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c):
             pos = np.float32(0.0)
             if span > 0:
                 pos = (u - lo) / span * np.float32(m - 1)
-            k = int(math.floor(pos))
-            if k < 0:
-                k = 0
-            if k > m - 2:
-                k = m - 2
-            t = pos - np.float32(k)
-            if t < 0:
-                t = np.float32(0.0)
-            if t > 1:
-                t = np.float32(1.0)
+            k = min(max(int(math.floor(pos)), 0), m - 2)
+            t = min(max(pos - np.float32(k), np.float32(0.0)), np.float32(1.0))
             f = (one - t) * nodes[k] + t * nodes[k + 1]
         if down:
-            u = u - s_dn * f * (one + sigma * z)
+            u = u - s_dn * f * nz
         else:
-            u = u + s_up * f * (one + sigma * z)
-    if u > hi:
-        u = hi
-    if u < lo:
-        u = lo
-    return u, c
+            u = u + s_up * f * nz
+    return min(max(u, lo), hi)
 
 
-@njit(**JIT_PAR)
+@dual
 def x_trains(px, bl, key, idx, counts):
     """Stochastic input bit lines: for sample b, slot k < bl[b], input j fires if |px[b, j]| > U(0, 1).
 
@@ -416,28 +481,26 @@ def x_trains(px, bl, key, idx, counts):
     n_in = px.shape[1]
     for b in prange(px.shape[0]):
         base = stream(key, 1, b)
-        c = 0
         for k in range(bl[b]):
             cnt = 0
+            off = k * n_in
             for j in range(n_in):
                 p = px[b, j]
-                if p != 0:
-                    u = uniform32(base, c)
-                    c += 1
-                    if abs(p) > u:
-                        idx[b, k, cnt] = j + 1 if p > 0 else -(j + 1)
-                        cnt += 1
+                if abs(p) > uniform32(base, off + j):
+                    idx[b, k, cnt] = j + 1 if p > 0 else -(j + 1)
+                    cnt += 1
             counts[b, k] = cnt
 
 
-@njit(**JIT_PAR)
+@dual
 def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx, counts, lr_sign, separate,
                       key, wvis, wn_std, ref, pulses):
     """Coincidence loop of the stochastic pulsed update, samples in batch order, rows in parallel.
 
     For sample b and output row i, slot k fires if |pd[b, i]| > U(0, 1) (a second, independent draw for
     negative inputs when ``separate``, i.e. PulseType STOCHASTIC); every firing input j of that slot then
-    applies one pulse to u[i, j] with direction sign(x_j)·sign(d_i)·lr_sign (> 0 lowers the weight).
+    applies one pulse to u[i, j] with direction sign(x_j)·sign(d_i)·lr_sign (> 0 lowers the weight). Pulses on one
+    element are applied in slot order; rows are independent, so the result does not depend on threading.
 
     Args:
         u: float32[out, in] device values (modified). P: float32[out, in, 7] device parameters.
@@ -449,47 +512,68 @@ def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx
         pulses: int64[out] output, pulses applied per row (added to).
     """
     n_out = u.shape[0]
+    n_in = u.shape[1]
+    bl_max = idx.shape[1]
     for i in prange(n_out):
         npulse = 0
+        fired = np.empty(bl_max, np.int64)
+        zbuf = np.empty(bl_max * n_in + 1, np.float32)
+        wbuf = np.empty(bl_max * n_in + 1, np.float32)
         for b in range(pd.shape[0]):
             p = pd[b, i]
             if p == 0 or bl[b] == 0:
                 continue
             base = stream(key, 2, b * n_out + i)
-            c = 0
             ap = abs(p)
             dsign = 1 if p > 0 else -1
+            nf = 0
+            total = 0
+            c = 0
             for k in range(bl[b]):
-                fire_pos = ap > uniform32(base, c)
+                fp = ap > uniform32(base, c)
                 c += 1
-                fire_neg = fire_pos
+                fn = fp
                 if separate:
-                    fire_neg = ap > uniform32(base, c)
+                    fn = ap > uniform32(base, c)
                     c += 1
-                if not (fire_pos or fire_neg):
-                    continue
+                code = (1 if fp else 0) + (2 if fn else 0)
+                if code:
+                    fired[nf] = k * 4 + code
+                    nf += 1
+                    total += counts[b, k]
+            if nf == 0:
+                continue
+            if sigma > 0:
+                c = fill_normals(base, zbuf, total, c)
+            if wn_std > 0:
+                c = fill_normals(base, wbuf, total, c)
+            q = 0
+            for f in range(nf):
+                k = fired[f] // 4
+                fpos = (fired[f] & 1) != 0
+                fneg = (fired[f] & 2) != 0
                 for t in range(counts[b, k]):
-                    code = idx[b, k, t]
-                    if code > 0:
-                        if not fire_pos:
+                    cd = idx[b, k, t]
+                    if cd > 0:
+                        if not fpos:
                             continue
-                        j = code - 1
+                        j = cd - 1
                         down = dsign * lr_sign > 0
                     else:
-                        if not fire_neg:
+                        if not fneg:
                             continue
-                        j = -code - 1
+                        j = -cd - 1
                         down = dsign * lr_sign < 0
-                    val, c = pulse(kind, u[i, j], down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c)
+                    val = pulse(kind, u[i, j], down, P, i, j, sigma, zbuf[q], glob, nodes_up, nodes_down)
                     u[i, j] = val
-                    npulse += 1
                     if wn_std > 0:
-                        z, c = normal(base, c)
-                        wvis[i, j] = val - ref[i, j] + wn_std * np.float32(z)
+                        wvis[i, j] = val - ref[i, j] + wn_std * wbuf[q]
+                    q += 1
+            npulse += q
         pulses[i] += npulse
 
 
-@njit(**JIT_PAR)
+@dual
 def dense_update(u, P, kind, sigma, glob, nodes_up, nodes_down, cd, cx, coef, divide, lr_sign, key, wvis, wn_std,
                  ref, pulses):
     """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
@@ -524,16 +608,20 @@ def dense_update(u, P, kind, sigma, glob, nodes_up, nodes_down, cd, cx, coef, di
                 m = int(abs(n))
                 val = u[i, j]
                 for _ in range(m):
-                    val, c = pulse(kind, val, down, P, i, j, sigma, glob, nodes_up, nodes_down, base, c)
+                    z = np.float32(0.0)
+                    if sigma > 0:
+                        zz, c = normal(base, c)
+                        z = np.float32(zz)
+                    val = pulse(kind, val, down, P, i, j, sigma, z, glob, nodes_up, nodes_down)
                 u[i, j] = val
                 npulse += m
                 if wn_std > 0:
-                    z, c = normal(base, c)
-                    wvis[i, j] = val - ref[i, j] + wn_std * np.float32(z)
+                    zz, c = normal(base, c)
+                    wvis[i, j] = val - ref[i, j] + wn_std * np.float32(zz)
         pulses[i] += npulse
 
 
-@njit(**JIT_PAR)
+@dual
 def fp_update_with_bounds(u, P, x, d, lr):
     """Floating-point update per sample in batch order, clipped to the device bounds (NONE_WITH_DEVICE).
 
@@ -546,8 +634,4 @@ def fp_update_with_bounds(u, P, x, d, lr):
                 continue
             for j in range(u.shape[1]):
                 val = u[i, j] - f * x[b, j]
-                if val > P[i, j, 3]:
-                    val = P[i, j, 3]
-                if val < P[i, j, 2]:
-                    val = P[i, j, 2]
-                u[i, j] = val
+                u[i, j] = min(max(val, P[i, j, 2]), P[i, j, 3])

@@ -59,7 +59,8 @@ class Network:
             if isinstance(n.module, AnalogModule):
                 n.module.need_input_grad = any(depends.get(p, False) for p in n.inputs)
         self._depends = depends
-        self._consumers: dict[str, int] = {}
+        self.samples_trained = 0
+        """Training samples seen by :meth:`train_batch` (for per-sample statistics)."""
 
     # -- structure -------------------------------------------------------------------------------
     def modules(self) -> list[Module]:
@@ -109,6 +110,7 @@ class Network:
         loss, grad, pred = softmax_cross_entropy(logits, y)
         self.backward(grad)
         self.step(lr, weight_decay)
+        self.samples_trained += int(x.shape[0])
         return loss, int((pred == y).sum())
 
     def logits(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:

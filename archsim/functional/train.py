@@ -165,48 +165,44 @@ def fit(net: Network, data: Dataset, *, epochs: int, batch_size: int, sgd: SGD, 
 # statistics
 
 
-def _stat(stats: Any, *names: str, default: float = 0.0) -> float:
-    for name in names:
-        if hasattr(stats, name):
-            value = getattr(stats, name)
-            return float(value() if callable(value) else value)
-    return default
-
-
 def layer_statistics(net: Network) -> dict[str, LayerStats]:
-    """Aggregate the TileStats of every analog layer's tiles into :class:`LayerStats`.
+    """Aggregate the :class:`~archsim.functional.TileStats` of every analog layer's tiles into LayerStats.
 
-    BM passes are averaged per vector over all tiles of a layer; BL histograms are summed; pulses per
-    device per update average the tiles' figures weighted by their updates.
+    BM passes are averaged per vector over all tiles of the layer (replicas and blocks), BL histograms
+    summed over tiles, pulses per device per update averaged over all (device, update vector) pairs.
+    Transfer reads/writes per training sample are the mean over the layer's tiles (tiles transfer in
+    parallel), None when the algorithm made no transfers.
     """
     out: dict[str, LayerStats] = {}
+    samples = max(int(getattr(net, "samples_trained", 0)), 0)
     for module in net.analog_layers():
-        tiles = [t for t in module.tiles() if getattr(t, "stats", None) is not None]
+        tiles = [t.stats for t in module.tiles() if getattr(t, "stats", None) is not None]
         if not tiles:
             continue
-        fwd_vec = fwd_pass = bwd_vec = bwd_pass = upd = pulses_w = 0.0
+        fv = sum(s.forward_vectors for s in tiles)
+        bv = sum(s.backward_vectors for s in tiles)
+        fp_ = sum(s.forward_bm_passes for s in tiles)
+        bp = sum(s.backward_bm_passes for s in tiles)
+        device_updates = sum(s.n_devices * s.update_vectors for s in tiles)
+        pulses = sum(s.pulses for s in tiles)
         hist: dict[int, int] = {}
-        for tile in tiles:
-            s = tile.stats
-            fv = _stat(s, "forward_vectors")
-            bv = _stat(s, "backward_vectors")
-            fwd_vec += fv
-            bwd_vec += bv
-            fwd_pass += _stat(s, "bm_passes_forward", "forward_bm_passes", default=fv)
-            bwd_pass += _stat(s, "bm_passes_backward", "backward_bm_passes", default=bv)
-            u = _stat(s, "update_vectors", "updates")
-            upd += u
-            pulses_w += u * _stat(s, "mean_pulses_per_device_per_update", default=0.0)
-            for bl, count in dict(getattr(s, "bl_histogram", {}) or {}).items():
+        for s in tiles:
+            for bl, count in s.bl_histogram.items():
                 hist[int(bl)] = hist.get(int(bl), 0) + int(count)
         n_hist = sum(hist.values())
+        transfers = sum(s.transfers for s in tiles)
+        reads = writes = None
+        if transfers and samples:
+            reads = sum(s.transfer_reads for s in tiles) / len(tiles) / samples
+            writes = sum(s.transfer_writes for s in tiles) / len(tiles) / samples
         out[module.name] = LayerStats(
             layer=module.name,
-            mean_bm_passes_forward=max(fwd_pass / fwd_vec, 1.0) if fwd_vec else 1.0,
-            mean_bm_passes_backward=max(bwd_pass / bwd_vec, 1.0) if bwd_vec else 1.0,
+            mean_bm_passes_forward=max(fp_ / fv, 1.0) if fv else 1.0,
+            mean_bm_passes_backward=max(bp / bv, 1.0) if bv else 1.0,
             mean_bl=(sum(k * v for k, v in hist.items()) / n_hist) if n_hist else None,
-            bl_histogram=hist,
-            mean_pulses_per_device_per_update=pulses_w / upd if upd else 0.0,
+            bl_histogram=dict(sorted(hist.items())),
+            mean_pulses_per_device_per_update=pulses / device_updates if device_updates else 0.0,
+            transfer_reads_per_sample=reads, transfer_writes_per_sample=writes,
         )
     return out
 

@@ -145,7 +145,7 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
             arr.after_pulses()
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     if pt is PulseType.NONE_WITH_DEVICE:
-        K.fp_update_with_bounds(arr.u, arr.P, x, d, _F32(lr))
+        K.pick(K.fp_update_with_bounds, x.size * arr.out_size)(arr.u, arr.P, x, d, _F32(lr))
         arr.after_pulses()
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     eps = arr.granularity if granularity is None else float(granularity)
@@ -164,8 +164,8 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
             idx = np.empty((e - s, bl_max, x.shape[1]), np.int32)
             counts = np.zeros((e - s, bl_max), np.int64)
             key = new_key(rng)
-            K.x_trains(px[s:e], sched.bl[s:e], key, idx, counts)
-            K.stochastic_update(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down,
+            K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
+            K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down,
                                 pd[s:e], sched.bl[s:e], idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key,
                                 arr.w_visible, arr.wn_std, arr.ref, pulses)
     else:
@@ -181,7 +181,7 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
             cd = cd * (sched.bl > 0)[:, None]
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
         cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
-        K.dense_update(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx,
+        K.pick(K.dense_update, cd.size * x.shape[1])(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx,
                        coef.astype(_F32), pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
     arr.after_pulses()
     return UpdateResult(bl=sched.bl, pulses=int(pulses.sum()), n_samples=n)

@@ -12,10 +12,17 @@ Definitions (all per sample, so a batch-256 GPU and a batch-1 analog chip compar
   the same useful-work count for both sides, so TOPS and TOPS/W are comparable;
 * per layer: the analog time is the sum of the layer's forward, backward, update and digital time per
   sample (busy time, not latency); the GPU time is the model's per-layer prediction.
+
+Section keys: ``baseline`` (:meth:`GPUResult.to_dict`: gpu, mode, precision, batch_size, per-sample and
+per-batch time/energy, peak-only bound, per-layer phases), ``analog`` (time_ns_per_sample,
+energy_pj_per_sample, throughput_samples_per_s, tops, tops_per_w), ``ops_per_sample``, ``gpu_tops``,
+``gpu_tops_per_w``, ``speedup``, ``energy_ratio``, ``layers`` (per layer: analog and GPU time and
+energy per sample, speedup, gpu_bound), ``paper_checks`` and ``paper_checks_lines``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +34,7 @@ def _num(value: Any) -> float | None:
         v = float(value)
     except (TypeError, ValueError):
         return None
-    return v if v == v and abs(v) != float("inf") else None
+    return v if math.isfinite(v) else None
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -66,8 +73,15 @@ def compare(
     by_layer_energy = energy.get("by_layer") if isinstance(energy, Mapping) else None
     analog_layers = {}
     for lt in timing.get("layers") or []:
-        parts = [_num(lt.get(k)) or 0.0 for k in ("forward_ns_per_sample", "backward_ns_per_sample",
-                                                   "update_ns_per_sample", "digital_ns_per_sample")]
+        parts = [
+            _num(lt.get(k)) or 0.0
+            for k in (
+                "forward_ns_per_sample",
+                "backward_ns_per_sample",
+                "update_ns_per_sample",
+                "digital_ns_per_sample",
+            )
+        ]
         analog_layers[str(lt.get("layer"))] = sum(parts)
     rows = []
     for layer in gpu_result.layers:
@@ -75,18 +89,23 @@ def compare(
         a_e = None
         if isinstance(by_layer_energy, Mapping) and layer.layer in by_layer_energy:
             value = by_layer_energy[layer.layer]
-            a_e = _num(value if not isinstance(value, Mapping) else sum(_num(v) or 0.0 for v in value.values()))
+            a_e = _num(
+                value if not isinstance(value, Mapping) else sum(_num(v) or 0.0 for v in value.values())
+            )
             batch = _num(timing.get("batch")) or 1.0
             a_e = None if a_e is None else a_e / batch
-        rows.append({
-            "layer": layer.layer,
-            "kind": layer.kind,
-            "analog_time_ns_per_sample": a_t,
-            "gpu_time_ns_per_sample": layer.time_ns_per_sample,
-            "speedup": _ratio(layer.time_ns_per_sample, a_t),
-            "analog_energy_pj_per_sample": a_e,
-            "gpu_energy_pj_per_sample": layer.energy_pj_per_sample,
-        })
+        rows.append(
+            {
+                "layer": layer.layer,
+                "kind": layer.kind,
+                "analog_time_ns_per_sample": a_t,
+                "gpu_time_ns_per_sample": layer.time_ns_per_sample,
+                "speedup": _ratio(layer.time_ns_per_sample, a_t),
+                "analog_energy_pj_per_sample": a_e,
+                "gpu_energy_pj_per_sample": layer.energy_pj_per_sample,
+                "gpu_bound": max(layer.phases, key=lambda ph: ph.time_ns).bound if layer.phases else None,
+            }
+        )
     checks = [c.to_dict() if hasattr(c, "to_dict") else c for c in paper_checks]
     lines = [line for c in paper_checks if hasattr(c, "lines") for line in c.lines()]
     return {
@@ -107,3 +126,47 @@ def compare(
         "paper_checks": checks,
         "paper_checks_lines": lines,
     }
+
+
+def gpu_section_for_run(
+    workload: Any,
+    mapping: Any,
+    *,
+    timing: Mapping[str, Any],
+    energy: Mapping[str, Any] | None,
+    gpu: str,
+    mode: str,
+    precision: str = "amp",
+    batch_size: int | None = None,
+) -> dict[str, Any]:
+    """The ``gpu`` section of ``archsim run``: predict ``workload`` on ``gpu`` and compare.
+
+    Paper checks: the RAPA n_t-fold figure of the run's own mapping (analytic, convolutions only).
+    The RPU-headline recomputation is printed by ``archsim speedup``.
+    """
+    from archsim.gpu.load import load_gpu
+    from archsim.gpu.model import layer_work_from_workload, predict
+    from archsim.gpu.paper import rapa_check
+
+    gpu_result = predict(
+        load_gpu(gpu),
+        layer_work_from_workload(workload),
+        mode=mode,
+        precision=precision,
+        batch_size=batch_size,
+    )
+    checks = []
+    conv = [lm for lm in getattr(mapping, "layers", ()) if getattr(lm, "vectors_per_sample", 1) > 1]
+    if conv and any(lm.n_replicas > 1 for lm in conv):
+        checks.append(
+            rapa_check(
+                {lm.layer: lm.vectors_per_sample for lm in conv}, {lm.layer: lm.n_replicas for lm in conv}
+            )
+        )
+    return compare(
+        gpu_result,
+        timing=timing,
+        energy=energy,
+        macs_per_sample=float(workload.total_macs_per_sample),
+        paper_checks=checks,
+    )

@@ -30,11 +30,19 @@ class Measurement:
     """Why nothing was measured (empty when measured)."""
 
 
-def measure(layers: Sequence[LayerWork], *, mode: str = "training", precision: str = "amp",
-            batch_size: int = 256, repeats: int = 5, warmup: int = 2, device: str = "cuda") -> Measurement:
+def measure(
+    layers: Sequence[LayerWork],
+    *,
+    mode: str = "training",
+    precision: str = "amp",
+    batch_size: int = 256,
+    repeats: int = 5,
+    warmup: int = 2,
+    device: str = "cuda",
+) -> Measurement:
     """Time the GEMM-equivalent network (see the module docstring)."""
     try:
-        import torch  # noqa: PLC0415 - optional dependency
+        import torch
     except ImportError:
         return Measurement(time_ns_per_batch=None, reason="PyTorch is not installed")
     if device == "cuda" and not torch.cuda.is_available():
@@ -55,8 +63,15 @@ def measure(layers: Sequence[LayerWork], *, mode: str = "training", precision: s
             dy = torch.randn(m, n, device=device, dtype=dtype)
             tensors.append(("mm", x, wt, dy, w.needs_input_grad))
         else:
-            tensors.append(("ew", torch.randn(max(1, w.out_elems_per_sample) * batch_size, device=device,
-                                              dtype=dtype), None, None, w.needs_input_grad))
+            tensors.append(
+                (
+                    "ew",
+                    torch.randn(max(1, w.out_elems_per_sample) * batch_size, device=device, dtype=dtype),
+                    None,
+                    None,
+                    w.needs_input_grad,
+                )
+            )
 
     def step() -> None:
         for kind, a, b, dy, needs_grad in tensors:

@@ -248,7 +248,9 @@ def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
                 out_elems_per_sample=out_elems[layer.name],
                 sequential_steps=steps,
                 needs_input_grad=upstream,
-                gemm_m_per_sample=int(getattr(layer, "vectors_per_sample", 0) or 0) if kind in MATMUL_KINDS else 0,
+                gemm_m_per_sample=int(getattr(layer, "vectors_per_sample", 0) or 0)
+                if kind in MATMUL_KINDS
+                else 0,
                 gemm_k=int(getattr(layer, "matrix_in", 0) or 0) if kind in MATMUL_KINDS else 0,
                 gemm_n=int(getattr(layer, "matrix_out", 0) or 0) if kind in MATMUL_KINDS else 0,
             )
@@ -256,9 +258,7 @@ def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
     return tuple(works)
 
 
-def _phase(
-    gpu: GPUConfig, precision: str, phase: str, flop: float, nbytes: float, steps: int
-) -> PhaseCost:
+def _phase(gpu: GPUConfig, precision: str, phase: str, flop: float, nbytes: float, steps: int) -> PhaseCost:
     compute_peak = gpu.compute_tflops(precision) * 1e3  # FLOP per ns
     bw_peak = gpu.peak.memory_bandwidth_gbps  # bytes per ns
     t_compute = flop / (compute_peak * gpu.compute_efficiency(precision))

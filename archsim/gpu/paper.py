@@ -3,14 +3,14 @@
 1. **RPU headline** (Gokmen & Vlasov 2016, ``rpu-gokmen-vlasov-2016``): ≈30 000× faster than a
    state-of-the-art microprocessor and 84 000 GigaOps/s/W for a DNN with ~10⁹ weights. The paper's
    system numbers cannot be simulated; they are recomputed from the analytic model below, with every
-   assumption a field of :class:`RPUHeadlineAssumptions` (printed with the result). A training sample
-   costs each N×N array one forward and one backward integration (``t_mvm_ns`` each) and one
-   stochastic update of ``bl`` pulses of ``t_pulse_ns``; each of the three cycles performs ``2·N²``
-   operations (a multiply and an add per cross-point). All arrays holding the network's weights work
-   in parallel (a pipelined fully-connected network, one sample per array cycle).
-   Energy per sample and array: array read power ``N²·V²/R`` during both integrations, one
-   ``periphery_pj_per_channel`` per row/column channel per integration (DAC/integrator/ADC), and
-   ``update_pj_per_line_pulse`` per line per pulse during the update.
+   assumption a field of :class:`RPUHeadlineAssumptions` (printed with the result), read from
+   ``hwconfigs/rpu-gokmen-vlasov-2016.yaml`` by :meth:`RPUHeadlineAssumptions.from_hardware`. A training
+   sample costs each N×N array one forward and one backward integration and one stochastic update of
+   ``bl`` pulses of ``t_pulse_ns``; each of the three cycles performs ``2·N²`` operations (a multiply
+   and an add per cross-point). All arrays holding the network's weights work in parallel (a
+   pipelined fully-connected network, one sample per array cycle). Energy per sample and array: the
+   array's read energy and one DAC + one ADC conversion per line in both integrations; in the update,
+   every row and column line driven for ``bl`` slots plus the device coincidences.
 2. **RAPA n_t-fold acceleration** (Rasch et al. 2019, ``rapa-cnn3``): with ``n_t`` kernel replicas a
    convolution needs ``ceil(n_p / n_t)`` sequential MVMs per array instead of ``n_p``. With layer
    pipelining the network is paced by its slowest layer (the paper's n_t-fold figure); without it
@@ -22,36 +22,63 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
 class RPUHeadlineAssumptions:
-    """Every input of the RPU-headline recomputation (research/seed-papers.md §0–§1)."""
+    """Every input of the RPU-headline recomputation (defaults: hwconfigs/rpu-gokmen-vlasov-2016.yaml)."""
 
+    source: str = "defaults of archsim.gpu.paper (= hwconfigs/rpu-gokmen-vlasov-2016.yaml)"
+    """Where the numbers below come from."""
     n_weights: float = 1e9
     """Network size the headline refers to (~10⁹ weights)."""
     array_size: int = 4096
     """RPU array side N (4096×4096, the paper's design point)."""
     t_mvm_ns: float = 80.0
-    """Forward / backward integration time per MVM, independent of N."""
+    """Forward integration time per MVM, independent of N."""
+    t_mvm_backward_ns: float = 80.0
+    """Backward integration time per MVM."""
     bl: int = 10
     """Stochastic pulse-train length per update."""
     t_pulse_ns: float = 1.0
     """Duration of one update pulse."""
     cpu_gflops: float = 1548.8
     """Baseline microprocessor: 2016 Xeon E5-2699 v4, 22 cores × 2.2 GHz × 32 FP32 FLOP/cycle (peak)."""
-    v_read_v: float = 1.0
-    """Read voltage across a device during integration."""
-    r_device_ohm: float = 24e6
-    """Mean device resistance (paper: ~24 MΩ)."""
-    periphery_pj_per_channel: float = 5.0
-    """Energy per row/column channel per integration (DAC, integrator, 9-bit ADC) — assumption."""
-    update_pj_per_line_pulse: float = 1.0
-    """Energy to drive one row or column line for one update pulse — assumption."""
+    array_read_pj: float = 27962.0
+    """Analog energy of one full-array integration: N²·V²/R·t at 1 V, 24 MΩ, 80 ns, mean input 0.5."""
+    dac_pj: float = 0.0998
+    """One 7-bit DAC conversion (one per row per integration)."""
+    adc_pj: float = 3.125
+    """One 9-bit ADC conversion (one per column per integration)."""
+    update_pj_per_line_pulse: float = 0.5
+    """Driving one row or column line for one update pulse slot."""
+    update_pj_per_coincidence: float = 4.2e-5
+    """One pulse coincidence on one device (1 V² / 24 MΩ × 1 ns)."""
+    coincidence_fraction: float = 0.1
+    """Mean fraction of the BL slots in which a device sees a coincidence (assumption)."""
     paper_speedup: float = 30000.0
     """The paper's acceleration factor vs a microprocessor."""
     paper_gops_per_w: float = 84000.0
     """The paper's power efficiency, GigaOps/s/W."""
+
+    @classmethod
+    def from_hardware(cls, hw: Any, source: str = "") -> RPUHeadlineAssumptions:
+        """Take the array, timing and energy figures from a hardware description."""
+        xb, tile = hw.crossbar, hw.tile
+        return cls(
+            source=source or f"hwconfig {hw.name}",
+            array_size=int(tile.n_rows),
+            t_mvm_ns=float(xb.integration_ns),
+            t_mvm_backward_ns=float(xb.backward_integration_ns or xb.integration_ns),
+            bl=int(xb.rpu.update.desired_bl),
+            t_pulse_ns=float(xb.pulse_ns),
+            array_read_pj=float(xb.read_energy_pj),
+            dac_pj=float(tile.dac.energy_pj),
+            adc_pj=float(tile.adc.energy_pj),
+            update_pj_per_line_pulse=float(xb.update_line_energy_pj),
+            update_pj_per_coincidence=float(xb.update_energy_pj),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,19 +110,26 @@ class RPUHeadline:
         """Human-readable lines for the speedup output."""
         a = self.assumptions
         return [
-            f"RPU headline (Gokmen & Vlasov 2016): recomputed speed-up vs CPU {self.speedup_vs_cpu:,.0f}x "
-            f"(paper {a.paper_speedup:,.0f}x, ratio {self.speedup_vs_cpu / a.paper_speedup:.2f}); "
-            f"efficiency {self.gops_per_w:,.0f} GigaOps/s/W (paper {a.paper_gops_per_w:,.0f}, "
-            f"ratio {self.gops_per_w / a.paper_gops_per_w:.2f})",
-            f"  assumptions: {a.n_weights:.0e} weights on {self.n_arrays} arrays of {a.array_size}x{a.array_size}, "
-            f"all busy (pipelined FC network, batch 1); per sample and array: forward + backward "
-            f"{a.t_mvm_ns:g} ns each + update {a.bl} pulses x {a.t_pulse_ns:g} ns = {self.cycle_ns:g} ns, "
-            f"3 x 2N^2 ops; CPU = {a.cpu_gflops:,.0f} GFLOP/s peak (Xeon E5-2699 v4, 2016)",
-            f"  energy: array N^2 V^2/R at V={a.v_read_v:g} V, R={a.r_device_ohm / 1e6:g} MOhm during both "
-            f"integrations; {a.periphery_pj_per_channel:g} pJ per channel per integration (DAC+integrator+ADC); "
-            f"{a.update_pj_per_line_pulse:g} pJ per line per update pulse -> "
-            f"{self.energy_pj_per_sample_per_array / 1e3:,.0f} nJ per sample per array; no digital, "
-            f"memory or I/O energy (the paper's system budget includes them, hence its lower efficiency)",
+            (
+                f"RPU headline (Gokmen & Vlasov 2016): recomputed speed-up vs CPU {self.speedup_vs_cpu:,.0f}x "
+                f"(paper {a.paper_speedup:,.0f}x, ratio {self.speedup_vs_cpu / a.paper_speedup:.2f}); "
+                f"efficiency {self.gops_per_w:,.0f} GigaOps/s/W (paper {a.paper_gops_per_w:,.0f}, "
+                f"ratio {self.gops_per_w / a.paper_gops_per_w:.2f})"
+            ),
+            (
+                f"  assumptions ({a.source}): {a.n_weights:.0e} weights on {self.n_arrays} arrays of "
+                f"{a.array_size}x{a.array_size}, all busy (pipelined FC network, batch 1); per sample and array: "
+                f"forward {a.t_mvm_ns:g} ns + backward {a.t_mvm_backward_ns:g} ns + update {a.bl} pulses x "
+                f"{a.t_pulse_ns:g} ns = {self.cycle_ns:g} ns, 3 x 2N^2 ops; CPU = {a.cpu_gflops:,.0f} GFLOP/s peak "
+                f"(Xeon E5-2699 v4, 2016)"
+            ),
+            (
+                f"  energy per sample and array: 2 integrations x ({a.array_read_pj:g} pJ array + N x "
+                f"({a.dac_pj:g} pJ DAC + {a.adc_pj:g} pJ ADC)) + update 2N lines x BL x {a.update_pj_per_line_pulse:g} pJ "
+                f"+ N^2 x BL x {a.coincidence_fraction:g} coincidences x {a.update_pj_per_coincidence:g} pJ = "
+                f"{self.energy_pj_per_sample_per_array / 1e3:,.0f} nJ; digital, memory and I/O energy excluded "
+                f"(the paper's system budget includes them)"
+            ),
         ]
 
 
@@ -104,14 +138,15 @@ def rpu_headline(assumptions: RPUHeadlineAssumptions | None = None) -> RPUHeadli
     a = assumptions or RPUHeadlineAssumptions()
     n = a.array_size
     n_arrays = math.ceil(a.n_weights / (n * n))
-    cycle_ns = 2 * a.t_mvm_ns + a.bl * a.t_pulse_ns
+    cycle_ns = a.t_mvm_ns + a.t_mvm_backward_ns + a.bl * a.t_pulse_ns
     ops_per_sample_array = 3 * 2 * n * n
     ops_per_s = n_arrays * ops_per_sample_array / (cycle_ns * 1e-9)
-    array_w = n * n * a.v_read_v**2 / a.r_device_ohm
-    e_array_pj = 2 * array_w * a.t_mvm_ns * 1e3  # W · ns = nJ = 1e3 pJ
-    e_periph_pj = 2 * 2 * n * a.periphery_pj_per_channel  # rows+cols channels, two integrations
-    e_update_pj = 2 * n * a.bl * a.update_pj_per_line_pulse
-    e_pj = e_array_pj + e_periph_pj + e_update_pj
+    e_read_pj = 2 * (a.array_read_pj + n * (a.dac_pj + a.adc_pj))
+    e_update_pj = (
+        2 * n * a.bl * a.update_pj_per_line_pulse
+        + n * n * a.bl * a.coincidence_fraction * a.update_pj_per_coincidence
+    )
+    e_pj = e_read_pj + e_update_pj
     gops_per_w = ops_per_sample_array / e_pj * 1e12 / 1e9  # ops per J → GOps/s/W
     return RPUHeadline(
         assumptions=a,
@@ -145,14 +180,21 @@ class RapaCheck:
 
     def lines(self) -> list[str]:
         """Human-readable lines for the speedup output."""
-        nt = ", ".join(str(self.replicas.get(k, 1)) for k in self.vectors)
-        npat = ", ".join(str(v) for v in self.vectors.values())
+        nts = [self.replicas.get(k, 1) for k in self.vectors]
+        nps = list(self.vectors.values())
+        if len(nps) <= 8:
+            what = f"n_p = ({', '.join(map(str, nps))}), n_t = ({', '.join(map(str, nts))})"
+        else:
+            what = (
+                f"{len(nps)} layers, n_p {min(nps)}..{max(nps)}, n_t {min(nts)}..{max(nts)} "
+                f"(bottleneck {max(nps)} -> {max(math.ceil(p / t) for p, t in zip(nps, nts))} MVMs)"
+            )
         line = (
-            f"RAPA n_t-fold (Rasch et al. 2019): n_p = ({npat}), n_t = ({nt}) -> pipelined (bottleneck) "
+            f"RAPA n_t-fold (Rasch et al. 2019): {what} -> pipelined (bottleneck) "
             f"speed-up {self.pipelined_speedup:.1f}x, unpipelined (sum of layers) {self.sequential_speedup:.1f}x"
         )
         if self.simulated_speedup is not None:
-            line += f"; event engine {self.simulated_speedup:.1f}x"
+            line += f"; event engine (throughput ratio, incl. digital and transfers) {self.simulated_speedup:.1f}x"
         return [line]
 
 

@@ -17,8 +17,11 @@ Rules:
   PyYAML leaves unparsed (``1e-3``) are read as numbers.
 * **Tagged unions**: a field typed as a union of dataclasses picks its member by the ``kind:`` key; each
   member declares its tag as the default of its own ``kind`` field. Unknown tags list the valid ones.
-* **Presets**: a mapping may carry ``preset: NAME`` when its target class has a registry — a ``PRESETS``
-  dict on the class, or (for classes with ``preset_names()``) the ``PRESETS`` dict of the class's module,
+  Without ``kind:`` the member of the field's default is meant (``device: {dw_min: 0.01}`` changes the
+  default ConstantStep device); a union field without a default requires ``kind:``.
+* **Presets**: a mapping may carry ``preset: NAME`` when its target class has a registry — classmethods
+  ``preset_names()`` and ``preset_raw(name) -> dict``, a ``PRESETS`` dict on the class, or (for classes
+  with ``preset_names()`` only) the ``PRESETS`` dict of the class's module,
   e.g. :data:`archsim.hwconfig.rpu.PRESETS` for ``RPUConfig``. The loader deep-merges the other keys of
   the mapping over a copy of the preset's raw dict (a nested mapping whose ``kind`` differs replaces the
   preset's one), then validates the result like any other input.
@@ -83,6 +86,9 @@ class Source:
 
     def where(self, path: Path_) -> str:
         """``file:line`` of ``path`` (or of its nearest ancestor), or ``--set ...`` for an override."""
+        below = [text for p, text in self.overrides.items() if len(p) > len(path) and p[:len(path)] == tuple(path)]
+        if len(below) == 1:
+            return f"{self.name}: --set {below[0]}"
         for n in range(len(path), -1, -1):
             prefix = tuple(path[:n])
             if prefix in self.overrides:
@@ -186,6 +192,32 @@ def _construct(loader: _StrictLoader, node: Any, path: Path_, source: Source) ->
     return loader.construct_object(node, deep=True)
 
 
+def repo_root() -> Path:
+    """The folder holding ``hwconfigs/`` and ``workloads/`` (the project root of an editable install)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def bundled_files(folder: str) -> list[Path]:
+    """The bundled ``*.yaml`` files of ``folder`` (``hwconfigs`` or ``workloads``), sorted by name."""
+    for base in (repo_root(), Path.cwd()):
+        d = base / folder
+        if d.is_dir():
+            return sorted(d.glob("*.yaml"))
+    return []
+
+
+def resolve_path(path: str | Path, folder: str) -> Path:
+    """``path`` itself if it exists, else the bundled ``folder/<name>.yaml`` of that name (if any)."""
+    p = Path(path)
+    if p.exists() or len(p.parts) != 1:
+        return p
+    stem = p.name[:-5] if p.name.endswith(".yaml") else p.name
+    for f in bundled_files(folder):
+        if f.stem == stem:
+            return f
+    return p
+
+
 def read_yaml(path: str | Path, *, what: str = "file") -> tuple[Any, Source]:
     """Read a YAML file strictly (see :func:`parse_yaml`).
 
@@ -205,13 +237,12 @@ def read_yaml(path: str | Path, *, what: str = "file") -> tuple[Any, Source]:
 
 
 def _bundled_hint(p: Path) -> str:
-    root = Path(__file__).resolve().parents[2]
     for folder in ("hwconfigs", "workloads"):
-        d = root / folder
-        if d.is_dir() and (folder in p.parts or p.suffix in (".yaml", ".yml")):
-            names = sorted(f.name for f in d.glob("*.yaml"))
-            if folder in p.parts or any(n == p.name for n in names):
-                return f"bundled {folder}: " + ", ".join(names) + " (run 'archsim list')"
+        names = [f.name for f in bundled_files(folder)]
+        if names and (folder in p.parts or p.name in names):
+            close = difflib.get_close_matches(p.name, names, n=1)
+            return ((f"did you mean {folder}/{close[0]}? " if close else "") + f"bundled {folder}: "
+                    + ", ".join(names))
     return "check the path; 'archsim list' shows the bundled hwconfigs and workloads"
 
 
@@ -280,7 +311,32 @@ def _type_name(tp: Any) -> str:
     return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
 
 
+class _HookRegistry(Mapping[str, Any]):
+    """A registry read through a class's ``preset_names()`` and ``preset_raw(name)`` classmethods."""
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names():
+            raise KeyError(name)
+        return self._cls.preset_raw(name)  # type: ignore[attr-defined]
+
+    def _names(self) -> list[str]:
+        return list(self._cls.preset_names())  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Any:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 def _preset_registry(cls: type) -> Mapping[str, Any] | None:
+    """The preset registry of ``cls``: ``preset_raw``/``preset_names`` classmethods, a ``PRESETS`` dict on
+    the class, or (for classes with ``preset_names``) the ``PRESETS`` dict of the class's module."""
+    if callable(getattr(cls, "preset_raw", None)) and callable(getattr(cls, "preset_names", None)):
+        return _HookRegistry(cls)
     reg = getattr(cls, "PRESETS", None)
     if isinstance(reg, Mapping):
         return reg
@@ -331,7 +387,19 @@ def _kind_tag(cls: type) -> str | None:
     return None
 
 
-_FIELD_PREFIX = re.compile(r"^(?:[A-Za-z_][\w ()]*\.)?([A-Za-z_]\w*)((?:\.\w+)*): (.*)$", re.S)
+def _field_of(message: str, raw: dict[str, Any]) -> tuple[Path_, str]:
+    """Split a ``__post_init__`` message ``"[Class.]field[.sub]: text"`` into the field path and the text.
+
+    Returns ``((), message)`` when the message does not start with a key given in ``raw``.
+    """
+    head, sep, rest = message.partition(": ")
+    if not sep or len(head) > 120:
+        return (), message
+    tokens = [t.split(" (")[0].split("/")[0].strip() for t in head.split(".")]
+    for j, token in enumerate(tokens):
+        if token in raw:
+            return tuple(tokens[j:]), rest
+    return (), message
 
 
 def _build_dc(raw: Any, cls: type, path: Path_, source: Source) -> Any:
@@ -352,7 +420,10 @@ def _build_dc(raw: Any, cls: type, path: Path_, source: Source) -> Any:
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         if name in raw:
-            kwargs[name] = _build_value(raw[name], hints[name], path + (name,), name, source)
+            value = raw[name]
+            if isinstance(value, dict) and "kind" not in value and "preset" not in value:
+                value = _with_default_kind(value, f, hints[name])
+            kwargs[name] = _build_value(value, hints[name], path + (name,), name, source)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise _error(source, path, f"missing required key {name!r}",
                          hint=f"add '{name}:' to this mapping")
@@ -362,15 +433,30 @@ def _build_dc(raw: Any, cls: type, path: Path_, source: Source) -> Any:
     try:
         return cls(**kwargs)
     except ArchsimError as exc:
-        match = _FIELD_PREFIX.match(exc.message)
-        if match and match.group(1) in raw:
-            sub = (match.group(1),) + tuple(p for p in match.group(2).split(".") if p)
-            target = path + sub
-            where = source.where(path + (match.group(1),))
-            raise type(exc)(f"{where}: {dotted(target)}: {match.group(3)}", hint=exc.hint) from None
+        sub, rest = _field_of(exc.message, raw)
+        if sub:
+            where = source.where(path + (sub[0],))
+            raise type(exc)(f"{where}: {dotted(path + sub)}: {rest}", hint=exc.hint) from None
         raise type(exc)(f"{source.where(path)}: {dotted(path)}: {exc.message}", hint=exc.hint) from None
     except (TypeError, ValueError) as exc:
         raise _error(source, path, f"invalid {cls.__name__}: {exc}") from None
+
+
+def _with_default_kind(value: dict[str, Any], f: dataclasses.Field[Any], tp: Any) -> dict[str, Any]:
+    """For a tagged-union field given without ``kind``, use the kind of the field's default value."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return value
+    members = [a for a in typing.get_args(tp) if dataclasses.is_dataclass(a)]
+    if len(members) < 2:
+        return value
+    if f.default is not dataclasses.MISSING:
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        return value
+    tag = _kind_tag(type(default)) if dataclasses.is_dataclass(default) else None
+    return {"kind": tag, **value} if tag is not None else value
 
 
 def _number_from(raw: Any, path: Path_, field_name: str, source: Source, *, integer: bool) -> int | float:
@@ -428,14 +514,19 @@ def _build_value(raw: Any, tp: Any, path: Path_, field_name: str, source: Source
                 return raw
         if dcs and isinstance(raw, dict):
             return _build_tagged(raw, dcs, path, source)
-        errors = []
+        errors: list[tuple[Any, ConfigError]] = []
         for a in members:
             if dataclasses.is_dataclass(a):
                 continue
             try:
                 return _build_value(raw, a, path, field_name, source)
             except ConfigError as exc:
-                errors.append(exc)
+                errors.append((a, exc))
+        # Report the member of the same structure (a list for a list, a scalar for a scalar) if there is one.
+        is_list = isinstance(raw, (list, tuple))
+        same = [e for a, e in errors if (typing.get_origin(a) in (tuple, list, Sequence)) == is_list]
+        if len(same) == 1:
+            raise same[0]
         raise _error(source, path, f"expected {_type_name(tp)}, got {_describe(raw)}")
     if origin is typing.Literal:
         if raw in args and not isinstance(raw, bool):
@@ -450,7 +541,7 @@ def _build_value(raw: Any, tp: Any, path: Path_, field_name: str, source: Source
             item_types = list(args)
         else:
             item_types = [args[0] if args else Any] * len(raw)
-        items = [_build_value(v, t, path + (i,), field_name, source) for i, (v, t) in enumerate(zip(raw, item_types))]
+        items = [_build_value(v, t, path + (i,), field_name, source) for i, (v, t) in enumerate(zip(raw, item_types, strict=True))]
         return list(items) if origin is list else tuple(items)
     if origin in (dict, Mapping):
         if not isinstance(raw, dict):
@@ -550,6 +641,7 @@ def load_hardware(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     from archsim.hwconfig.checks import check_hardware
     from archsim.hwconfig.schema import HardwareConfig
 
+    path = resolve_path(path, "hwconfigs")
     hw = load_yaml_as(path, HardwareConfig, overrides)
     check_hardware(hw, where=str(path))
     return hw

@@ -11,7 +11,8 @@ Model of one analog MVM on one crossbar (what the engine times, see ``archsim.en
 convert the input lines (``ceil(rows / n_dacs)`` conversions each of ``dac.latency_ns``), the array
 integrates for ``crossbar.integration_ns``, the ADCs convert the output lines
 (``ceil(cols / n_adcs) · adc.latency_ns``). Inputs wider than the DAC are streamed bit-serially
-(:attr:`CrossbarConfig.input_cycles` passes). With ``crossbar.overlap_stages`` (sample-and-hold between the
+(:attr:`HardwareConfig.input_cycles` passes; a bit-sliced weight spans :attr:`HardwareConfig.weight_slices`
+cells). With ``crossbar.overlap_stages`` (sample-and-hold between the
 stages) consecutive passes pipeline. A pulsed update of one vector takes
 ``update_setup_ns + BL · pulse_ns`` for the whole array (fully parallel outer product).
 
@@ -29,6 +30,7 @@ Each class's ``__post_init__`` checks only its own fields; whole-config invarian
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from enum import Enum
@@ -630,7 +632,24 @@ class HardwareConfig:
         if not isinstance(self.name, str) or not self.name:
             _fail("name", "a non-empty string", self.name)
         # Let interconnect.build_graph() default to this chip's tile count (not a field: equality unaffected).
-        object.__setattr__(self.interconnect, "_n_tiles", self.chip.n_tiles)
+        # An interconnect shared with a config of another tile count (dataclasses.replace) is copied first.
+        ic = self.interconnect
+        if getattr(ic, "_n_tiles", self.chip.n_tiles) != self.chip.n_tiles:
+            ic = copy.copy(ic)
+            object.__setattr__(self, "interconnect", ic)
+        object.__setattr__(ic, "_n_tiles", self.chip.n_tiles)
+
+    @property
+    def input_cycles(self) -> int:
+        """Input passes per MVM: ceil(crossbar.input_bits / tile.dac.bits), or 1 without input_bits."""
+        bits = self.crossbar.input_bits
+        return 1 if bits is None else math.ceil(bits / self.tile.dac.bits)
+
+    @property
+    def weight_slices(self) -> int:
+        """Cells per weight for bit-sliced weights: ceil(crossbar.weight_bits / tile.bits_per_cell), or 1."""
+        bits = self.crossbar.weight_bits
+        return 1 if bits is None else math.ceil(bits / self.tile.bits_per_cell)
 
     @property
     def crossbars_total(self) -> int:

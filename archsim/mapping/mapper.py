@@ -26,7 +26,7 @@ from archsim.mapping.replicas import (
     check_explicit_replicas,
     crossbars_needed,
 )
-from archsim.mapping.schedule import INPUT, analog_sources, home_tile, home_tiles, pipeline_stages
+from archsim.mapping.schedule import INPUT, analog_sources, dataflow, home_tile, home_tiles, pipeline_stages
 
 REPLICABLE_KINDS = frozenset({"conv2d"})
 """Layer kinds whose vectors (patches) are independent and may be spread over replicas."""
@@ -176,17 +176,17 @@ def map_workload(
     else:
         n_t = check_explicit_replicas(cands, replicas, all_names)
         mode = "explicit"
-    _check_capacity(geo, cands, n_t, mode)
+    _check_capacity(geo, cands, parts, n_t, mode)
 
-    sources = analog_sources(graph, analog_names, all_names)
-    in_bytes = {
-        layer.name: _numel(layer.in_shape) * geo.activation_bytes for layer in layers
-    }
+    out_numel = {layer.name: _numel(layer.out_shape) for layer in workload.layers}
+    flows = dataflow(graph, analog_names, out_numel, all_names)
+    sources = analog_sources(graph, analog_names, all_names, flows)
+    in_bytes = {layer.name: _numel(layer.in_shape) * geo.activation_bytes for layer in layers}
     demands = [
         Demand(
             name=c.name,
             n_crossbars=c.crossbars_per_replica * n_t[c.name],
-            sources=tuple((s, in_bytes[c.name]) for s in sources[c.name] if s != INPUT),
+            sources=tuple((s, flows[(s, c.name)] * geo.activation_bytes) for s in sources[c.name] if s != INPUT),
         )
         for c in cands
     ]
@@ -266,7 +266,8 @@ def map_workload(
                     hops = float(sum(w * vec[t] for t, w in weights_of[lm.layer].items()))
             else:
                 hops = mean_hops(dist, weights_of[s], weights_of[lm.layer]) if dist is not None else 0.0
-            edges.append(TrafficEdge(src=s, dst=lm.layer, bytes_per_sample=lm.bytes_in_per_sample, mean_hops=hops))
+            nbytes = flows[(s, lm.layer)] * geo.activation_bytes
+            edges.append(TrafficEdge(src=s, dst=lm.layer, bytes_per_sample=nbytes, mean_hops=hops))
 
     homes = {name: home_tile(s) for name, s in slots.items()}
     tile_of_node = home_tiles(graph, homes, order=all_names) if homes else {n: 0 for n in graph.nodes}
@@ -288,7 +289,9 @@ def map_workload(
     )
 
 
-def _check_capacity(geo: ChipGeometry, cands: list[ReplicaCandidate], n_t: dict[str, int], mode: str) -> None:
+def _check_capacity(
+    geo: ChipGeometry, cands: list[ReplicaCandidate], parts: dict[str, Partition], n_t: dict[str, int], mode: str
+) -> None:
     """Raise a MappingError naming the largest layer when the crossbars needed exceed the chip's."""
     need = crossbars_needed(cands, n_t)
     have = geo.n_tiles * geo.n_crossbars
@@ -296,18 +299,24 @@ def _check_capacity(geo: ChipGeometry, cands: list[ReplicaCandidate], n_t: dict[
         return
     worst = max(cands, key=lambda c: c.crossbars_per_replica * n_t[c.name])
     n = n_t[worst.name]
-    per = worst.crossbars_per_replica
-    blocks_desc = f"{per} crossbars per copy" + (f" × {n} replicas" if n > 1 else "")
+    part = parts[worst.name]
+    rows, cols = sum(part.row_splits), sum(part.col_splits)
+    desc = f"{rows}x{cols} matrix = {len(part.row_splits)} row x {len(part.col_splits)} column blocks"
+    if part.n_slices > 1:
+        desc += f" x {part.n_slices} bit slices"
+    if n > 1:
+        desc += f" x {n} replicas"
     tiles_needed = math.ceil(need / geo.n_crossbars)
     hints = [f"use a chip with at least {tiles_needed} tiles (--set chip.n_tiles={tiles_needed})"]
-    if any(v > 1 for v in n_t.values()) and mode == "explicit":
+    if mode != "none" and any(v > 1 for v in n_t.values()):
         hints.append("or fewer replicas")
     if geo.n_slices > 1:
         hints.append(f"or fewer cells per weight (now {geo.n_slices} slices)")
-    hints.append(f"or larger crossbars (now {geo.n_rows}×{geo.n_cols})")
+    hints.append(f"or larger crossbars (now {geo.n_rows}x{geo.n_cols})")
+    xbars = "crossbar" if geo.n_crossbars == 1 else "crossbars"
     raise MappingError(
         f"mapping {geo.name}: the workload needs {need} crossbars but the chip has {have} "
-        f"({geo.n_tiles} tiles × {geo.n_crossbars} crossbars of {geo.n_rows}×{geo.n_cols}); "
-        f"the largest layer {worst.name!r} alone needs {per * n} ({blocks_desc})",
+        f"({geo.n_tiles} tiles x {geo.n_crossbars} {xbars} of {geo.n_rows}x{geo.n_cols}); "
+        f"the largest layer {worst.name!r} alone needs {worst.crossbars_per_replica * n} ({desc})",
         hint=", ".join(hints),
     )

@@ -12,16 +12,16 @@ Strategies (pluggable through :data:`STRATEGIES`):
 - ``greedy`` (by traffic): layers in topological order; for each layer every tile with free crossbars gets
   a cost ``Σ_src bytes(src → layer) × mean hop distance from src's crossbars``, and the layer fills the
   cheapest tiles first (ties by tile id). Layers without analog sources start at the tiles nearest an
-  off-chip/IO node when the graph has one, else at tile 0. The mean over a source's crossbars uses its
-  ``MAX_SOURCE_TILES`` most-populated tiles (weights renormalised) to bound the cost on very large chips.
+  off-chip/IO node when the graph has one, else at tile 0. The mean over a source's crossbars uses at
+  most ``MAX_SOURCE_TILES`` of its tiles (evenly spaced in id order, weights renormalised) to bound the
+  cost on very large chips.
 
 Hop reporting (:func:`mean_hops`) is the traffic-weighted mean over all producer × consumer crossbar pairs,
-exact up to ``MAX_SOURCE_TILES_REPORT`` producer tiles.
+exact up to ``MAX_SOURCE_TILES_REPORT`` producer tiles (beyond that, evenly spaced ones stand for all).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,8 +33,8 @@ from archsim.errors import MappingError
 MAX_SOURCE_TILES = 32
 """Producer tiles considered per source layer when greedy placement scores candidate tiles."""
 
-MAX_SOURCE_TILES_REPORT = 512
-"""Producer tiles considered per traffic edge when hop distances are reported."""
+MAX_SOURCE_TILES_REPORT = 128
+"""Producer tiles considered per traffic edge when hop distances are reported (one BFS each)."""
 
 
 class HopDistances:
@@ -64,20 +64,22 @@ class HopDistances:
         cached = self._cache.get(node)
         if cached is not None:
             return cached
-        n = len(self._adj)
-        dist = np.full(n, -1, dtype=np.int64)
+        dist = [-1] * len(self._adj)
         start = self._index[node]
         dist[start] = 0
-        queue = deque([start])
+        frontier = [start]
         adj = self._adj
-        while queue:
-            u = queue.popleft()
-            du = dist[u] + 1
-            for v in adj[u]:
-                if dist[v] < 0:
-                    dist[v] = du
-                    queue.append(v)
-        out = dist[self._tile_idx]
+        level = 0
+        while frontier:  # level-synchronous BFS on plain lists (numpy scalar access is slower here)
+            level += 1
+            nxt = []
+            for u in frontier:
+                for v in adj[u]:
+                    if dist[v] < 0:
+                        dist[v] = level
+                        nxt.append(v)
+            frontier = nxt
+        out = np.asarray(dist, dtype=np.int64)[self._tile_idx]
         if (out < 0).any():
             unreachable = np.flatnonzero(out < 0)[:5].tolist()
             raise MappingError(
@@ -103,12 +105,17 @@ def tile_weights(slots: Sequence[tuple[int, int]]) -> dict[int, float]:
 
 
 def _top(weights: Mapping[int, float], k: int) -> dict[int, float]:
-    """The ``k`` heaviest tiles (ties by id), renormalised to sum to one."""
+    """At most ``k`` representative tiles, renormalised to sum to one.
+
+    With more than ``k`` tiles, keeps ``k`` tiles evenly spaced in id order (so a layer spread over the
+    chip keeps its spread), deterministic.
+    """
     if len(weights) <= k:
         return dict(weights)
-    top = sorted(weights.items(), key=lambda tw: (-tw[1], tw[0]))[:k]
-    s = sum(w for _, w in top)
-    return {t: w / s for t, w in sorted(top)}
+    tiles = sorted(weights)
+    picks = [tiles[int(i)] for i in np.linspace(0, len(tiles) - 1, k).round()]
+    s = sum(weights[t] for t in picks)
+    return {t: weights[t] / s for t in picks}
 
 
 def mean_distance_vector(dist: HopDistances, weights: Mapping[int, float], k: int) -> np.ndarray:

@@ -61,13 +61,22 @@ class BrowserRun:
     """Exit status."""
 
 
-def run_chromium(html_path: str | Path, *extra: str, width: int = 1280, height: int = 2400,
-                 timeout_s: float = 90.0, binary: str | None = None) -> BrowserRun:
+def run_chromium(
+    html_path: str | Path,
+    *extra: str,
+    width: int = 1280,
+    height: int = 2400,
+    timeout_s: float = 90.0,
+    binary: str | None = None,
+) -> BrowserRun:
     """Open ``html_path`` in headless Chromium with ``extra`` flags."""
     exe = binary or find_chromium()
     if exe is None:
-        raise ArchsimError("chromium not found", hint="install it (Debian: apt-get install -y chromium) "
-                           "or set ARCHSIM_CHROMIUM to the browser binary")
+        raise ArchsimError(
+            "chromium not found",
+            hint="install it (Debian: apt-get install -y chromium) "
+            "or set ARCHSIM_CHROMIUM to the browser binary",
+        )
     url = Path(html_path).resolve().as_uri()
     with tempfile.TemporaryDirectory(prefix="archsim-chromium-") as profile:
         cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, url]
@@ -84,8 +93,10 @@ def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280
     target.parent.mkdir(parents=True, exist_ok=True)
     run = run_chromium(html_path, f"--screenshot={target}", width=width, height=height)
     if not target.is_file():
-        raise ArchsimError(f"chromium wrote no screenshot for {html_path} (exit {run.returncode})",
-                           hint=run.stderr.strip().splitlines()[-1] if run.stderr.strip() else None)
+        raise ArchsimError(
+            f"chromium wrote no screenshot for {html_path} (exit {run.returncode})",
+            hint=run.stderr.strip().splitlines()[-1] if run.stderr.strip() else None,
+        )
     return target
 
 

@@ -20,10 +20,27 @@ from archsim.report.data import BarChart, Floorplan, Gantt, LineChart, ReportDat
 from archsim.results.io import read_json, write_text_atomic
 
 #: Colour-blind-friendly palette (Okabe–Ito + Tableau extras), used for layers and series.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#8C564B", "#7F7F7F", "#17BECF", "#BCBD22")
-PHASE_COLOURS = {"forward": "#0072B2", "backward": "#E69F00", "update": "#009E73", "digital": "#CC79A7",
-                 "transfer": "#7F7F7F"}
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#8C564B",
+    "#7F7F7F",
+    "#17BECF",
+    "#BCBD22",
+)
+PHASE_COLOURS = {
+    "forward": "#0072B2",
+    "backward": "#E69F00",
+    "update": "#009E73",
+    "digital": "#CC79A7",
+    "transfer": "#7F7F7F",
+}
 
 CHART_WIDTH = 760
 LABEL_WIDTH = 200
@@ -70,23 +87,47 @@ def _bar_layout(chart: BarChart) -> dict[str, Any]:
         def scale(v: float) -> float:
             return 0.0 if v <= 0 else max(2.0, (math.log10(v) - lo) / (hi - lo) * plot_w)
     else:
+
         def scale(v: float) -> float:
             return max(0.0, v / vmax * plot_w) if vmax > 0 else 0.0
+
     rows = []
     for i, bar in enumerate(chart.bars):
         y0 = 24 + i * group_h
         rects = []
         for j, (v, text) in enumerate(zip(bar.values, bar.texts)):
             w = scale(v)
-            rects.append({"x": LABEL_WIDTH, "y": y0 + j * bar_h, "w": round(w, 2), "h": bar_h - 2,
-                          "colour": PALETTE[j % len(PALETTE)], "text": text, "tx": round(LABEL_WIDTH + w + 4, 2),
-                          "ty": y0 + j * bar_h + bar_h - 4, "series": chart.series[j] if j < len(chart.series) else ""})
+            rects.append(
+                {
+                    "x": LABEL_WIDTH,
+                    "y": y0 + j * bar_h,
+                    "w": round(w, 2),
+                    "h": bar_h - 2,
+                    "colour": PALETTE[j % len(PALETTE)],
+                    "text": text,
+                    "tx": round(LABEL_WIDTH + w + 4, 2),
+                    "ty": y0 + j * bar_h + bar_h - 4,
+                    "series": chart.series[j] if j < len(chart.series) else "",
+                }
+            )
         rows.append({"label": bar.label, "ly": y0 + (group_h - 8) / 2 + 4, "rects": rects})
     height = 24 + len(chart.bars) * group_h + 10
-    legend = [{"name": s, "colour": PALETTE[j % len(PALETTE)], "x": LABEL_WIDTH + j * 130}
-              for j, s in enumerate(chart.series)] if n_series > 1 else []
-    return {"kind": "bar", "width": CHART_WIDTH, "height": height, "rows": rows, "legend": legend,
-            "log": chart.log}
+    legend = (
+        [
+            {"name": s, "colour": PALETTE[j % len(PALETTE)], "x": LABEL_WIDTH + j * 130}
+            for j, s in enumerate(chart.series)
+        ]
+        if n_series > 1
+        else []
+    )
+    return {
+        "kind": "bar",
+        "width": CHART_WIDTH,
+        "height": height,
+        "rows": rows,
+        "legend": legend,
+        "log": chart.log,
+    }
 
 
 def _line_layout(chart: LineChart) -> dict[str, Any]:
@@ -109,19 +150,45 @@ def _line_layout(chart: LineChart) -> dict[str, Any]:
         return round(top + ph - (y - y0) / (y1 - y0) * ph, 2)
 
     series = []
+    metrics: list[str] = []  # same colour for the same metric; floating point dashed, analog solid
     for j, s in enumerate(chart.series):
-        dash = "6 3" if s.name.lower().startswith("fp") or " fp" in s.name.lower() else ""
+        variant, _, metric = s.name.partition(" ")
+        if variant.lower() not in ("analog", "fp") or not metric:
+            metric = s.name
+        if metric not in metrics:
+            metrics.append(metric)
+        dash = "6 3" if variant.lower() == "fp" else ""
         coords = [(sx(x), sy(y)) for x, y in s.points]
-        series.append({"name": s.name, "colour": PALETTE[j % len(PALETTE)], "dash": dash,
-                       "path": " ".join(f"{x},{y}" for x, y in coords),
-                       "dots": [{"x": x, "y": y, "title": f"{s.name}: epoch {p[0]:g}, {p[1]:.4g}"}
-                                for (x, y), p in zip(coords, s.points)],
-                       "ly": top + 12 + j * 18})
+        series.append(
+            {
+                "name": s.name,
+                "colour": PALETTE[metrics.index(metric) % len(PALETTE)],
+                "dash": dash,
+                "path": " ".join(f"{x},{y}" for x, y in coords),
+                "dots": [
+                    {"x": x, "y": y, "title": f"{s.name}: epoch {p[0]:g}, {p[1]:.4g}"}
+                    for (x, y), p in zip(coords, s.points)
+                ],
+                "ly": top + 12 + j * 18,
+            }
+        )
     xticks = [{"x": sx(t), "text": f"{t:g}"} for t in _nice_ticks(x0, x1)]
     yticks = [{"y": sy(t), "text": f"{t:.3g}"} for t in _nice_ticks(y0, y1)]
-    return {"kind": "line", "width": w, "height": h, "left": left, "top": top, "pw": pw, "ph": ph,
-            "series": series, "xticks": xticks, "yticks": yticks, "legend_x": left + pw + 16,
-            "x_label": chart.x_label, "y_label": chart.y_label}
+    return {
+        "kind": "line",
+        "width": w,
+        "height": h,
+        "left": left,
+        "top": top,
+        "pw": pw,
+        "ph": ph,
+        "series": series,
+        "xticks": xticks,
+        "yticks": yticks,
+        "legend_x": left + pw + 16,
+        "x_label": chart.x_label,
+        "y_label": chart.y_label,
+    }
 
 
 def _gantt_layout(chart: Gantt) -> dict[str, Any]:
@@ -133,16 +200,38 @@ def _gantt_layout(chart: Gantt) -> dict[str, Any]:
     for b in chart.bars:
         x = LABEL_WIDTH + b.start_ns / t_end * plot_w
         width = max(0.5, (b.end_ns - b.start_ns) / t_end * plot_w)
-        bars.append({"x": round(x, 2), "y": top + b.lane * lane_h + 2, "w": round(width, 2), "h": lane_h - 4,
-                     "colour": PHASE_COLOURS.get(b.phase, "#555555"), "title": b.label})
+        bars.append(
+            {
+                "x": round(x, 2),
+                "y": top + b.lane * lane_h + 2,
+                "w": round(width, 2),
+                "h": lane_h - 4,
+                "colour": PHASE_COLOURS.get(b.phase, "#555555"),
+                "title": b.label,
+            }
+        )
     lanes = [{"name": name, "y": top + i * lane_h + lane_h - 4} for i, name in enumerate(chart.lanes)]
     axis_y = top + len(chart.lanes) * lane_h + 4
-    ticks = [{"x": round(LABEL_WIDTH + t / t_end * plot_w, 2), "text": fmt_si(t * 1e-9, "s", 2)}
-             for t in _nice_ticks(0.0, t_end)]
-    legend = [{"name": p, "colour": PHASE_COLOURS.get(p, "#555555"), "x": LABEL_WIDTH + i * 110}
-              for i, p in enumerate(chart.phases)]
-    return {"kind": "gantt", "width": CHART_WIDTH, "height": axis_y + 24, "bars": bars, "lanes": lanes,
-            "axis_y": axis_y, "ticks": ticks, "legend": legend, "x0": LABEL_WIDTH, "x1": LABEL_WIDTH + plot_w}
+    ticks = [
+        {"x": round(LABEL_WIDTH + t / t_end * plot_w, 2), "text": fmt_si(t * 1e-9, "s", 2)}
+        for t in _nice_ticks(0.0, t_end)
+    ]
+    legend = [
+        {"name": p, "colour": PHASE_COLOURS.get(p, "#555555"), "x": LABEL_WIDTH + i * 110}
+        for i, p in enumerate(chart.phases)
+    ]
+    return {
+        "kind": "gantt",
+        "width": CHART_WIDTH,
+        "height": axis_y + 24,
+        "bars": bars,
+        "lanes": lanes,
+        "axis_y": axis_y,
+        "ticks": ticks,
+        "legend": legend,
+        "x0": LABEL_WIDTH,
+        "x1": LABEL_WIDTH + plot_w,
+    }
 
 
 def _floorplan_layout(chart: Floorplan) -> dict[str, Any]:
@@ -152,16 +241,31 @@ def _floorplan_layout(chart: Floorplan) -> dict[str, Any]:
     cells = []
     for i, t in enumerate(chart.tiles):
         r, c = divmod(i, cols)
-        cells.append({"x": 10 + c * cell, "y": 10 + r * cell, "size": cell - 2,
-                      "colour": PALETTE[t.colour % len(PALETTE)] if t.colour >= 0 else "#e6e6e6",
-                      "title": t.title, "used": t.colour >= 0})
+        cells.append(
+            {
+                "x": 10 + c * cell,
+                "y": 10 + r * cell,
+                "size": cell - 2,
+                "colour": PALETTE[t.colour % len(PALETTE)] if t.colour >= 0 else "#e6e6e6",
+                "title": t.title,
+                "used": t.colour >= 0,
+            }
+        )
     grid_h = 10 + math.ceil(n / cols) * cell
     legend_x = 20 + cols * cell
-    legend = [{"name": name, "colour": PALETTE[i % len(PALETTE)], "y": 20 + i * 18}
-              for i, name in enumerate(chart.legend)]
+    legend = [
+        {"name": name, "colour": PALETTE[i % len(PALETTE)], "y": 20 + i * 18}
+        for i, name in enumerate(chart.legend)
+    ]
     height = max(grid_h + 10, 20 + len(legend) * 18 + 10)
-    return {"kind": "floorplan", "width": max(CHART_WIDTH, legend_x + 260), "height": height, "cells": cells,
-            "legend": legend, "legend_x": legend_x}
+    return {
+        "kind": "floorplan",
+        "width": max(CHART_WIDTH, legend_x + 260),
+        "height": height,
+        "cells": cells,
+        "legend": legend,
+        "legend_x": legend_x,
+    }
 
 
 def layout_chart(chart: Any) -> dict[str, Any]:

@@ -54,7 +54,8 @@ class ActionCounts:
         try:
             return cls(counts={(s, a): int(n) for s, acts in data.items() for a, n in acts.items()})
         except (AttributeError, TypeError, ValueError) as exc:
-            raise DataError(f"counts: expected {{scope: {{action: int}}}}, got {type(data).__name__}") from exc
+            raise DataError("counts: expected {scope: {action: int}}, "
+                            f"got {type(data).__name__}") from exc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +123,8 @@ class TimingResult:
     tick_ps: int
     """Simulation time base in picoseconds."""
     latency_ns_per_sample: float
-    """Mean time from admission of a sample to its completion."""
+    """Mean time from the start of a sample's first forward MVM to its completion (queueing before the
+    first layer excluded; off-chip read of the input excluded)."""
     throughput_samples_per_s: float
     """batch / makespan."""
     interval_ns_per_sample: float = 0.0

@@ -35,7 +35,7 @@ from typing import Any, Union
 import networkx as nx
 
 from archsim.errors import ConfigError, WorkloadError
-from archsim.hwconfig.load import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml
+from archsim.hwconfig.load import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
 from archsim.workload.model import Layer, LayerKind, Workload
 
 __all__ = ["load_workload", "load_workload_text", "workload_from_dict"]
@@ -269,7 +269,7 @@ class _Builder:
             inputs_of.append(ins)
         graph = nx.DiGraph()
         graph.add_node("input")
-        for lay, ins in zip(spec.layers, inputs_of):
+        for lay, ins in zip(spec.layers, inputs_of, strict=True):
             graph.add_node(lay.name)
             for src in ins:
                 graph.add_edge(src, lay.name)
@@ -439,7 +439,7 @@ def load_workload(path: str | Path, overrides: Sequence[str] = ()) -> Workload:
         WorkloadError: on any problem, naming file, line and layer.
     """
     try:
-        raw, source = read_yaml(path, what="workload file")
+        raw, source = read_yaml(resolve_path(path, "workloads"), what="workload file")
         raw = apply_overrides(raw, overrides, source) if overrides and isinstance(raw, dict) else raw
     except ConfigError as exc:
         raise WorkloadError(exc.message, hint=exc.hint) from None

@@ -228,3 +228,47 @@ def test_ticks_are_integers():
     with pytest.raises(SimulationError):
         env.to_ticks(-1)
     assert isinstance(simpy.Environment, type)
+
+
+def test_full_layer_buffer_stalls_the_producer_layer():
+    # l0: 1 ns per sample, l1: 10 ns per sample; l1's inbox holds exactly one sample (100 B of 100 B)
+    layers = chain([1, 10], bytes_in_per_sample=100.0)
+    plan = RunPlan(layers=layers, chip=chip(2, buffer_bytes=100), batch=7, pipeline=True)
+    timing, _, env = simulate_plan(plan)
+    starts = [e.start_ns for e in timing.timeline if e.layer == "l0" and e.phase == "forward"]
+    # s0..s4 fill l0's stage queue, its digital half and l1's inbox; then l0 runs at l1's pace (10 ns)
+    assert starts == [0, 1, 2, 3, 4, 11, 21]
+    assert timing.makespan_ns == 1 + 7 * 10
+
+
+def _residual():
+    def layer(name, i, v, **kw):
+        return LayerPlan(name=name, groups=(GroupPlan(blocks=(BlockPlan(tile=i, rows=16, cols=16),),
+                                                       vectors_per_sample=v),), **kw)
+    # l0 -> l1 (MVM input) ; l0 -> l2 ; l2 -> l1 as the residual operand of the add l1 owns
+    return (layer("l0", 0, 2), layer("l1", 1, 3, preds=("l0",), post_preds=("l2",)),
+            layer("l2", 2, 4, preds=("l0",)))
+
+
+def test_residual_operand_gates_the_digital_stage_only():
+    timing, _, _ = simulate_plan(RunPlan(layers=_residual(), chip=chip(3), batch=1))
+    # l1's MVMs run [2, 5] in parallel with l2's [2, 6]; the add at l1 waits for l2 -> done at 6
+    assert timing.layer("l1").last_end_ns == 5 and timing.makespan_ns == 6
+
+
+def test_residual_training_sends_gradients_both_ways():
+    timing, counts, _ = simulate_plan(RunPlan(layers=_residual(), chip=chip(3), batch=2, mode="training"))
+    assert counts[("chip.tile2.xbar", "backward_pass")] == 2 * 4  # l2 receives l1's residual gradient
+    assert counts[("chip.tile1.xbar", "backward_pass")] == 2 * 3
+    assert timing.makespan_ns > 0
+
+
+def test_minibatch_update_applies_all_vectors_once_per_batch():
+    layers = chain([2, 2], bl=3.0)
+    layers = (LayerPlan(**{**layers[0].__dict__, "backward": False}), layers[1])
+    per_sample = simulate_plan(RunPlan(layers=layers, chip=chip(2), mode="training", batch=4))[1]
+    timing, per_batch, _ = simulate_plan(RunPlan(layers=layers, chip=chip(2), mode="training", batch=4,
+                                                 update_every=4))
+    assert per_batch.to_dict() == per_sample.to_dict()  # same work, other order
+    updates = [e for e in timing.timeline if e.phase == "update"]
+    assert [(e.layer, e.sample, e.end_ns - e.start_ns) for e in updates] == [("l1", 3, 24.0), ("l0", 3, 24.0)]

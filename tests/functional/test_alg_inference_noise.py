@@ -179,3 +179,58 @@ def test_drop_connect_and_assumed_wmax():
 def test_modifier_config_validation():
     with pytest.raises(ConfigError):
         WeightModifierConfig(pdrop=1.5)
+
+
+# ---- tile workflow -------------------------------------------------------------------------------------
+
+
+def _perfect_cfg():
+    from archsim.hwconfig.rpu import IOParameters, RPUConfig
+
+    return RPUConfig(forward=IOParameters(is_perfect=True), backward=IOParameters(is_perfect=True))
+
+
+def test_inference_tile_program_drift_compensation():
+    from archsim.functional.inference_noise import InferenceTile
+
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-0.5, 0.5, size=(8, 16)).astype(np.float32)
+    tile = InferenceTile(8, 16, _perfect_cfg(), seed=1)
+    tile.set_weights(w)
+    x = rng.normal(size=(32, 16)).astype(np.float32)
+    y_ideal = x @ w.T
+    tile.program()
+    assert tile.programmed_devices == 2 * 8 * 16
+    y0 = tile.forward(x)
+    err0 = np.abs(y0 - y_ideal).mean()
+    assert 0 < err0 < 0.2 * np.abs(y_ideal).mean()  # programming + read noise, small
+    tile.drift(1e7)
+    assert tile.t_seconds == 1e7
+    assert float(tile.alpha) > 1.1  # drift shrank the conductances; compensation scales back up
+    y_comp = tile.forward(x)
+    y_raw = y_comp / float(tile.alpha)
+    assert np.abs(y_raw).mean() < 0.9 * np.abs(y_ideal).mean()
+    assert np.abs(y_comp).mean() == pytest.approx(np.abs(y_ideal).mean(), rel=0.1)
+    no_comp = InferenceTile(8, 16, _perfect_cfg(), seed=1, drift_compensation=DriftCompensation.NONE)
+    no_comp.set_weights(w)
+    no_comp.program()
+    no_comp.drift(1e7)
+    assert np.abs(no_comp.forward(x)).mean() < 0.9 * np.abs(y_ideal).mean()
+
+
+def test_inference_tile_drift_requires_program_and_modifier_per_batch():
+    from archsim.functional.inference_noise import InferenceTile
+
+    tile = InferenceTile(2, 3, _perfect_cfg())
+    with pytest.raises(ConfigError):
+        tile.drift(1.0)
+    mod = WeightModifierConfig(type=WeightModifierType.ADD_NORMAL, std_dev=0.5)
+    tile = InferenceTile(2, 3, _perfect_cfg(), modifier=mod, seed=2)
+    tile.set_weights(np.full((2, 3), 0.1, np.float32))
+    x = np.eye(3, dtype=np.float32)
+    a, b = tile.forward(x), tile.forward(x)
+    np.testing.assert_array_equal(a, b)  # same modified weights within a mini-batch
+    assert not np.allclose(a, 0.1)
+    tile.update(np.zeros((1, 3), np.float32), np.zeros((1, 2), np.float32), 0.1)
+    assert not np.array_equal(tile.forward(x), a)  # redrawn after the update
+    np.testing.assert_allclose(tile.get_weights(), 0.1, atol=1e-6)  # hidden weights untouched

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.gpu.load import load_gpu
+from archsim.gpu.load import GPU_DIR, load_gpu
 from archsim.gpu.model import LayerWork, predict
 
 # NVIDIA DeepLearningExamples ResNet-50 v1.5, PyTorch, one GPU, batch 256 (architecture-anchors §6.2).
@@ -56,11 +56,24 @@ def test_gpu_training_phases_and_first_layer(resnet50):
 
 def _mlp() -> list[LayerWork]:
     return [
-        LayerWork(name="fc1", kind="linear", macs_per_sample=784 * 256, n_weights=785 * 256,
-                  in_elems_per_sample=784, out_elems_per_sample=256, needs_input_grad=False),
+        LayerWork(
+            name="fc1",
+            kind="linear",
+            macs_per_sample=784 * 256,
+            n_weights=785 * 256,
+            in_elems_per_sample=784,
+            out_elems_per_sample=256,
+            needs_input_grad=False,
+        ),
         LayerWork(name="sig1", kind="sigmoid", in_elems_per_sample=256, out_elems_per_sample=256),
-        LayerWork(name="fc2", kind="linear", macs_per_sample=256 * 128, n_weights=257 * 128,
-                  in_elems_per_sample=256, out_elems_per_sample=128),
+        LayerWork(
+            name="fc2",
+            kind="linear",
+            macs_per_sample=256 * 128,
+            n_weights=257 * 128,
+            in_elems_per_sample=256,
+            out_elems_per_sample=128,
+        ),
         LayerWork(name="flat", kind="flatten", in_elems_per_sample=128, out_elems_per_sample=128),
     ]
 
@@ -86,10 +99,24 @@ def test_gpu_batching_amortises_launches():
 
 def test_gpu_lstm_steps_multiply_launches():
     gpu = load_gpu("v100")
-    one = LayerWork(name="l", kind="lstm", macs_per_sample=1000, n_weights=100, in_elems_per_sample=10,
-                    out_elems_per_sample=10, sequential_steps=1)
-    many = LayerWork(name="l", kind="lstm", macs_per_sample=1000, n_weights=100, in_elems_per_sample=10,
-                     out_elems_per_sample=10, sequential_steps=50)
+    one = LayerWork(
+        name="l",
+        kind="lstm",
+        macs_per_sample=1000,
+        n_weights=100,
+        in_elems_per_sample=10,
+        out_elems_per_sample=10,
+        sequential_steps=1,
+    )
+    many = LayerWork(
+        name="l",
+        kind="lstm",
+        macs_per_sample=1000,
+        n_weights=100,
+        in_elems_per_sample=10,
+        out_elems_per_sample=10,
+        sequential_steps=50,
+    )
     r1 = predict(gpu, [one], mode="inference", batch_size=1)
     r50 = predict(gpu, [many], mode="inference", batch_size=1)
     assert r50.time_ns_per_batch == pytest.approx(50 * r1.time_ns_per_batch, rel=0.01)
@@ -104,9 +131,11 @@ def test_gpu_result_to_dict_is_json(resnet50):
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"mode": "train"}, "--mode: expected one of inference, training"),
-     ({"precision": "int8"}, "--precision: expected one of fp32, amp"),
-     ({"batch_size": -3}, "--batch: expected a positive integer")],
+    [
+        ({"mode": "train"}, "--mode: expected one of inference, training"),
+        ({"precision": "int8"}, "--precision: expected one of fp32, amp"),
+        ({"batch_size": -3}, "--batch: expected a positive integer"),
+    ],
 )
 def test_gpu_predict_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ConfigError, match=match):
@@ -128,3 +157,16 @@ def test_gpu_measure_is_optional():
         assert cpu.time_ns_per_batch > 0
     else:
         assert result.time_ns_per_batch > 0 and result.device
+
+
+def test_gpu_resnet50_workload_file_matches_calibration(resnet50):
+    """The shipped workloads/resnet50.yaml gives the same GPU prediction as the calibration layer list."""
+    from archsim.gpu.model import layer_work_from_workload
+    from archsim.workload.load import load_workload
+
+    works = layer_work_from_workload(load_workload(GPU_DIR.parent.parent / "workloads" / "resnet50.yaml"))
+    for (gpu, precision), published in PUBLISHED_TRAINING.items():
+        r = predict(load_gpu(gpu), works, mode="training", precision=precision, batch_size=256)
+        assert r.throughput_samples_per_s == pytest.approx(published, rel=0.25)
+        ref = predict(load_gpu(gpu), resnet50, mode="training", precision=precision, batch_size=256)
+        assert r.throughput_samples_per_s == pytest.approx(ref.throughput_samples_per_s, rel=0.02)

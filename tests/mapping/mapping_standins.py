@@ -121,7 +121,9 @@ def fake_hw(
     from archsim.mapping import ChipGeometry
 
     if not graph:
-        return ChipGeometry(name=name, n_rows=n_rows, n_cols=n_cols, n_crossbars=n_crossbars, n_tiles=n_tiles)
+        slices = 1 if weight_bits is None else -(-weight_bits // bits_per_cell)
+        return ChipGeometry(name=name, n_rows=n_rows, n_cols=n_cols, n_crossbars=n_crossbars, n_tiles=n_tiles,
+                            n_slices=slices)
     return HardwareConfig(
         name=name,
         chip=ChipConfig(n_tiles=n_tiles),

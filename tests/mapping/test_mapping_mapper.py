@@ -98,15 +98,23 @@ def test_stages_and_sources_residual():
     assert m.layer("stem").sources == (INPUT,)
     assert not m.layer("stem").needs_backward
     assert m.layer("conv_s").sources == ("stem",)
-    assert m.layer("fc").sources == ("conv_b", "conv_s")
+    # the add runs with its latest producer conv_b: the shortcut's output travels there, then on to fc
+    assert m.layer("conv_b").sources == ("conv_a", "conv_s")
+    assert m.layer("fc").sources == ("conv_b",)
     assert m.layer("conv_a").stage == m.layer("conv_s").stage == 1
     assert m.layer("conv_b").stage == 2
     stage_names = [n for s in m.stages for n in s]
     assert sorted(stage_names) == sorted(["input", "stem", "conv_a", "conv_b", "conv_s", "add", "flat", "fc"])
     assert "add" in m.stages[2] and "input" in m.stages[0]
-    # traffic: fc receives the add's output (32*8*8 bytes) from both branches
-    fc_edges = [e for e in m.edges if e.dst == "fc"]
-    assert [e.bytes_per_sample for e in fc_edges] == [2048, 2048]
+    edges = {(e.src, e.dst): e.bytes_per_sample for e in m.edges}
+    assert edges == {
+        (INPUT, "stem"): 8 * 8 * 8,
+        ("stem", "conv_a"): 16 * 8 * 8,
+        ("stem", "conv_s"): 16 * 8 * 8,
+        ("conv_a", "conv_b"): 16 * 8 * 8,
+        ("conv_s", "conv_b"): 32 * 8 * 8,
+        ("conv_b", "fc"): 32 * 8 * 8,
+    }
     # home tiles: digital layers live with their latest analog producer
     assert m.tile_of_node["add"] == m.tile_of_node["conv_b"]
     assert m.tile_of_node["input"] == m.tile_of_node["stem"]
@@ -202,3 +210,39 @@ def test_explicit_replicas_split_vectors():
     assert [b.replica for b in c1.blocks] == [0, 1, 2]
     assert len(c1.blocks_of_replica(1)) == 1
     assert m.replicas_mode == "explicit"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n1=st.integers(1, 40),
+    n2=st.integers(1, 12),
+    R=st.integers(64, 300),
+    C=st.integers(16, 64),
+    slices=st.sampled_from([(None, 1), (8, 2), (4, 4), (3, 2)]),
+    n_crossbars=st.integers(1, 8),
+)
+def test_replicated_sliced_mapping_properties(n1, n2, R, C, slices, n_crossbars):
+    weight_bits, bits_per_cell = slices
+    probe = map_workload(
+        fake_hw(n_rows=R, n_cols=C, n_tiles=10_000, n_crossbars=1, weight_bits=weight_bits,
+                bits_per_cell=bits_per_cell, graph=False),
+        rapa_cnn3(), replicas={"conv1": n1, "conv2": n2},
+    )
+    n_tiles = -(-probe.n_crossbars_used // n_crossbars)
+    hw = fake_hw(n_rows=R, n_cols=C, n_tiles=n_tiles, n_crossbars=n_crossbars, weight_bits=weight_bits,
+                 bits_per_cell=bits_per_cell)
+    m = map_workload(hw, rapa_cnn3(), replicas={"conv1": n1, "conv2": n2})
+    slots = set()
+    for lm in m.layers:
+        cover = np.zeros((lm.n_replicas, lm.n_slices, lm.matrix_rows, lm.matrix_cols), dtype=np.int32)
+        for b in lm.blocks:
+            assert 0 <= b.tile < n_tiles and 0 <= b.crossbar < n_crossbars
+            assert b.n_rows <= R and b.n_cols <= C
+            assert (b.tile, b.crossbar) not in slots
+            slots.add((b.tile, b.crossbar))
+            cover[b.replica, b.slice, b.row_start : b.row_stop, b.col_start : b.col_stop] += 1
+        assert (cover == 1).all()
+        n_s = 1 if weight_bits is None else -(-weight_bits // bits_per_cell)
+        assert len(lm.blocks) == lm.n_replicas * n_s * -(-lm.matrix_rows // R) * -(-lm.matrix_cols // C)
+        assert sum(lm.vectors_per_replica) == lm.vectors_per_sample
+        assert lm.sequential_mvms_per_sample == -(-lm.vectors_per_sample // lm.n_replicas)

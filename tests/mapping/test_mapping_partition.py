@@ -56,10 +56,10 @@ def test_differential_halves_logical_columns():
         partition_matrix(n_inputs=4, n_outputs=4, bias_row=False, n_rows=4, n_cols=1, cols_per_weight=2)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
-    n_in=st.integers(1, 700),
-    n_out=st.integers(1, 700),
+    n_in=st.integers(1, 500),
+    n_out=st.integers(1, 500),
     bias=st.booleans(),
     R=st.integers(1, 300),
     C=st.integers(1, 300),

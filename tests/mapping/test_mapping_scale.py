@@ -44,3 +44,13 @@ def test_format_table_lists_layers_and_totals():
     total = next(line for line in lines if line.startswith("total"))
     assert "12672/16128" in total and "61398 (max 12544)" in total
     assert "weights incl. biases over replicas: 25,503,912" in text
+
+
+def test_resnet_skip_traffic_goes_to_the_add():
+    m = map_workload(isaac_like(), resnet50())
+    assert m.layer("l0.2.c1").sources == ("l0.1.c3",)
+    assert m.layer("l0.1.c3").sources == ("l0.0.c3", "l0.1.c2")  # skip operand from the previous block's add
+    assert m.layer("l0.0.c3").sources == ("l0.0.c2", "l0.0.sc")  # projection shortcut
+    assert m.layer("fc").sources == ("l3.2.c3",)
+    assert m.tile_of_node["l0.1.add"] == m.tile_of_node["l0.1.c3"]
+    assert len(m.stages) == 50

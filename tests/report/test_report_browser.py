@@ -22,8 +22,12 @@ SECTIONS = ("summary", "hardware", "mapping", "timeline", "utilisation", "energy
 def _require_chromium() -> None:
     if find_chromium() is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI is set but chromium is missing: .ci/run must install it (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (Debian: apt-get install -y chromium); set CI=true to make this fatal")
+            pytest.fail(
+                "CI is set but chromium is missing: .ci/run must install it (apt-get install -y chromium)"
+            )
+        pytest.skip(
+            "chromium not installed (Debian: apt-get install -y chromium); set CI=true to make this fatal"
+        )
 
 
 def test_report_in_headless_chromium(result, tmp_path):

@@ -23,15 +23,25 @@ def _section(data, sid):
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [(1.5e-6, "s", "1.50 µs"), (573e-9, "s", "573 ns"), (0, "J", "0 J"), (2.5e3, "/s", "2.50 k/s"),
-     (None, "s", "—"), (float("nan"), "s", "—"), (999.96e-9, "s", "1.00 µs"), (-3e-3, "J", "-3.00 mJ")],
+    [
+        (1.5e-6, "s", "1.50 µs"),
+        (573e-9, "s", "573 ns"),
+        (0, "J", "0 J"),
+        (2.5e3, "/s", "2.50 k/s"),
+        (None, "s", "—"),
+        (float("nan"), "s", "—"),
+        (999.96e-9, "s", "1.00 µs"),
+        (-3e-3, "J", "-3.00 mJ"),
+    ],
 )
 def test_report_fmt_si(value, unit, text):
     assert fmt_si(value, unit) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [(12345, "12,345"), (0.0625, "0.0625"), (1234.5, "1,234"),
-                                             (2.5e7, "2.50e+07"), (None, "—"), (0.0, "0")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12345, "12,345"), (0.0625, "0.0625"), (1234.5, "1,234"), (2.5e7, "2.50e+07"), (None, "—"), (0.0, "0")],
+)
 def test_report_fmt_num(value, text):
     assert fmt_num(value) == text
 
@@ -50,8 +60,16 @@ def test_report_cards(result):
 
 def test_report_sections_and_charts(result):
     data = build_report_data(result)
-    assert [s.id for s in data.sections] == ["hardware", "mapping", "timeline", "utilisation", "energy", "area",
-                                             "accuracy", "gpu"]
+    assert [s.id for s in data.sections] == [
+        "mapping",
+        "timeline",
+        "utilisation",
+        "energy",
+        "area",
+        "accuracy",
+        "gpu",
+        "hardware",
+    ]
     assert all(s.present for s in data.sections)
     assert data.n_charts >= 5
     kinds = {type(c) for s in data.sections for c in s.charts}
@@ -89,14 +107,18 @@ def test_report_breakdowns(result):
     energy = _section(data, "energy").charts[0]
     assert [b.label for b in energy.bars][:2] == ["adc", "crossbar"]
     assert energy.bars[0].texts[0] == "1.50 µJ (50.0 %)"
+    assert next(b.label for b in _section(data, "energy").charts[1].bars) == "adc convert"
+    assert any("priced at 0" in line for line in _section(data, "energy").lines)
     area = _section(data, "area").charts[0]
-    assert area.bars[0].label == "adc" and area.bars[0].texts[0].startswith("5.00 mm²")
+    assert (
+        area.bars[0].label == "adc (tile)" and area.bars[0].texts[0] == "5.00 mm² (40.0 %)"
+    )  # 4 tiles x 1.25
     util = _section(data, "utilisation").charts[0]
     assert util.bars[0].label == "chip.tile0.crossbar" and util.bars[0].texts[0] == "62.0 %"
 
 
 def test_report_breakdown_folds_many_components(result):
-    result["energy"]["by_component"] = {f"c{i:02d}": float(i + 1) for i in range(40)}
+    result["energy"]["by_part_pj"] = {f"c{i:02d}": float(i + 1) for i in range(40)}
     chart = _section(build_report_data(result), "energy").charts[0]
     assert len(chart.bars) == 16 and chart.bars[-1].label == "other (25)"
 
@@ -107,13 +129,19 @@ def test_report_accuracy_curves(result):
     names = [s.name for s in acc_chart.series]
     assert names == ["analog test_accuracy", "analog train_accuracy", "fp test_accuracy", "fp train_accuracy"]
     assert acc_chart.series[0].points == ((1.0, 0.84), (2.0, 0.88), (3.0, 0.92))
-    assert {s.name for s in loss_chart.series} == {"analog train_loss", "analog test_loss", "fp train_loss",
-                                                   "fp test_loss"}
+    assert {s.name for s in loss_chart.series} == {
+        "analog train_loss",
+        "analog test_loss",
+        "fp train_loss",
+        "fp test_loss",
+    }
     assert acc.tables[0].rows[0] == ("fc1", "1.00", "1.20", "9.50", "0.250")
 
 
 def test_report_accuracy_series_accepts_epoch_rows():
-    series = accuracy_series({"epochs": [{"epoch": 1, "analog_test_accuracy": 0.5}, {"epoch": 2, "analog_test_accuracy": 0.7}]})
+    series = accuracy_series(
+        {"epochs": [{"epoch": 1, "analog_test_accuracy": 0.5}, {"epoch": 2, "analog_test_accuracy": 0.7}]}
+    )
     assert series == {"analog_test_accuracy": [(1.0, 0.5), (2.0, 0.7)]}
 
 

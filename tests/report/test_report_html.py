@@ -45,8 +45,10 @@ def compare_gold(name: str, actual: str) -> None:
     if expected != actual:
         ACTUAL.mkdir(parents=True, exist_ok=True)
         (ACTUAL / name).write_text(actual, encoding="utf-8")
-        pytest.fail(f"{name} differs from {gold} (actual output in {ACTUAL / name}); "
-                    "if the change is intended, rerun with ARCHSIM_UPDATE_GOLD=1")
+        pytest.fail(
+            f"{name} differs from {gold} (actual output in {ACTUAL / name}); "
+            "if the change is intended, rerun with ARCHSIM_UPDATE_GOLD=1"
+        )
 
 
 def test_report_html_gold(result):
@@ -64,10 +66,20 @@ def test_report_html_gold_not_run(result):
 def test_report_html_is_self_contained(result):
     html = render_result(result)
     assert "<script" not in html.lower()
-    assert not re.search(r"<link\b", html, re.I)
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+    assert not re.search(r"<link\b", html, re.IGNORECASE)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.IGNORECASE)
     assert "@import" not in html and "url(" not in html
-    for sid in ("summary", "hardware", "mapping", "timeline", "utilisation", "energy", "area", "accuracy", "gpu"):
+    for sid in (
+        "summary",
+        "hardware",
+        "mapping",
+        "timeline",
+        "utilisation",
+        "energy",
+        "area",
+        "accuracy",
+        "gpu",
+    ):
         assert f'<section id="{sid}"' in html
     assert html.count('<svg class="chart') >= 5
 
@@ -84,7 +96,7 @@ def test_report_user_strings_are_escaped(result):
     result["timing"]["layers"][0]["layer"] = HOSTILE
     result["timing"]["timeline"][0]["layer"] = HOSTILE
     result["timing"]["utilisation"][HOSTILE] = 0.9
-    result["energy"]["by_component"][HOSTILE] = 1e9
+    result["energy"]["by_part_pj"][HOSTILE] = 1e9
     result["gpu"]["layers"][0]["layer"] = HOSTILE
     result["accuracy"]["analog"][HOSTILE] = [0.1, 0.2, 0.3]
     html = render_result(result)
@@ -120,3 +132,39 @@ def test_report_command_errors(tmp_path):
     bad.write_text("[1, 2]")
     with pytest.raises(DataError, match="expected a JSON object"):
         write_report(bad)
+
+
+def test_report_cli_main(result, tmp_path, capsys):
+    from archsim.cli import main
+
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result))
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r.html").is_file()
+    assert main(["report", str(tmp_path / "missing.json")]) == 1
+    assert "missing.json: file not found" in capsys.readouterr().err
+
+
+def test_report_from_a_real_run(tmp_path):
+    """api.run with the GPU step writes result.json and report.html; re-rendering gives the same page."""
+    from archsim import api
+
+    root = Path(__file__).resolve().parents[2]
+    state = api.run(
+        api.RunOptions(
+            hw_path=root / "hwconfigs" / "rpu-gokmen-vlasov-2016.yaml",
+            workload_path=root / "workloads" / "rapa-cnn3.yaml",
+            mode="training",
+            batch=2,
+            replicas="auto",
+            gpu="a100",
+            out_dir=tmp_path / "run",
+        )
+    )
+    html = state.written["report"].read_text()
+    result = json.loads(state.written["result"].read_text())
+    assert result["gpu"]["speedup"] > 0 and result["gpu"]["baseline"]["gpu"] == "a100"
+    assert html == render_result(result)
+    for sid in ("mapping", "timeline", "utilisation", "energy", "area", "gpu", "hardware"):
+        assert f'<section id="{sid}" class="present"' in html
+    assert html.count('<svg class="chart') >= 8

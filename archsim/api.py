@@ -1,0 +1,297 @@
+"""Orchestration of one run as a pipeline of small steps: load -> map -> [accuracy] -> stats -> simulate
+-> cost -> [gpu] -> assemble -> write.
+
+Each step is a function ``step(state: RunState) -> None`` that reads what earlier steps put on the
+:class:`RunState` and sets its own fields; :func:`run` executes a list of ``(name, step)`` pairs in order
+and records each step's wall time. :func:`default_steps` is the list ``archsim run`` uses.
+
+Extending (where the accuracy and GPU parts hook in):
+
+- **accuracy** (``archsim.functional``): add ``("accuracy", step_accuracy)`` right after ``"map"`` (use
+  :func:`insert_step` or edit :func:`default_steps`). It should set ``state.accuracy`` to the JSON-ready
+  ``accuracy`` section and ``state.layer_stats`` to ``{layer: LayerStats}``; the ``stats`` step keeps
+  statistics already present, so the engine then times exactly what training measured. Options for it
+  (``accuracy``, ``epochs``) are already on :class:`RunOptions`.
+- **gpu** (``archsim.gpu``): add ``("gpu", step_gpu)`` right after ``"cost"``; set ``state.gpu`` to the
+  ``gpu`` section dict (it may read ``state.timing`` and ``state.energy`` for speedup ratios). Option:
+  ``RunOptions.gpu`` (GPU config name or path, None = skip).
+- **report**: add ``("report", step_report)`` after ``"write"``; ``state.written["result"]`` is the
+  result.json path. Any other new section: put it in ``state.extra[name]``; ``assemble`` copies it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archsim import __version__
+from archsim.errors import ConfigError
+from archsim.results.energy import AreaBreakdown, EnergyBreakdown
+from archsim.results.io import write_text_atomic
+from archsim.results.run import RunResult
+from archsim.results.stats import LayerStats
+from archsim.results.timing import ActionCounts, TimingResult
+
+MODES = ("inference", "training")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What to run (the arguments of ``archsim run``)."""
+
+    hw_path: str | Path
+    """Hardware YAML."""
+    workload_path: str | Path
+    """Workload YAML."""
+    mode: str = "inference"
+    """``inference`` (forward cycle) or ``training`` (forward, backward, update)."""
+    batch: int = 1
+    """Samples to simulate (and the mini-batch size)."""
+    pipeline: bool = True
+    """Pipeline samples across layers."""
+    update_every: int = 1
+    """Training: samples per weight update (1 = per sample; ``batch`` = one update per mini-batch)."""
+    stats_path: str | Path | None = None
+    """result.json of a training run whose ``accuracy.layer_stats`` set BM passes and BL."""
+    seed: int = 0
+    """Seed of the run's random generator."""
+    overrides: tuple[str, ...] = ()
+    """``KEY=VALUE`` hardware overrides (``--set``)."""
+    out_dir: str | Path | None = None
+    """Run folder; None = ``reports/<hw>-<workload>-<mode>``."""
+    replicas: Any = None
+    """Kernel replicas for the mapper: None, ``"auto"`` or ``{layer: n_t}``."""
+    placement: str = "greedy"
+    """Placement strategy for the mapper."""
+    analog_bias: bool = True
+    """Biases on an extra crossbar row (True) or digital."""
+    timeline_limit: int = 5000
+    """Maximum Gantt-chart entries kept in ``timing.timeline``."""
+    accuracy: bool = False
+    """Run the functional (accuracy) step, when the pipeline has one."""
+    epochs: int | None = None
+    """Epochs for the accuracy step (None = the workload's default)."""
+    gpu: str | None = None
+    """GPU baseline to compare with, when the pipeline has a gpu step (None = skip)."""
+    command: str = ""
+    """The command line, recorded in ``meta``."""
+
+
+@dataclass(kw_only=True)
+class RunState:
+    """Everything the steps of one run produce (mutable while the pipeline runs)."""
+
+    options: RunOptions
+    rng: np.random.Generator
+    hw: Any = None
+    workload: Any = None
+    mapping: Any = None
+    layer_stats: dict[str, LayerStats] = field(default_factory=dict)
+    stats_source: str = "defaults"
+    accuracy: dict[str, Any] | None = None
+    timing: TimingResult | None = None
+    counts: ActionCounts | None = None
+    energy: EnergyBreakdown | None = None
+    area: AreaBreakdown | None = None
+    gpu: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    result: RunResult | None = None
+    out_dir: Path | None = None
+    written: dict[str, Path] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+
+Step = Callable[[RunState], None]
+
+
+def _sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# -- steps ------------------------------------------------------------------------------------------
+def step_load(state: RunState) -> None:
+    """Load and validate the hardware (with overrides) and the workload."""
+    from archsim.hwconfig import load_hardware
+    from archsim.workload import load_workload
+
+    o = state.options
+    if o.mode not in MODES:
+        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, got {o.mode!r}")
+    if isinstance(o.batch, bool) or not isinstance(o.batch, int) or o.batch < 1:
+        raise ConfigError(f"--batch: expected an integer >= 1, got {o.batch!r}")
+    if isinstance(o.update_every, bool) or not isinstance(o.update_every, int) or o.update_every < 1:
+        raise ConfigError(f"update_every: expected an integer >= 1, got {o.update_every!r}")
+    state.hw = load_hardware(o.hw_path, o.overrides)
+    state.workload = load_workload(o.workload_path)
+
+
+def step_map(state: RunState) -> None:
+    """Split, replicate and place the workload (``archsim.mapping.map_workload``)."""
+    from archsim.mapping import map_workload
+
+    o = state.options
+    state.mapping = map_workload(state.hw, state.workload, replicas=o.replicas, placement=o.placement,
+                                 analog_bias=o.analog_bias)
+
+
+def step_stats(state: RunState) -> None:
+    """Per-layer statistics: keep those an accuracy step produced, else read ``--stats``, else defaults."""
+    from archsim.results.stats import load_layer_stats
+
+    o = state.options
+    if state.layer_stats:
+        state.stats_source = "accuracy"
+        return
+    if o.stats_path is not None:
+        state.layer_stats = load_layer_stats(o.stats_path)
+        state.stats_source = str(o.stats_path)
+
+
+def step_simulate(state: RunState) -> None:
+    """Run the event engine."""
+    from archsim.engine import simulate
+
+    o = state.options
+    state.timing, state.counts = simulate(
+        state.mapping, state.hw, mode=o.mode, batch=o.batch, pipeline=o.pipeline, stats=state.layer_stats,
+        workload=state.workload, seed=o.seed, timeline_limit=o.timeline_limit, update_every=o.update_every)
+
+
+def step_cost(state: RunState) -> None:
+    """Price the counts (energy) and roll up area and peak power."""
+    from archsim.cost import area_breakdown, price
+
+    assert state.timing is not None and state.counts is not None
+    state.energy = price(state.counts, state.hw, state.timing.makespan_ns)
+    state.area = area_breakdown(state.hw)
+
+
+def step_gpu(state: RunState) -> None:
+    """Compare with a GPU baseline (``archsim.gpu``): sets ``state.gpu``; skipped without ``options.gpu``."""
+    from archsim.gpu.compare import gpu_section_for_run
+
+    o = state.options
+    if o.gpu is None:
+        return
+    assert state.timing is not None and state.energy is not None
+    state.gpu = gpu_section_for_run(state.workload, state.mapping, timing=state.timing.to_dict(),
+                                    energy=state.energy.to_dict(batch=o.batch), gpu=o.gpu, mode=o.mode)
+
+
+def _versions() -> dict[str, str]:
+    out = {"archsim": __version__, "python": platform.python_version()}
+    for name in ("numpy", "numba", "simpy", "networkx", "yaml"):
+        module = sys.modules.get(name)
+        if module is None:
+            try:
+                module = __import__(name)
+            except ImportError:
+                continue
+        out["pyyaml" if name == "yaml" else name] = str(getattr(module, "__version__", "?"))
+    return out
+
+
+def meta_section(state: RunState) -> dict[str, Any]:
+    """The ``meta`` section: versions, seed, command, inputs with sha256, wall time per step."""
+    o = state.options
+    inputs: dict[str, Any] = {
+        "hwconfig": {"name": state.hw.name if state.hw else None, "path": str(o.hw_path),
+                     "sha256": _sha256(o.hw_path), "overrides": list(o.overrides)},
+        "workload": {"name": getattr(state.workload, "name", None), "path": str(o.workload_path),
+                     "sha256": _sha256(o.workload_path)},
+    }
+    if o.stats_path is not None:
+        inputs["stats"] = {"path": str(o.stats_path), "sha256": _sha256(o.stats_path)}
+    return {
+        "versions": _versions(), "seed": o.seed, "command": o.command, "mode": o.mode, "batch": o.batch,
+        "pipeline": o.pipeline, "update_every": o.update_every, "inputs": inputs,
+        "stats_source": state.stats_source,
+        "wall_time_s": time.perf_counter() - state.started,
+        "step_seconds": dict(state.step_seconds), "exception": None,
+    }
+
+
+def step_assemble(state: RunState) -> None:
+    """Build the :class:`RunResult` from every section produced so far."""
+    from archsim.hwconfig.load import non_default, to_raw
+
+    hw_section = {"resolved": to_raw(state.hw), "non_default": non_default(state.hw)}
+    if hasattr(state.hw, "summary"):
+        hw_section["summary"] = state.hw.summary()
+    wl = state.workload
+    state.result = RunResult(
+        meta=meta_section(state), hardware=hw_section,
+        workload=wl.to_dict() if hasattr(wl, "to_dict") else {"name": getattr(wl, "name", None)},
+        mapping=state.mapping.to_dict() if state.mapping is not None else None,
+        timing=state.timing, counts=state.counts, energy=state.energy, area=state.area,
+        accuracy=state.accuracy, gpu=state.gpu, extra=dict(state.extra),
+    )
+
+
+def default_out_dir(state: RunState) -> Path:
+    """``reports/<hw>-<workload>-<mode>``."""
+    o = state.options
+    return Path("reports") / f"{state.hw.name}-{getattr(state.workload, 'name', 'workload')}-{o.mode}"
+
+
+def step_write(state: RunState) -> None:
+    """Write ``result.json``, ``hwconfig.resolved.yaml`` and ``workload.yaml`` into the run folder."""
+    from archsim.hwconfig.load import dump_yaml
+
+    assert state.result is not None
+    out = Path(state.options.out_dir) if state.options.out_dir is not None else default_out_dir(state)
+    state.out_dir = out
+    state.written["hwconfig"] = write_text_atomic(out / "hwconfig.resolved.yaml", dump_yaml(state.hw))
+    workload_text = Path(state.options.workload_path).read_text(encoding="utf-8")
+    state.written["workload"] = write_text_atomic(out / "workload.yaml", workload_text)
+    meta = dict(state.result.meta)
+    meta["wall_time_s"] = time.perf_counter() - state.started
+    meta["step_seconds"] = dict(state.step_seconds)
+    state.result = RunResult(**{**state.result.__dict__, "meta": meta})
+    state.written["result"] = state.result.write(out / "result.json")
+
+
+def step_report(state: RunState) -> None:
+    """Render ``report.html`` next to ``result.json`` (``archsim.report``; ``archsim report`` re-renders)."""
+    from archsim.report.html import render_result
+
+    assert state.result is not None and state.out_dir is not None
+    html = render_result(state.result.to_dict())
+    state.written["report"] = write_text_atomic(state.out_dir / "report.html", html)
+
+
+# -- pipeline ---------------------------------------------------------------------------------------
+def default_steps() -> list[tuple[str, Step]]:
+    """The steps of ``archsim run``, in order (see the module docstring for where to add more)."""
+    return [("load", step_load), ("map", step_map), ("stats", step_stats), ("simulate", step_simulate),
+            ("cost", step_cost), ("gpu", step_gpu), ("assemble", step_assemble), ("write", step_write),
+            ("report", step_report)]
+
+
+def insert_step(steps: Sequence[tuple[str, Step]], name: str, step: Step, *,
+                after: str) -> list[tuple[str, Step]]:
+    """A copy of ``steps`` with ``(name, step)`` inserted after the step called ``after``."""
+    names = [n for n, _ in steps]
+    if after not in names:
+        raise ValueError(f"no step named {after!r}; steps: {names}")
+    i = names.index(after) + 1
+    return [*steps[:i], (name, step), *steps[i:]]
+
+
+def run(options: RunOptions, *, steps: Sequence[tuple[str, Step]] | None = None) -> RunState:
+    """Run ``steps`` (default: :func:`default_steps`) on a fresh :class:`RunState`; return it."""
+    state = RunState(options=options, rng=np.random.default_rng(options.seed))
+    for name, step in (steps if steps is not None else default_steps()):
+        t0 = time.perf_counter()
+        step(state)
+        state.step_seconds[name] = time.perf_counter() - t0
+    return state
