@@ -312,6 +312,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_sweep:
         lines += ["", "design sweep (speed-up and energy ratio vs the same GPU baseline):"]
         table = []
+        skipped: list[str] = []
         for label, extra, reps_point in sweep_points(hw, replicas):
             try:
                 hw_point = load_hardware(args.hw, [*args.overrides, *extra]) if extra else hw
@@ -319,7 +320,8 @@ def run(args: argparse.Namespace) -> int:
                     hw_point, workload, mode=mode, batch=args.batch, replicas=reps_point, label=label
                 )
             except ArchsimError as exc:
-                table.append((label, "—", "—", "—", "—", "—", f"skipped: {exc.message}"[:60]))
+                table.append((label, "—", "—", "—", "—", "—", "—"))
+                skipped.append(f"  {label}: skipped ({exc.message})")
                 sweep_rows.append({"label": label, "error": str(exc)})
                 continue
             sec = compare(gpu_result, timing=point.timing, energy=point.energy, macs_per_sample=macs)
@@ -350,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
             ("design point", "tiles", "time/sample", "energy/sample", "speed-up", "energy ratio", "TOPS/W"),
             table,
         )
+        lines += skipped
     lines += ["", "paper checks:"] + [f"  {line}" for line in section["paper_checks_lines"]]
     print("\n".join(lines))
     if args.json_path:

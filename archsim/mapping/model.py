@@ -108,7 +108,8 @@ class TrafficEdge:
     dst: str
     """Consuming analog layer."""
     bytes_per_sample: int
-    """Bytes of the consumer's input tensor per sample (activations after the digital layers between)."""
+    """Activation bytes per sample sent from ``src``'s tile to ``dst``'s (see :mod:`archsim.mapping.schedule`:
+    the outputs of src or of digital layers it owns, into dst or into digital layers dst owns)."""
     mean_hops: float
     """Mean hop distance between the producer's and the consumer's crossbars (0 for ``<input>``)."""
 
@@ -177,7 +178,8 @@ class LayerMapping:
     stage: int
     """Pipeline stage index (see :attr:`Mapping.stages`)."""
     sources: tuple[str, ...]
-    """Analog layers (or ``"<input>"``) whose outputs reach this layer through digital layers only."""
+    """Analog layers (or ``"<input>"``) that send this layer's tile activations (see
+    :mod:`archsim.mapping.schedule`: a residual operand goes to the layer whose tile runs the add)."""
     needs_backward: bool
     """False when the layer's only source is the network input (no input gradient is needed in training)."""
 

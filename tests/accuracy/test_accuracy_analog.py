@@ -117,3 +117,12 @@ def test_train_cli_reports_bad_dataset(tmp_path, capsys):
                "-o", str(tmp_path)])
     assert rc == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_analog_training_is_deterministic(workloads):
+    wl = workloads["cnn"]()
+    kw = dict(dataset="synthetic", epochs=1, batch_size=2, lr=0.05, seed=7, limit_train=8, limit_test=4,
+              use_mapping=False)
+    a = train_workload(_FakeHW(RPUConfig()), wl, **kw)
+    b = train_workload(_FakeHW(RPUConfig()), wl, **kw)
+    assert a.to_dict() == b.to_dict()

@@ -76,3 +76,10 @@ def test_accuracy_result_round_trip():
 def test_dataset_matches_workload_shape(workloads):
     data = load_dataset("synthetic", input_shape=(1, 8, 8), n_classes=3)
     assert data.x_train.shape[1:] == (1, 8, 8) and np.isin(data.y_train, [0, 1, 2]).all()
+
+
+def test_progress_bar_goes_to_stderr(workloads, capsys):
+    train_workload(None, workloads["mlp"](), dataset="synthetic", epochs=2, batch_size=16, lr=0.1, fp_only=True,
+                   limit_train=64, limit_test=16, progress=True)
+    captured = capsys.readouterr()
+    assert "epoch 2/2" in captured.err and "loss" in captured.err and captured.out == ""

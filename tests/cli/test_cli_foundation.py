@@ -24,6 +24,15 @@ def test_validate_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "hardware isaac-2016: 168 tiles x 96 crossbar(s) of 128x128" in out
     assert "79,328" not in out  # per-layer table, conv totals are checked in JSON
     assert "conv1" in out and "12,298,240" in out
+    assert "mapping: " in out and "of 168 tiles" in out
+
+
+def test_validate_workload_that_does_not_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "tiny-test", "alexnet"]) == ERR
+    err = capsys.readouterr().err
+    assert err.startswith("archsim: error: mapping tiny-test: the workload needs") and err.count("\n") == 1
+    assert main(["validate", "tiny-test", "alexnet", "--no-map", "--json"]) == OK
+    assert "mapping" not in json.loads(capsys.readouterr().out)
 
 
 def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,6 +44,7 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["workload"]["total_weights"] == 89_578
     assert data["workload"]["total_macs_per_sample"] == 12_298_240
     assert data["hardware"]["name"] == "aihwkit-default" and data["hardware"]["n_tiles"] == 256
+    assert 1 <= data["mapping"]["n_tiles_used"] <= 256
 
 
 def test_validate_hardware_only_with_set(capsys: pytest.CaptureFixture[str]) -> None:
