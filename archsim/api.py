@@ -21,6 +21,7 @@ Extending (where the accuracy and GPU parts hook in):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import platform
 import sys
@@ -171,7 +172,8 @@ def step_cost(state: RunState) -> None:
     from archsim.cost import area_breakdown, price
 
     assert state.timing is not None and state.counts is not None
-    state.energy = price(state.counts, state.hw, state.timing.makespan_ns)
+    state.energy = price(state.counts, state.hw, state.timing.makespan_ns,
+                         n_tiles_used=state.mapping.n_tiles_used)
     state.area = area_breakdown(state.hw)
 
 
@@ -289,6 +291,11 @@ def insert_step(steps: Sequence[tuple[str, Step]], name: str, step: Step, *,
 
 def run(options: RunOptions, *, steps: Sequence[tuple[str, Step]] | None = None) -> RunState:
     """Run ``steps`` (default: :func:`default_steps`) on a fresh :class:`RunState`; return it."""
+    from archsim.hwconfig.load import resolve_path
+
+    # Bundled names ("isaac-2016") become the bundled files' paths once, so every step sees real files.
+    options = dataclasses.replace(options, hw_path=resolve_path(options.hw_path, "hwconfigs"),
+                                  workload_path=resolve_path(options.workload_path, "workloads"))
     state = RunState(options=options, rng=np.random.default_rng(options.seed))
     for name, step in (steps if steps is not None else default_steps()):
         t0 = time.perf_counter()

@@ -84,10 +84,16 @@ def link_energy(hw: Any) -> dict[str, float]:
     return out
 
 
-def leakage_mw(hw: Any) -> dict[str, float]:
-    """Static power per part for the whole chip (mW)."""
+def leakage_mw(hw: Any, n_tiles_used: int | None = None) -> dict[str, float]:
+    """Static power per part for the whole chip (mW).
+
+    Tile-level parts leak on every tile, or only on the ``n_tiles_used`` tiles that hold blocks when the
+    chip power-gates unused tiles (``chip.power_gate_unused_tiles``, the default).
+    """
     out: dict[str, float] = {}
     n = hw.chip.n_tiles
+    if n_tiles_used is not None and hw.chip.power_gate_unused_tiles:
+        n = min(n, n_tiles_used)
     for item in hw.inventory():
         total = item.total_leakage_mw * (n if item.scope == "tile" else 1)
         if total:
@@ -95,8 +101,11 @@ def leakage_mw(hw: Any) -> dict[str, float]:
     return out
 
 
-def price(counts: ActionCounts, hw: Any, makespan_ns: float) -> EnergyBreakdown:
-    """Price ``counts`` with ``hw``'s energy table and add leakage over ``makespan_ns``."""
+def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: int | None = None) -> EnergyBreakdown:
+    """Price ``counts`` with ``hw``'s energy table and add leakage over ``makespan_ns``.
+
+    ``n_tiles_used`` (the mapping's tiles) limits tile leakage to powered tiles; None charges every tile.
+    """
     table = energy_table(hw)
     links = link_energy(hw)
     dynamic: dict[tuple[str, str], float] = {}
@@ -121,5 +130,5 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float) -> EnergyBreakdown:
                 tile_scope = scope.rsplit(".", 1)[0]
                 key = (f"{tile_scope}.{name}", part.action)
                 dynamic[key] = dynamic.get(key, 0.0) + n * part.energy_pj
-    leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw).items()}
+    leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw, n_tiles_used).items()}
     return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak, unpriced=tuple(sorted(unpriced)))

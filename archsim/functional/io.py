@@ -19,6 +19,10 @@ Per vector (= row of x), in aihwkit's order (``forwardVector``):
    ITERATIVE_WORST_CASE re-runs clipped rows once with the ABS_MAX_NP_SUM factor and ρ = 1, then halves.
 4. y ← y·out_scale·a·ρ.
 
+Threads: the GEMMs use numpy's multi-threaded BLAS; the element-wise stages run the *serial* kernels. Measured on
+the 2-core development machine, a numba parallel region right after a BLAS call competes with BLAS's spinning
+worker threads (and vice versa), which made the parallel variant 1.3× to 5× slower than the serial one.
+
 Resolution convention: res <= 0 off, res > 1 a number of steps (1/res), step = res·2·bound (float32). An
 unbounded converter (bound <= 0) does not quantise. Not modelled (raise ConfigError when set): IR drop,
 output non-linearity, voltage offsets, series resistance, POS_NEG mv_types, read asymmetry.
@@ -147,8 +151,8 @@ class IOPipeline:
             neg = np.empty(b, _F32)
             if not np.isfinite(x).all():
                 raise _nonfinite(where)
-            K.pick(K.row_max_and_sums, x.size)(x, amax, vmax, pos, neg)
-        elif K.pick(K.row_abs_max, x.size)(x, amax):
+            K.row_max_and_sums.serial(x, amax, vmax, pos, neg)
+        elif K.row_abs_max.serial(x, amax):
             raise _nonfinite(where)
         if nm is NoiseManagementType.NONE:
             return np.ones(b, _F32)
@@ -224,7 +228,7 @@ class IOPipeline:
         while rows.size:
             full = rows.size == b_size
             v = np.empty((rows.size, x.shape[1]), _F32)
-            K.pick(K.prepare_input, rows.size * x.shape[1])(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
+            K.prepare_input.serial(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
                             self.in_neg, key, pass_id)
             ys = v @ m.T
             if self.wn_mode == 1:
@@ -234,7 +238,7 @@ class IOPipeline:
             else:
                 wn_ref = np.zeros((1, 1), _F32)
             clipped = np.empty(rows.size, np.bool_)
-            K.pick(K.finalize_output, ys.size)(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
+            K.finalize_output.serial(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
                               self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
                               pass_id, clipped)
             factor = (a[rows] * rho[rows] * _F32(io.out_scale)).astype(_F32)

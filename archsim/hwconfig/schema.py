@@ -388,6 +388,10 @@ class ChipConfig:
     """Technology node (nm); informational, reported with the area."""
     components: dict[str, ComponentConfig] = field(default_factory=dict)
     """Chip-level parts by name (global controller, I/O) with per-chip counts."""
+    power_gate_unused_tiles: bool = True
+    """Tiles that the mapping leaves empty are power-gated and leak nothing (True), or leak like used
+    tiles (False). Chips are sized for the largest workload; charging a small network for the static
+    power of hundreds of idle tiles would bury its dynamic energy (PUMA and ISAAC both gate idle tiles)."""
 
     def __post_init__(self) -> None:
         _integer(self, "n_tiles", maximum=1 << 20)

@@ -33,6 +33,13 @@ def dumps(data: Any) -> str:
     return json.dumps(_clean(data), sort_keys=True, indent=2, allow_nan=False) + "\n"
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file + rename); create parent folders."""
     target = Path(path)
@@ -43,6 +50,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
