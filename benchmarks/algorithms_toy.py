@@ -35,9 +35,9 @@ OFFSETS = (0.0, 0.05, 0.10, 0.25)
 
 
 def make_config(name: str, offset: float, args: argparse.Namespace) -> RPUConfig:
-    common = dict(fast_zero_shift=True, fast_reference_offset=offset, auto_scale=True, fast_lr=args.fast_lr,
-                  transfer_lr=1.0, auto_granularity=args.auto_granularity, units_in_mbatch=False,
-                  transfer_every=1.0)
+    common = {"fast_zero_shift": True, "fast_reference_offset": offset, "auto_scale": True,
+              "fast_lr": args.fast_lr, "transfer_lr": 1.0, "auto_granularity": args.auto_granularity,
+              "units_in_mbatch": False, "transfer_every": 1.0}
     if name == "TTv2":
         alg = A.ChoppedTransferCompoundConfig(in_chop_prob=0.0, **common)
     elif name == "c-TTv2":

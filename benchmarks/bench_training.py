@@ -76,7 +76,9 @@ def time_epoch(workload, make_tile, x, y, batch_size: int, lr: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist"))
     parser.add_argument("--samples", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -99,22 +101,41 @@ def main(argv: list[str] | None = None) -> int:
         best = {"fp": float("inf"), "analog": float("inf")}
         for _ in range(args.repeats):
             best["fp"] = min(best["fp"], time_epoch(workload, fp_tile_factory, x, y, bs, lr))
-            best["analog"] = min(best["analog"], time_epoch(workload, analog_tile_factory(hw.crossbar.rpu), x, y, bs, lr))
+            best["analog"] = min(
+                best["analog"], time_epoch(workload, analog_tile_factory(hw.crossbar.rpu), x, y, bs, lr)
+            )
         target = 3.0 if bs == 1 else 5.0
-        rows.append({"batch_size": bs, "samples": len(x), "fp_s": best["fp"], "analog_s": best["analog"],
-                     "ratio": best["analog"] / best["fp"], "target_ratio": target,
-                     "meets_target": best["analog"] / best["fp"] <= target})
-    result = {"benchmark": "training speed, MLP 784-256-128-10, one epoch", "data": source,
-              "repeats": args.repeats, "numba_threads": numba.get_num_threads(), "rows": rows}
+        rows.append(
+            {
+                "batch_size": bs,
+                "samples": len(x),
+                "fp_s": best["fp"],
+                "analog_s": best["analog"],
+                "ratio": best["analog"] / best["fp"],
+                "target_ratio": target,
+                "meets_target": best["analog"] / best["fp"] <= target,
+            }
+        )
+    result = {
+        "benchmark": "training speed, MLP 784-256-128-10, one epoch",
+        "data": source,
+        "repeats": args.repeats,
+        "numba_threads": numba.get_num_threads(),
+        "rows": rows,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"# {result['benchmark']} on {len(x)} samples ({source}); min of {args.repeats} repeats; "
-              f"numba threads {result['numba_threads']}")
+        print(
+            f"# {result['benchmark']} on {len(x)} samples ({source}); min of {args.repeats} repeats; "
+            f"numba threads {result['numba_threads']}"
+        )
         print(f"{'batch':>5} {'FP s':>8} {'analog s':>9} {'ratio':>6} {'target':>7}")
         for r in rows:
-            print(f"{r['batch_size']:>5} {r['fp_s']:>8.2f} {r['analog_s']:>9.2f} {r['ratio']:>6.2f} "
-                  f"{'<=' + str(r['target_ratio']):>7} {'ok' if r['meets_target'] else 'MISSED'}")
+            print(
+                f"{r['batch_size']:>5} {r['fp_s']:>8.2f} {r['analog_s']:>9.2f} {r['ratio']:>6.2f} "
+                f"{'<=' + str(r['target_ratio']):>7} {'ok' if r['meets_target'] else 'MISSED'}"
+            )
     return 0
 
 

@@ -22,32 +22,77 @@ from archsim.errors import ConfigError
 
 def register(subparsers: Any) -> None:
     """Add the ``train`` subcommand."""
-    p = subparsers.add_parser("train", help="train a workload on simulated analog tiles; report accuracy",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "train",
+        help="train a workload on simulated analog tiles; report accuracy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("hw", metavar="HW.yaml", help="hardware description")
     p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the workload's default_epochs)")
     p.add_argument("--batch-size", type=int, default=1, help="mini-batch size (default 1, as in the papers)")
     p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default 0)")
-    p.add_argument("--dataset", default=None, metavar="SPEC",
-                   help="digits | synthetic | idx:PATH | text | text:PATH (default: the workload's dataset)")
+    p.add_argument(
+        "--dataset",
+        default=None,
+        metavar="SPEC",
+        help="digits | synthetic | idx:PATH | text | text:PATH (default: the workload's dataset)",
+    )
     p.add_argument("--fp", action="store_true", help="also train the floating-point baseline")
     p.add_argument("--fp-only", action="store_true", help="train only the floating-point network")
     p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
-    p.add_argument("--limit-train", type=int, default=None, metavar="N", help="use the first N training samples")
+    p.add_argument(
+        "--limit-train", type=int, default=None, metavar="N", help="use the first N training samples"
+    )
     p.add_argument("--limit-test", type=int, default=None, metavar="N", help="use the first N test samples")
-    p.add_argument("--replicas", default=None, metavar="auto|LAYER=N,...", help="RAPA kernel replicas per conv layer")
-    p.add_argument("--rapa-scheme", default="random",
-                   choices=("random", "random_fixed", "image", "image_pad", "alternate", "perforated"),
-                   help="tiling scheme of replicated conv layers (default random)")
-    p.add_argument("--votes", type=int, default=1, metavar="K", help="also test with a majority vote over K draws")
-    p.add_argument("--no-mapping", action="store_true",
-                   help="split layers by the crossbar size only (skip placement on the chip)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a hardware field, e.g. --set crossbar.rpu.forward.out_noise=0 (repeatable)")
-    p.add_argument("-o", "--output", default=None, metavar="DIR",
-                   help="output folder for result.json (default reports/<hw>-<workload>-train)")
+    p.add_argument(
+        "--replicas", default=None, metavar="auto|LAYER=N,...", help="RAPA kernel replicas per conv layer"
+    )
+    p.add_argument(
+        "--rapa-scheme",
+        default="random",
+        choices=("random", "random_fixed", "image", "image_pad", "alternate", "perforated"),
+        help="tiling scheme of replicated conv layers (default random)",
+    )
+    p.add_argument(
+        "--votes", type=int, default=1, metavar="K", help="also test with a majority vote over K draws"
+    )
+    p.add_argument(
+        "--analog-bias", action="store_true", help="bias as an extra crossbar row (default: digital bias)"
+    )
+    p.add_argument(
+        "--weight-scaling-omega",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="aihwkit weight scaling: tiles hold W/alpha with alpha = max|W|/W (0 = off)",
+    )
+    p.add_argument(
+        "--weight-scaling-columnwise", action="store_true", help="one weight scale per output column"
+    )
+    p.add_argument("--learn-out-scaling", action="store_true", help="learn a digital output scale per layer")
+    p.add_argument(
+        "--no-mapping",
+        action="store_true",
+        help="split layers by the crossbar size only (skip placement on the chip)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a hardware field, e.g. --set crossbar.rpu.forward.out_noise=0 (repeatable)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="output folder for result.json (default reports/<hw>-<workload>-train)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -75,6 +120,7 @@ def _replicas(text: str | None) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Load, train, write result.json, print a summary."""
     from archsim import __version__
+    from archsim.functional.tile_array import MappingOptions
     from archsim.functional.train import train_workload
     from archsim.hwconfig import load_hardware
     from archsim.results.io import write_json_atomic
@@ -84,21 +130,47 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw, args.overrides)
     workload = load_workload(args.workload)
     result = train_workload(
-        hw, workload, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, fp_baseline=args.fp or args.fp_only, fp_only=args.fp_only, limit_train=args.limit_train,
-        limit_test=args.limit_test, progress=not args.no_progress, replicas=_replicas(args.replicas),
-        rapa_scheme=args.rapa_scheme, voting_draws=args.votes, use_mapping=not args.no_mapping,
-        weight_decay=args.weight_decay)
+        hw,
+        workload,
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        fp_baseline=args.fp or args.fp_only,
+        fp_only=args.fp_only,
+        limit_train=args.limit_train,
+        limit_test=args.limit_test,
+        progress=not args.no_progress,
+        replicas=_replicas(args.replicas),
+        rapa_scheme=args.rapa_scheme,
+        voting_draws=args.votes,
+        use_mapping=not args.no_mapping,
+        weight_decay=args.weight_decay,
+        options=MappingOptions(
+            digital_bias=not args.analog_bias,
+            weight_scaling_omega=args.weight_scaling_omega,
+            weight_scaling_columnwise=args.weight_scaling_columnwise,
+            learn_out_scaling=args.learn_out_scaling,
+        ),
+    )
     out_dir = Path(args.output) if args.output else Path("reports") / f"{hw.name}-{workload.name}-train"
-    meta = {"archsim_version": __version__, "command": "train", "argv": sys.argv[1:], "seed": args.seed,
-            "hwconfig": {"name": hw.name, "path": str(args.hw)},
-            "workload": {"name": workload.name, "path": str(args.workload)},
-            "wall_s": time.perf_counter() - t0}
+    meta = {
+        "archsim_version": __version__,
+        "command": "train",
+        "argv": sys.argv[1:],
+        "seed": args.seed,
+        "hwconfig": {"name": hw.name, "path": str(args.hw)},
+        "workload": {"name": workload.name, "path": str(args.workload)},
+        "wall_s": time.perf_counter() - t0,
+    }
     path = write_json_atomic(out_dir / "result.json", {"meta": meta, "accuracy": result.to_dict()})
     for label, curves in (("analog", result.analog), ("fp", result.fp)):
         if curves is not None:
-            print(f"{label:>6}: test accuracy {curves.test_accuracy[-1]:.4f}  test loss {curves.test_loss[-1]:.4f}"
-                  f"  train loss {curves.train_loss[-1]:.4f}  ({curves.epochs} epochs)")
+            print(
+                f"{label:>6}: test accuracy {curves.test_accuracy[-1]:.4f}  test loss {curves.test_loss[-1]:.4f}"
+                f"  train loss {curves.train_loss[-1]:.4f}  ({curves.epochs} epochs)"
+            )
     for key, value in sorted(result.extras.items()):
         print(f"{key}: {value:.4f}")
     print(f"{result.n_train} train / {result.n_test} test samples of {result.dataset}; wrote {path}")

@@ -11,7 +11,14 @@ Public entry points:
 
 from archsim.functional.devices import DeviceArray, weight_granularity
 from archsim.functional.io import IOPipeline, MVMResult, NoiseManagementState, new_key
-from archsim.functional.tile import AnalogTile, SGDAlgorithm, TileAlgorithm, TileContext, TileStats, register_algorithm
+from archsim.functional.tile import (
+    AnalogTile,
+    SGDAlgorithm,
+    TileAlgorithm,
+    TileContext,
+    TileStats,
+    register_algorithm,
+)
 from archsim.functional.update import UpdateResult, pulse_schedule, pulsed_update
 
 __all__ = [

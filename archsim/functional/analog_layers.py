@@ -32,10 +32,24 @@ from archsim.functional.tile_array import MappingOptions, TileArray, TileFactory
 class AnalogMatrix:
     """One logical matrix on tiles with its digital bias / output scale and its mini-batch cache."""
 
-    def __init__(self, out_size: int, in_size: int, *, bias: bool, analog_bias: bool,
-                 row_splits: tuple[int, ...] | None, col_splits: tuple[int, ...] | None, max_rows: int,
-                 max_cols: int, make_tile: TileFactory, rng: np.random.Generator, options: MappingOptions,
-                 init_bound: float, weights: np.ndarray | None = None, bias_values: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        out_size: int,
+        in_size: int,
+        *,
+        bias: bool,
+        analog_bias: bool,
+        row_splits: tuple[int, ...] | None,
+        col_splits: tuple[int, ...] | None,
+        max_rows: int,
+        max_cols: int,
+        make_tile: TileFactory,
+        rng: np.random.Generator,
+        options: MappingOptions,
+        init_bound: float,
+        weights: np.ndarray | None = None,
+        bias_values: np.ndarray | None = None,
+    ) -> None:
         self.out_size, self.in_size = int(out_size), int(in_size)
         self.has_bias = bool(bias)
         self.analog_bias = bool(bias and analog_bias)
@@ -48,8 +62,15 @@ class AnalogMatrix:
             weights = rng.uniform(-init_bound, init_bound, (self.out_size, self.in_size)).astype(FLOAT)
         if bias_values is None and self.has_bias:
             bias_values = rng.uniform(-init_bound, init_bound, self.out_size).astype(FLOAT)
-        self.array = TileArray(self.out_size, rows, row_splits=tuple(row_splits), col_splits=tuple(col_splits),
-                               make_tile=make_tile, rng=rng, options=options)
+        self.array = TileArray(
+            self.out_size,
+            rows,
+            row_splits=tuple(row_splits),
+            col_splits=tuple(col_splits),
+            make_tile=make_tile,
+            rng=rng,
+            options=options,
+        )
         self.bias: np.ndarray | None = None
         self.set_weights(weights, bias_values)
         self.out_scale: np.ndarray | None = None
@@ -169,19 +190,23 @@ class AnalogModule(Module):
         return out
 
 
-def _matrix(out_size: int, in_size: int, layout: dict, rng: np.random.Generator, init_bound: float,
-            **kwargs) -> AnalogMatrix:
+def _matrix(
+    out_size: int, in_size: int, layout: dict, rng: np.random.Generator, init_bound: float, **kwargs
+) -> AnalogMatrix:
     return AnalogMatrix(out_size, in_size, rng=rng, init_bound=init_bound, **layout, **kwargs)
 
 
 class AnalogLinear(AnalogModule):
     """y = W x (+ b) on the last axis of any input (B, F) or (B, T, F)."""
 
-    def __init__(self, name: str, in_features: int, out_features: int, *, layout: dict,
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, name: str, in_features: int, out_features: int, *, layout: dict, rng: np.random.Generator
+    ) -> None:
         super().__init__(name)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.units = [_matrix(self.out_features, self.in_features, layout, rng, 1.0 / np.sqrt(self.in_features))]
+        self.units = [
+            _matrix(self.out_features, self.in_features, layout, rng, 1.0 / np.sqrt(self.in_features))
+        ]
         self._lead: tuple[int, ...] = ()
 
     def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
@@ -198,9 +223,20 @@ class AnalogLinear(AnalogModule):
 class AnalogConv2d(AnalogModule):
     """2-D convolution by im2col: every output pixel's patch is one MVM (one update vector)."""
 
-    def __init__(self, name: str, in_channels: int, out_channels: int, kernel_size: tuple[int, int],
-                 stride: tuple[int, int], padding: tuple[int, int], *, layout: dict, rng: np.random.Generator,
-                 n_units: int = 1, identical_units: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        *,
+        layout: dict,
+        rng: np.random.Generator,
+        n_units: int = 1,
+        identical_units: bool = False,
+    ) -> None:
         super().__init__(name)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel, self.stride, self.padding = tuple(kernel_size), tuple(stride), tuple(padding)
@@ -211,15 +247,19 @@ class AnalogConv2d(AnalogModule):
         for _ in range(n_units - 1):
             if identical_units:
                 w, b = first.get_weights()
-                self.units.append(_matrix(self.out_channels, fan_in, layout, rng, bound, weights=w, bias_values=b))
+                self.units.append(
+                    _matrix(self.out_channels, fan_in, layout, rng, bound, weights=w, bias_values=b)
+                )
             else:
                 self.units.append(_matrix(self.out_channels, fan_in, layout, rng, bound))
         self._x_shape: tuple[int, ...] = ()
 
     def output_hw(self, h: int, w: int) -> tuple[int, int]:
         """Output height and width for an input of h × w."""
-        return (conv_output_size(h, self.kernel[0], self.stride[0], self.padding[0]),
-                conv_output_size(w, self.kernel[1], self.stride[1], self.padding[1]))
+        return (
+            conv_output_size(h, self.kernel[0], self.stride[0], self.padding[0]),
+            conv_output_size(w, self.kernel[1], self.stride[1], self.padding[1]),
+        )
 
     def _patches(self, x: np.ndarray) -> np.ndarray:
         self._x_shape = x.shape
@@ -252,13 +292,22 @@ class AnalogLSTM(AnalogModule):
     through time. ``return_sequences`` False returns only the last hidden state.
     """
 
-    def __init__(self, name: str, in_features: int, hidden_size: int, *, layout: dict, rng: np.random.Generator,
-                 return_sequences: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        in_features: int,
+        hidden_size: int,
+        *,
+        layout: dict,
+        rng: np.random.Generator,
+        return_sequences: bool = True,
+    ) -> None:
         super().__init__(name)
         self.in_features, self.hidden = int(in_features), int(hidden_size)
         self.return_sequences = return_sequences
-        self.units = [_matrix(4 * self.hidden, self.in_features + self.hidden, layout, rng,
-                              1.0 / np.sqrt(self.hidden))]
+        self.units = [
+            _matrix(4 * self.hidden, self.in_features + self.hidden, layout, rng, 1.0 / np.sqrt(self.hidden))
+        ]
         self._cache: list[tuple[np.ndarray, ...]] = []
 
     def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
@@ -273,9 +322,9 @@ class AnalogLSTM(AnalogModule):
         for t in range(t_len):
             gates = unit.forward(np.hstack([x[:, t], h]), train)
             i = 0.5 * (1.0 + np.tanh(0.5 * gates[:, :hsz]))
-            f = 0.5 * (1.0 + np.tanh(0.5 * gates[:, hsz:2 * hsz]))
-            g = np.tanh(gates[:, 2 * hsz:3 * hsz])
-            o = 0.5 * (1.0 + np.tanh(0.5 * gates[:, 3 * hsz:]))
+            f = 0.5 * (1.0 + np.tanh(0.5 * gates[:, hsz : 2 * hsz]))
+            g = np.tanh(gates[:, 2 * hsz : 3 * hsz])
+            o = 0.5 * (1.0 + np.tanh(0.5 * gates[:, 3 * hsz :]))
             c_prev = c
             c = f * c_prev + i * g
             tc = np.tanh(c)
@@ -302,11 +351,12 @@ class AnalogLSTM(AnalogModule):
             dh = grad[:, t] + dh_next
             do = dh * tc
             dc = dh * o * (1 - tc * tc) + dc_next
-            dgates = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
-                                do * o * (1 - o)])
+            dgates = np.hstack(
+                [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)]
+            )
             dv = unit.backward(dgates, need_input_grad=True)
-            dx[:, t] = dv[:, :self.in_features]
-            dh_next = dv[:, self.in_features:]
+            dx[:, t] = dv[:, : self.in_features]
+            dh_next = dv[:, self.in_features :]
             dc_next = dc * f
         self._cache = []
         return [dx if self.need_input_grad else None]

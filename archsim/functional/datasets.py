@@ -97,9 +97,12 @@ class Dataset:
                 raise DataError(f"dataset {self.name}: {label} must be >= 1, got {value}")
         return Dataset(
             name=self.name,
-            x_train=self.x_train[:limit_train], y_train=self.y_train[:limit_train],
-            x_test=self.x_test[:limit_test], y_test=self.y_test[:limit_test],
-            n_classes=self.n_classes, task=self.task,
+            x_train=self.x_train[:limit_train],
+            y_train=self.y_train[:limit_train],
+            x_test=self.x_test[:limit_test],
+            y_test=self.y_test[:limit_test],
+            n_classes=self.n_classes,
+            task=self.task,
         )
 
 
@@ -107,8 +110,9 @@ class Dataset:
 # splitting and shape fitting
 
 
-def split_train_test(x: np.ndarray, y: np.ndarray, *, n_test: int | float, seed: int) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def split_train_test(
+    x: np.ndarray, y: np.ndarray, *, n_test: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle with ``numpy.random.default_rng(seed)`` and split off ``n_test`` samples.
 
     ``n_test`` is a count (int) or a fraction in (0, 1). The same seed always gives the same split.
@@ -116,7 +120,7 @@ def split_train_test(x: np.ndarray, y: np.ndarray, *, n_test: int | float, seed:
     n = int(x.shape[0])
     if n != int(y.shape[0]):
         raise DataError(f"split: {n} inputs but {y.shape[0]} labels")
-    count = int(round(n * n_test)) if isinstance(n_test, float) else int(n_test)
+    count = round(n * n_test) if isinstance(n_test, float) else int(n_test)
     if not 0 < count < n:
         raise DataError(f"split: test size must leave both parts non-empty; got {count} of {n} samples")
     order = np.random.default_rng(seed).permutation(n)
@@ -130,7 +134,7 @@ def _interp_matrix(n_out: int, n_in: int) -> np.ndarray:
     scale = n_in / n_out
     for i in range(n_out):
         pos = min(max((i + 0.5) * scale - 0.5, 0.0), n_in - 1.0)
-        lo = int(math.floor(pos))
+        lo = math.floor(pos)
         hi = min(lo + 1, n_in - 1)
         frac = pos - lo
         mat[i, lo] += 1.0 - frac
@@ -151,7 +155,7 @@ def pad_images(images: np.ndarray, height: int, width: int) -> np.ndarray:
     n, h0, w0 = images.shape
     top, left = (height - h0) // 2, (width - w0) // 2
     out = np.zeros((n, height, width), dtype=np.float32)
-    out[:, top:top + h0, left:left + w0] = images
+    out[:, top : top + h0, left : left + w0] = images
     return out
 
 
@@ -167,8 +171,10 @@ def fit_images(images: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
             )
         return fit_images(images, (1, side, side)).reshape(images.shape[0], shape[0])
     if len(shape) != 3:
-        raise DataError(f"dataset: image data cannot feed an input of shape {shape}",
-                        hint="image inputs are (C, H, W) or (F,)")
+        raise DataError(
+            f"dataset: image data cannot feed an input of shape {shape}",
+            hint="image inputs are (C, H, W) or (F,)",
+        )
     channels, height, width = shape
     h0, w0 = images.shape[1:]
     if (h0, w0) == (height, width):
@@ -197,8 +203,10 @@ def read_idx(path: str | Path) -> np.ndarray:
     """Read one IDX file (gzip-compressed or raw) into a numpy array of its declared type and shape."""
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"{p}: IDX file not found",
-                        hint="give the folder or file of MNIST-style IDX data (e.g. t10k-images-idx3-ubyte.gz)")
+        raise DataError(
+            f"{p}: IDX file not found",
+            hint="give the folder or file of MNIST-style IDX data (e.g. t10k-images-idx3-ubyte.gz)",
+        )
     try:
         raw = p.read_bytes()
         if raw[:2] == b"\x1f\x8b":
@@ -217,8 +225,11 @@ def read_idx(path: str | Path) -> np.ndarray:
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     expected = header + int(np.prod(dims)) * dtype.itemsize
     if len(raw) != expected:
-        raise DataError(f"{p}: IDX size mismatch: header declares shape {dims} ({expected} bytes), "
-                        f"file has {len(raw)} bytes", hint="the file is truncated or not an IDX file")
+        raise DataError(
+            f"{p}: IDX size mismatch: header declares shape {dims} ({expected} bytes), "
+            f"file has {len(raw)} bytes",
+            hint="the file is truncated or not an IDX file",
+        )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
 
 
@@ -230,8 +241,10 @@ def _labels_path_for(images: Path) -> Path | None:
     candidate = images.with_name(name.replace("images", "labels").replace("idx3", "idx1"))
     if candidate.is_file():
         return candidate
-    for other in (candidate.with_name(candidate.name + ".gz"),
-                  candidate.with_name(candidate.name.removesuffix(".gz"))):
+    for other in (
+        candidate.with_name(candidate.name + ".gz"),
+        candidate.with_name(candidate.name.removesuffix(".gz")),
+    ):
         if other.is_file():
             return other
     return None
@@ -240,21 +253,28 @@ def _labels_path_for(images: Path) -> Path | None:
 def _read_pair(images_path: Path) -> tuple[np.ndarray, np.ndarray]:
     labels_path = _labels_path_for(images_path)
     if labels_path is None:
-        raise DataError(f"{images_path}: no matching labels file",
-                        hint="put the '*-labels-idx1-ubyte[.gz]' file next to the images file")
+        raise DataError(
+            f"{images_path}: no matching labels file",
+            hint="put the '*-labels-idx1-ubyte[.gz]' file next to the images file",
+        )
     images = read_idx(images_path)
     labels = read_idx(labels_path)
     if images.ndim != 3 or labels.ndim != 1:
-        raise DataError(f"{images_path}: expected images of 3 dimensions and labels of 1, "
-                        f"got {images.ndim} and {labels.ndim}")
+        raise DataError(
+            f"{images_path}: expected images of 3 dimensions and labels of 1, "
+            f"got {images.ndim} and {labels.ndim}"
+        )
     if images.shape[0] != labels.shape[0]:
-        raise DataError(f"{images_path}: {images.shape[0]} images but {labels.shape[0]} labels in {labels_path}")
+        raise DataError(
+            f"{images_path}: {images.shape[0]} images but {labels.shape[0]} labels in {labels_path}"
+        )
     scale = 255.0 if images.dtype == np.uint8 else max(float(np.abs(images).max()), 1.0)
     return (images.astype(np.float32) / scale), labels.astype(np.int64)
 
 
-def load_idx(path: str | Path, *, test_fraction: float = 0.2, seed: int = 0) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def load_idx(
+    path: str | Path, *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Images and labels from IDX files: (x_train, y_train, x_test, y_test), images (N, H, W) in [0, 1].
 
     ``path`` is an images file or a folder. A folder with ``train-images*`` and ``t10k-images*``
@@ -270,19 +290,24 @@ def load_idx(path: str | Path, *, test_fraction: float = 0.2, seed: int = 0) -> 
             x_te, y_te = _read_pair(test[0])
             return x_tr, y_tr, x_te, y_te
         if not found:
-            raise DataError(f"{p}: no '*images-idx3-ubyte[.gz]' file in this folder",
-                            hint="download MNIST or Fashion-MNIST IDX files into it, or use --dataset digits")
+            raise DataError(
+                f"{p}: no '*images-idx3-ubyte[.gz]' file in this folder",
+                hint="download MNIST or Fashion-MNIST IDX files into it, or use --dataset digits",
+            )
         images_file = found[0]
     elif p.is_file():
         images_file = p
     else:
-        raise DataError(f"{p}: no such file or folder", hint="--dataset idx:PATH takes a folder or an images file")
+        raise DataError(
+            f"{p}: no such file or folder", hint="--dataset idx:PATH takes a folder or an images file"
+        )
     x, y = _read_pair(images_file)
     return split_train_test(x, y, n_test=test_fraction, seed=seed)
 
 
-def synthetic_arrays(input_shape: tuple[int, ...], n_classes: int, n_samples: int, seed: int,
-                     noise: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_arrays(
+    input_shape: tuple[int, ...], n_classes: int, n_samples: int, seed: int, noise: float = 0.35
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters around random prototypes in [0, 1]; balanced labels."""
     rng = np.random.default_rng(seed)
     shape = tuple(int(s) for s in input_shape)
@@ -298,8 +323,10 @@ def bundled_text() -> str:
     try:
         return resources.files("archsim.data").joinpath(BUNDLED_TEXT).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError) as exc:  # pragma: no cover - broken install
-        raise DataError(f"archsim/data/{BUNDLED_TEXT}: bundled text missing ({exc})",
-                        hint="reinstall archsim; the text is package data") from exc
+        raise DataError(
+            f"archsim/data/{BUNDLED_TEXT}: bundled text missing ({exc})",
+            hint="reinstall archsim; the text is package data",
+        ) from exc
 
 
 def char_vocabulary(text: str, size: int) -> dict[str, int]:
@@ -314,7 +341,7 @@ def char_vocabulary(text: str, size: int) -> dict[str, int]:
         return {ch: i for i, ch in enumerate(sorted(ordered))}
     keep = sorted(ordered[: size - 1])
     vocab = {ch: i for i, ch in enumerate(keep)}
-    for ch in ordered[size - 1:]:
+    for ch in ordered[size - 1 :]:
         vocab[ch] = size - 1
     return vocab
 
@@ -329,7 +356,7 @@ def char_sequences(text: str, *, seq_len: int, vocab_size: int) -> tuple[np.ndar
     if n < 2:
         raise DataError(f"text dataset: {len(text)} characters give fewer than 2 windows of {seq_len}")
     inputs = codes[: n * seq_len].reshape(n, seq_len)
-    targets = codes[1: n * seq_len + 1].reshape(n, seq_len)
+    targets = codes[1 : n * seq_len + 1].reshape(n, seq_len)
     onehot = np.zeros((n, seq_len, vocab_size), dtype=np.float32)
     np.put_along_axis(onehot, inputs[..., None], 1.0, axis=2)
     return onehot, targets
@@ -339,8 +366,16 @@ def char_sequences(text: str, *, seq_len: int, vocab_size: int) -> tuple[np.ndar
 # the dispatcher
 
 
-def load_dataset(spec: str, *, input_shape: tuple[int, ...], n_classes: int, task: str = "classification",
-                 seed: int = 0, test_fraction: float = 0.2, n_synthetic: int = 1200) -> Dataset:
+def load_dataset(
+    spec: str,
+    *,
+    input_shape: tuple[int, ...],
+    n_classes: int,
+    task: str = "classification",
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    n_synthetic: int = 1200,
+) -> Dataset:
     """Load the dataset named by ``spec`` and fit it to a network's input shape.
 
     ``spec``: ``digits``, ``synthetic``, ``idx:PATH``, ``text`` or ``text:PATH``. The split uses
@@ -351,18 +386,26 @@ def load_dataset(spec: str, *, input_shape: tuple[int, ...], n_classes: int, tas
     kind = kind.strip().lower()
     if task == "sequence" or kind == "text":
         if kind != "text":
-            raise DataError(f"dataset '{spec}': a sequence workload needs a text dataset",
-                            hint="use --dataset text (bundled) or text:PATH")
+            raise DataError(
+                f"dataset '{spec}': a sequence workload needs a text dataset",
+                hint="use --dataset text (bundled) or text:PATH",
+            )
         if len(shape) != 2:
             raise DataError(f"dataset '{spec}': text needs a sequence input (T, F), got {shape}")
         text = bundled_text() if not arg else _read_text(Path(arg))
         x, y = char_sequences(text, seq_len=shape[0], vocab_size=shape[1])
-        n_test = max(1, int(round(x.shape[0] * test_fraction)))
+        n_test = max(1, round(x.shape[0] * test_fraction))
         # contiguous split keeps test windows unseen; the training part is shuffled with the seed
         order = np.random.default_rng(seed).permutation(x.shape[0] - n_test)
-        return Dataset(name=f"text:{arg}" if arg else "text", x_train=x[:-n_test][order],
-                       y_train=y[:-n_test][order], x_test=x[-n_test:], y_test=y[-n_test:],
-                       n_classes=shape[1], task="sequence")
+        return Dataset(
+            name=f"text:{arg}" if arg else "text",
+            x_train=x[:-n_test][order],
+            y_train=y[:-n_test][order],
+            x_test=x[-n_test:],
+            y_test=y[-n_test:],
+            n_classes=shape[1],
+            task="sequence",
+        )
     if kind == "digits":
         images, labels = load_digits_images()
         x_tr, y_tr, x_te, y_te = split_train_test(images, labels, n_test=test_fraction, seed=seed)
@@ -375,20 +418,33 @@ def load_dataset(spec: str, *, input_shape: tuple[int, ...], n_classes: int, tas
     elif kind == "synthetic":
         x, y = synthetic_arrays(shape, n_classes, n_synthetic, seed)
         x_tr, y_tr, x_te, y_te = split_train_test(x, y, n_test=test_fraction, seed=seed)
-        return Dataset(name="synthetic", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te,
-                       n_classes=n_classes)
+        return Dataset(
+            name="synthetic", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te, n_classes=n_classes
+        )
     else:
-        raise DataError(f"unknown dataset '{spec}'",
-                        hint="valid: digits, synthetic, idx:PATH (MNIST/Fashion-MNIST IDX), text, text:PATH")
+        raise DataError(
+            f"unknown dataset '{spec}'",
+            hint="valid: digits, synthetic, idx:PATH (MNIST/Fashion-MNIST IDX), text, text:PATH",
+        )
     n_labels = int(max(y_tr.max(), y_te.max())) + 1
     if n_labels > n_classes:
-        raise DataError(f"dataset {name}: labels go up to {n_labels - 1} but the network has {n_classes} outputs")
-    return Dataset(name=name, x_train=fit_images(x_tr, shape), y_train=y_tr, x_test=fit_images(x_te, shape),
-                   y_test=y_te, n_classes=n_classes)
+        raise DataError(
+            f"dataset {name}: labels go up to {n_labels - 1} but the network has {n_classes} outputs"
+        )
+    return Dataset(
+        name=name,
+        x_train=fit_images(x_tr, shape),
+        y_train=y_tr,
+        x_test=fit_images(x_te, shape),
+        y_test=y_te,
+        n_classes=n_classes,
+    )
 
 
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read text file ({exc})", hint="text:PATH needs a UTF-8 text file") from exc
+        raise DataError(
+            f"{path}: cannot read text file ({exc})", hint="text:PATH needs a UTF-8 text file"
+        ) from exc

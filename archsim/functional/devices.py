@@ -306,9 +306,17 @@ class DeviceArray:
         self._clip()
         self._refresh_visible(noise=True)
 
-    def after_pulses(self) -> None:
-        """Bring the visible weights up to date after a kernel changed ``u`` (reference devices without write noise)."""
-        if self.w_visible is not self.u and self.wn_std == 0:
+    def after_pulses(self, *, dense: bool = False) -> None:
+        """Bring the visible weights up to date after a kernel changed ``u``.
+
+        Pulse kernels redraw the write noise of the elements they pulse themselves; after a dense floating-point
+        update (``dense=True``, pulse types NONE / NONE_WITH_DEVICE) every element is redrawn.
+        """
+        if self.w_visible is self.u:
+            return
+        if dense:
+            self._refresh_visible(noise=True)
+        elif self.wn_std == 0:
             np.subtract(self.u, self.ref, out=self.w_visible)
 
 

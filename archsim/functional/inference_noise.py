@@ -36,7 +36,12 @@ from archsim.errors import ConfigError
 from archsim.functional.io import as_float32_matrix, new_key
 from archsim.functional.modifiers import apply_weight_modifier
 from archsim.functional.tile import AnalogTile
-from archsim.hwconfig.algorithms import DriftCompensation, PCMNoiseConfig, WeightModifierConfig, WeightModifierType
+from archsim.hwconfig.algorithms import (
+    DriftCompensation,
+    PCMNoiseConfig,
+    WeightModifierConfig,
+    WeightModifierType,
+)
 from archsim.hwconfig.rpu import RPUConfig
 
 _NU_MU = (-0.0155, 0.0244, 0.049, 0.1)

@@ -48,6 +48,8 @@ from archsim.hwconfig.rpu import (
 __all__ = ["IOPipeline", "MVMResult", "NoiseManagementState", "as_float32_matrix", "new_key"]
 
 _F32 = np.float32
+#: Batches larger than this are processed in chunks of this many rows (each with its own derived key).
+_CHUNK_ROWS = 16384
 _MAX_KEY = np.iinfo(np.int64).max
 
 
@@ -140,6 +142,14 @@ class IOPipeline:
         self.w_noise = _F32(io.w_noise)
         self.bm_limit_res = (io.max_bm_res / float(self.in_step)) if self.in_step > 0 else np.inf
 
+    def _scratch(self, n_rows: int, n_cols: int) -> np.ndarray:
+        """Reused DAC output buffer (never returned to callers)."""
+        buf = getattr(self, "_v_buf", None)
+        if buf is None or buf.shape[1] != n_cols or buf.shape[0] < n_rows:
+            buf = np.empty((n_rows, n_cols), _F32)
+            self._v_buf = buf
+        return buf[:n_rows]
+
     # ------------------------------------------------------------------------------------------ NM
     def _nm_factor(self, x: np.ndarray, where: str) -> np.ndarray:
         b = x.shape[0]
@@ -195,6 +205,10 @@ class IOPipeline:
             where: name used in error messages.
         """
         b_size = x.shape[0]
+        if b_size > _CHUNK_ROWS:  # bound the scratch memory of huge batches (conv patches); same results per row
+            parts = [self(m, x[s:s + _CHUNK_ROWS], np.uint64((int(key) * 0x9E3779B97F4A7C15 + s) % (1 << 64)),
+                          where=where) for s in range(0, b_size, _CHUNK_ROWS)]
+            return MVMResult(y=np.concatenate([p.y for p in parts]), passes=np.concatenate([p.passes for p in parts]))
         if self.perfect:
             if not np.isfinite(x).all():
                 raise _nonfinite(where)
@@ -227,9 +241,9 @@ class IOPipeline:
         m_abs = np.abs(m) if self.wn_mode == 2 else None
         while rows.size:
             full = rows.size == b_size
-            v = np.empty((rows.size, x.shape[1]), _F32)
-            K.prepare_input.serial(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round, self.inp_noise,
-                            self.in_neg, key, pass_id)
+            v = self._scratch(rows.size, x.shape[1])
+            K.prepare_input.serial(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round,
+                                   self.inp_noise, self.in_neg, key, pass_id)
             ys = v @ m.T
             if self.wn_mode == 1:
                 wn_ref = np.sqrt(np.einsum("ij,ij->i", v, v, dtype=_F32))[:, None].astype(_F32)
@@ -238,11 +252,10 @@ class IOPipeline:
             else:
                 wn_ref = np.zeros((1, 1), _F32)
             clipped = np.empty(rows.size, np.bool_)
-            K.finalize_output.serial(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
-                              self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
-                              pass_id, clipped)
             factor = (a[rows] * rho[rows] * _F32(io.out_scale)).astype(_F32)
-            ys *= factor[:, None]
+            K.finalize_output.serial(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
+                                     self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
+                                     pass_id, clipped, factor)
             if full:
                 y = ys
             else:

@@ -44,7 +44,9 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def im2col(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> np.ndarray:
+def im2col(
+    x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
+) -> np.ndarray:
     """Patches of ``x`` (B, C, H, W) as rows: (B·H_out·W_out, C·k_h·k_w), columns ordered (C, k_h, k_w).
 
     Row ``b·L + oy·W_out + ox`` is the patch whose top-left corner sits at
@@ -57,13 +59,20 @@ def im2col(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padd
     if ph or pw:
         x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :ho, :wo]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][
+        :, :, :ho, :wo
+    ]
     # (B, C, Ho, Wo, kh, kw) -> (B, Ho, Wo, C, kh, kw)
     return np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(b * ho * wo, c * kh * kw)
 
 
-def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel: tuple[int, int],
-           stride: tuple[int, int], padding: tuple[int, int]) -> np.ndarray:
+def col2im(
+    cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+) -> np.ndarray:
     """Adjoint of :func:`im2col`: sum patch gradients (B·L, C·k_h·k_w) back onto an image (B, C, H, W)."""
     kh, kw = kernel
     sh, sw = stride
@@ -74,9 +83,11 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel: tuple[i
     out = np.zeros((b, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+            out[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += patches[:, :, :, :, i, j].transpose(
+                0, 3, 1, 2
+            )
     if ph or pw:
-        out = out[:, :, ph:ph + h, pw:pw + w]
+        out = out[:, :, ph : ph + h, pw : pw + w]
     return np.ascontiguousarray(out)
 
 
@@ -200,11 +211,13 @@ class _Pool2d(Module):
         kh, kw = self.kernel
         sh, sw = self.stride
         ph, pw = self.padding
-        b, c, h, w = x.shape
+        h, w = x.shape[2:]
         ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
         if ph or pw:
             x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-        return np.stack([x[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] for i in range(kh) for j in range(kw)])
+        return np.stack(
+            [x[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] for i in range(kh) for j in range(kw)]
+        )
 
     def _scatter(self, per_offset: np.ndarray) -> np.ndarray:
         """Adjoint of :meth:`_windows`: sum (k_h·k_w, B, C, H_out, W_out) back onto the input."""
@@ -216,8 +229,8 @@ class _Pool2d(Module):
         out = np.zeros((b, c, h + 2 * ph, w + 2 * pw), dtype=per_offset.dtype)
         for idx in range(kh * kw):
             i, j = divmod(idx, kw)
-            out[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += per_offset[idx]
-        return out[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else out
+            out[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += per_offset[idx]
+        return out[:, :, ph : ph + h, pw : pw + w] if (ph or pw) else out
 
 
 class MaxPool2d(_Pool2d):
@@ -292,7 +305,9 @@ class MixedPool2d(_Pool2d):
 class LocalResponseNorm(Module):
     """Across-channel local response normalisation (module docstring)."""
 
-    def __init__(self, name: str, size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+    def __init__(
+        self, name: str, size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+    ) -> None:
         super().__init__(name)
         self.size, self.alpha, self.beta, self.k = int(size), float(alpha), float(beta), float(k)
 
@@ -309,15 +324,15 @@ class LocalResponseNorm(Module):
 
     def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
         x = inputs[0]
-        s = (self.k + (self.alpha / self.size) * self._window_sum(x.astype(np.float64) ** 2))
+        s = self.k + (self.alpha / self.size) * self._window_sum(x.astype(np.float64) ** 2)
         self._x, self._s = x, s
-        return (x * s ** -self.beta).astype(x.dtype)
+        return (x * s**-self.beta).astype(x.dtype)
 
     def backward(self, grad: np.ndarray) -> list[np.ndarray]:
         x, s = self._x.astype(np.float64), self._s
         g = grad.astype(np.float64)
         inner = self._window_sum(g * x * s ** (-self.beta - 1))  # windows are symmetric
-        gx = g * s ** -self.beta - (2.0 * self.alpha * self.beta / self.size) * x * inner
+        gx = g * s**-self.beta - (2.0 * self.alpha * self.beta / self.size) * x * inner
         return [gx.astype(grad.dtype)]
 
 

@@ -27,7 +27,15 @@ import numpy as np
 from archsim.errors import ConfigError, WorkloadError
 from archsim.functional.analog_layers import AnalogConv2d, AnalogLinear, AnalogLSTM, AnalogModule
 from archsim.functional.layers import (
-    Activation, Add, AvgPool2d, Flatten, Identity, LocalResponseNorm, MaxPool2d, MixedPool2d, Module,
+    Activation,
+    Add,
+    AvgPool2d,
+    Flatten,
+    Identity,
+    LocalResponseNorm,
+    MaxPool2d,
+    MixedPool2d,
+    Module,
     softmax_cross_entropy,
 )
 from archsim.functional.tile_array import FloatingPointTile, MappingOptions, TileFactory
@@ -45,8 +53,14 @@ class Node:
 class Network:
     """An executable network (see the module docstring)."""
 
-    def __init__(self, nodes: list[Node], *, input_name: str, task: str = "classification",
-                 n_classes: int | None = None) -> None:
+    def __init__(
+        self,
+        nodes: list[Node],
+        *,
+        input_name: str,
+        task: str = "classification",
+        n_classes: int | None = None,
+    ) -> None:
         self.nodes = nodes
         self.input_name = input_name
         self.task = task
@@ -104,7 +118,9 @@ class Network:
         for n in self.nodes:
             n.module.step(lr, weight_decay)
 
-    def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float, weight_decay: float = 0.0) -> tuple[float, int]:
+    def train_batch(
+        self, x: np.ndarray, y: np.ndarray, lr: float, weight_decay: float = 0.0
+    ) -> tuple[float, int]:
         """One SGD step on a mini-batch; returns (mean loss, number of correct predictions)."""
         logits = self.forward(x, train=True)
         loss, grad, pred = softmax_cross_entropy(logits, y)
@@ -115,7 +131,7 @@ class Network:
 
     def logits(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Inference logits over a whole array, in chunks (training-mode caches are not touched)."""
-        outs = [self.forward(x[i:i + batch_size], train=False) for i in range(0, x.shape[0], batch_size)]
+        outs = [self.forward(x[i : i + batch_size], train=False) for i in range(0, x.shape[0], batch_size)]
         return np.concatenate(outs)
 
     def state(self) -> dict[str, dict[str, np.ndarray]]:
@@ -128,7 +144,7 @@ class Network:
 
 
 def _kind(layer: Any) -> str:
-    kind = getattr(layer, "kind")
+    kind = layer.kind
     return str(getattr(kind, "value", kind)).lower()
 
 
@@ -155,10 +171,19 @@ def fp_tile_factory(out_size: int, in_size: int, seed: int) -> FloatingPointTile
     return FloatingPointTile(out_size, in_size, seed=seed)
 
 
-def build_network(workload: Any, *, make_tile: TileFactory, seed: int = 0, tile_rows: int = 512,
-                  tile_cols: int = 512, mapping: Any = None, options: MappingOptions | None = None,
-                  replicas: dict[str, int] | None = None, rapa_scheme: str = "random",
-                  identical_replicas: bool = False) -> Network:
+def build_network(
+    workload: Any,
+    *,
+    make_tile: TileFactory,
+    seed: int = 0,
+    tile_rows: int = 512,
+    tile_cols: int = 512,
+    mapping: Any = None,
+    options: MappingOptions | None = None,
+    replicas: dict[str, int] | None = None,
+    rapa_scheme: str = "random",
+    identical_replicas: bool = False,
+) -> Network:
     """Build an executable network from a workload.
 
     Args:
@@ -196,21 +221,45 @@ def build_network(workload: Any, *, make_tile: TileFactory, seed: int = 0, tile_
             input_name = "<input>"
         if not inputs:
             inputs = (nodes[-1].name if nodes else input_name,)
-        module = _build_module(layer, kind, name, rng=rng, make_tile=make_tile, tile_rows=tile_rows,
-                               tile_cols=tile_cols, lm=lmap.get(name), options=options, replicas=replicas or {},
-                               rapa_scheme=rapa_scheme, identical_replicas=identical_replicas, rapa_cls=RapaConv2d)
+        module = _build_module(
+            layer,
+            kind,
+            name,
+            rng=rng,
+            make_tile=make_tile,
+            tile_rows=tile_rows,
+            tile_cols=tile_cols,
+            lm=lmap.get(name),
+            options=options,
+            replicas=replicas or {},
+            rapa_scheme=rapa_scheme,
+            identical_replicas=identical_replicas,
+            rapa_cls=RapaConv2d,
+        )
         nodes.append(Node(name, module, inputs))
     if not nodes:
         raise WorkloadError(f"workload {getattr(workload, 'name', '?')}: no layers besides the input")
-    return Network(nodes, input_name=input_name or "<input>", task=str(getattr(workload, "task", "classification")),
-                   n_classes=getattr(workload, "n_classes", None))
+    return Network(
+        nodes,
+        input_name=input_name or "<input>",
+        task=str(getattr(workload, "task", "classification")),
+        n_classes=getattr(workload, "n_classes", None),
+    )
 
 
-def _layout(lm: Any, options: MappingOptions, has_bias: bool, tile_rows: int, tile_cols: int,
-            make_tile: TileFactory) -> dict:
-    layout: dict[str, Any] = {"make_tile": make_tile, "options": options, "max_rows": tile_rows,
-                              "max_cols": tile_cols, "bias": has_bias, "analog_bias": not options.digital_bias,
-                              "row_splits": None, "col_splits": None}
+def _layout(
+    lm: Any, options: MappingOptions, has_bias: bool, tile_rows: int, tile_cols: int, make_tile: TileFactory
+) -> dict:
+    layout: dict[str, Any] = {
+        "make_tile": make_tile,
+        "options": options,
+        "max_rows": tile_rows,
+        "max_cols": tile_cols,
+        "bias": has_bias,
+        "analog_bias": not options.digital_bias,
+        "row_splits": None,
+        "col_splits": None,
+    }
     if lm is not None:
         layout["analog_bias"] = bool(getattr(lm, "analog_bias", layout["analog_bias"]))
         layout["row_splits"] = tuple(lm.row_splits)
@@ -218,34 +267,72 @@ def _layout(lm: Any, options: MappingOptions, has_bias: bool, tile_rows: int, ti
     return layout
 
 
-def _build_module(layer: Any, kind: str, name: str, *, rng: np.random.Generator, make_tile: TileFactory,
-                  tile_rows: int, tile_cols: int, lm: Any, options: MappingOptions, replicas: dict[str, int],
-                  rapa_scheme: str, identical_replicas: bool, rapa_cls: type) -> Module:
+def _build_module(
+    layer: Any,
+    kind: str,
+    name: str,
+    *,
+    rng: np.random.Generator,
+    make_tile: TileFactory,
+    tile_rows: int,
+    tile_cols: int,
+    lm: Any,
+    options: MappingOptions,
+    replicas: dict[str, int],
+    rapa_scheme: str,
+    identical_replicas: bool,
+    rapa_cls: type,
+) -> Module:
     has_bias = bool(getattr(layer, "bias", True))
     if kind == "linear":
-        return AnalogLinear(name, layer.in_features, layer.out_features, rng=rng,
-                            layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile))
+        return AnalogLinear(
+            name,
+            layer.in_features,
+            layer.out_features,
+            rng=rng,
+            layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile),
+        )
     if kind == "conv2d":
         n_t = int(getattr(lm, "n_replicas", 0) or replicas.get(name, 1))
-        args = (name, layer.in_channels, layer.out_channels, _pair(layer.kernel_size, 1), _pair(layer.stride, 1),
-                _pair(getattr(layer, "padding", 0), 0))
+        args = (
+            name,
+            layer.in_channels,
+            layer.out_channels,
+            _pair(layer.kernel_size, 1),
+            _pair(layer.stride, 1),
+            _pair(getattr(layer, "padding", 0), 0),
+        )
         layout = _layout(lm, options, has_bias, tile_rows, tile_cols, make_tile)
         if n_t > 1:
-            return rapa_cls(*args, layout=layout, rng=rng, n_replicas=n_t, scheme=rapa_scheme,
-                            identical_init=identical_replicas)
+            return rapa_cls(
+                *args,
+                layout=layout,
+                rng=rng,
+                n_replicas=n_t,
+                scheme=rapa_scheme,
+                identical_init=identical_replicas,
+            )
         return AnalogConv2d(*args, layout=layout, rng=rng)
     if kind == "lstm":
         in_features = int(getattr(layer, "in_features", 0) or layer.in_shape[-1])
         ret = getattr(layer, "return_sequences", None)
         if ret is None:
             ret = len(tuple(getattr(layer, "out_shape", ()) or ())) != 1
-        return AnalogLSTM(name, in_features, layer.hidden_size, rng=rng, return_sequences=bool(ret),
-                          layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile))
+        return AnalogLSTM(
+            name,
+            in_features,
+            layer.hidden_size,
+            rng=rng,
+            return_sequences=bool(ret),
+            layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile),
+        )
     if kind in ("relu", "sigmoid", "tanh"):
         return Activation(name, kind)
     if kind in ("maxpool", "avgpool", "mixedpool"):
         k = _pair(layer.kernel_size, 2)
-        stride = _pair(getattr(layer, "stride", None), k[0]) if getattr(layer, "stride", None) is not None else k
+        stride = (
+            _pair(getattr(layer, "stride", None), k[0]) if getattr(layer, "stride", None) is not None else k
+        )
         padding = _pair(getattr(layer, "padding", 0), 0)
         if kind == "maxpool":
             return MaxPool2d(name, k, stride, padding)
@@ -253,6 +340,7 @@ def _build_module(layer: Any, kind: str, name: str, *, rng: np.random.Generator,
             return AvgPool2d(name, k, stride, padding)
         return MixedPool2d(name, k, stride, padding, channels=int(layer.in_shape[0]))
     if kind == "lrn":
+
         def opt(*names: str, default: float) -> float:
             for n in names:
                 value = getattr(layer, n, None)
@@ -260,16 +348,21 @@ def _build_module(layer: Any, kind: str, name: str, *, rng: np.random.Generator,
                     return value
             return default
 
-        return LocalResponseNorm(name, size=int(opt("lrn_size", "size", default=5)),
-                                 alpha=float(opt("lrn_alpha", "alpha", default=1e-4)),
-                                 beta=float(opt("lrn_beta", "beta", default=0.75)),
-                                 k=float(opt("lrn_k", "k", default=1.0)))
+        return LocalResponseNorm(
+            name,
+            size=int(opt("lrn_size", "size", default=5)),
+            alpha=float(opt("lrn_alpha", "alpha", default=1e-4)),
+            beta=float(opt("lrn_beta", "beta", default=0.75)),
+            k=float(opt("lrn_k", "k", default=1.0)),
+        )
     if kind == "flatten":
         return Flatten(name)
     if kind == "add":
         return Add(name)
     if kind in ("softmax", "identity", "dropout"):
         return Identity(name)
-    raise ConfigError(f"layer {name}: kind '{kind}' is not supported by the accuracy engine",
-                      hint="supported: linear, conv2d, lstm, relu, sigmoid, tanh, maxpool, avgpool, mixedpool, "
-                           "lrn, flatten, add, softmax")
+    raise ConfigError(
+        f"layer {name}: kind '{kind}' is not supported by the accuracy engine",
+        hint="supported: linear, conv2d, lstm, relu, sigmoid, tanh, maxpool, avgpool, mixedpool, "
+        "lrn, flatten, add, softmax",
+    )

@@ -44,8 +44,10 @@ SCHEMES = ("none", "random", "random_fixed", "image", "image_pad", "alternate", 
 def _square_root(n_t: int, scheme: str) -> int:
     q = math.isqrt(n_t)
     if q * q != n_t:
-        raise ConfigError(f"RAPA scheme '{scheme}' needs a square number of replicas, got n_t = {n_t}",
-                          hint="use 1, 4, 9, 16, ... replicas or the 'random' scheme")
+        raise ConfigError(
+            f"RAPA scheme '{scheme}' needs a square number of replicas, got n_t = {n_t}",
+            hint="use 1, 4, 9, 16, ... replicas or the 'random' scheme",
+        )
     return q
 
 
@@ -64,7 +66,9 @@ def random_partition(rng: np.random.Generator, n_images: int, n_patches: int, n_
     """Per image a random partition of the patches into n_t near-equal subsets: (n_images, n_patches)."""
     perms = rng.random((n_images, n_patches)).argsort(axis=1)
     assign = np.empty((n_images, n_patches), dtype=np.int64)
-    np.put_along_axis(assign, perms, np.broadcast_to(np.arange(n_patches) % n_t, (n_images, n_patches)), axis=1)
+    np.put_along_axis(
+        assign, perms, np.broadcast_to(np.arange(n_patches) % n_t, (n_images, n_patches)), axis=1
+    )
     return assign
 
 
@@ -80,8 +84,9 @@ def majority_vote(predictions: np.ndarray, n_classes: int, scores: np.ndarray | 
     return counts.argmax(axis=1)
 
 
-def reduce_kernels(weights: np.ndarray, biases: np.ndarray | None = None, method: str = "norm") -> tuple[
-        np.ndarray, np.ndarray | None]:
+def reduce_kernels(
+    weights: np.ndarray, biases: np.ndarray | None = None, method: str = "norm"
+) -> tuple[np.ndarray, np.ndarray | None]:
     """One kernel from replicas ``weights`` (n_t, out, in) (and biases (n_t, out)): ``norm`` or ``first``."""
     if method == "first":
         return weights[0].copy(), None if biases is None else biases[0].copy()
@@ -110,18 +115,42 @@ def filter_similarity(weights: np.ndarray) -> float:
 class RapaConv2d(AnalogConv2d):
     """Conv2d with n_t kernel replicas (module docstring). ``identical_init`` starts all replicas equal."""
 
-    def __init__(self, name: str, in_channels: int, out_channels: int, kernel_size: tuple[int, int],
-                 stride: tuple[int, int], padding: tuple[int, int], *, layout: dict, rng: np.random.Generator,
-                 n_replicas: int, scheme: str = "random", identical_init: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        *,
+        layout: dict,
+        rng: np.random.Generator,
+        n_replicas: int,
+        scheme: str = "random",
+        identical_init: bool = False,
+    ) -> None:
         if scheme not in SCHEMES:
-            raise ConfigError(f"RAPA layer {name}: unknown tiling scheme {scheme!r}", hint="valid: " + ", ".join(SCHEMES))
+            raise ConfigError(
+                f"RAPA layer {name}: unknown tiling scheme {scheme!r}", hint="valid: " + ", ".join(SCHEMES)
+            )
         if n_replicas < 1:
             raise ConfigError(f"RAPA layer {name}: n_t must be >= 1, got {n_replicas}")
         if scheme in ("image", "image_pad", "alternate"):
             _square_root(n_replicas, scheme)
         units = 1 if scheme in ("perforated", "none") else n_replicas
-        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, layout=layout, rng=rng,
-                         n_units=units, identical_units=identical_init)
+        super().__init__(
+            name,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            layout=layout,
+            rng=rng,
+            n_units=units,
+            identical_units=identical_init,
+        )
         self.n_replicas, self.scheme = int(n_replicas), scheme
         self.rng = np.random.default_rng(int(rng.integers(2**63 - 1)))
         self._fixed: np.ndarray | None = None
@@ -173,7 +202,9 @@ class RapaConv2d(AnalogConv2d):
         cols = self._patches(x)
         assign = self.assignment(b, out_h, out_w, train)
         if self.scheme == "image_pad":
-            cols = (cols.reshape(b, out_h * out_w, -1) * self._pad_mask(h, w, out_h, out_w)).reshape(cols.shape)
+            cols = (cols.reshape(b, out_h * out_w, -1) * self._pad_mask(h, w, out_h, out_w)).reshape(
+                cols.shape
+            )
         flat = assign.reshape(-1)
         if len(self.units) == 1 and (flat >= 0).all():
             self._rows = None

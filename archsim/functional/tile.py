@@ -28,8 +28,8 @@ class::
 to build extra MVM pipelines (e.g. transfer reads with their own IO parameters). If a config class is not
 registered when a tile is built, ``archsim.functional.compounds`` is imported once (it registers on import).
 
-Statistics: a forward vector is one row of x; its bound-management passes are counted per row (0 for a row that
-noise management short-cuts to zero). ``update`` counts one update call, ``x.shape[0]`` update vectors, the BL of
+Statistics: a forward vector is one row of x; its bound-management passes are counted per row (a row that noise
+management short-cuts to zero counts as one pass: the hardware still spends the cycle). ``update`` counts one update call, ``x.shape[0]`` update vectors, the BL of
 each vector (0 for vectors that carry no pulses) and the coincidences applied.
 """
 
@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -267,7 +268,7 @@ class AnalogTile:
         xs = as_float32_matrix(x, self.in_size, "AnalogTile.forward: x")
         res = self.forward_pipeline(self.algorithm.read_weights(), xs, new_key(self.rng), where="AnalogTile.forward: x")
         self.stats.forward_vectors += xs.shape[0]
-        self.stats.forward_bm_passes += int(res.passes.sum())
+        self.stats.forward_bm_passes += int(np.maximum(res.passes, 1).sum())
         return res.y
 
     def backward(self, d: np.ndarray) -> np.ndarray:
@@ -276,7 +277,7 @@ class AnalogTile:
         res = self.backward_pipeline(self.algorithm.read_weights().T, ds, new_key(self.rng),
                                      where="AnalogTile.backward: d")
         self.stats.backward_vectors += ds.shape[0]
-        self.stats.backward_bm_passes += int(res.passes.sum())
+        self.stats.backward_bm_passes += int(np.maximum(res.passes, 1).sum())
         return res.y
 
     # ------------------------------------------------------------------------------------------ update

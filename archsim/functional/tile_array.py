@@ -20,8 +20,9 @@ the floating-point baseline of every network.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,9 @@ class MappingOptions:
         if not (self.weight_scaling_omega >= 0 and math.isfinite(self.weight_scaling_omega)):
             from archsim.errors import ConfigError
 
-            raise ConfigError(f"mapping options: weight_scaling_omega must be >= 0, got {self.weight_scaling_omega}")
+            raise ConfigError(
+                f"mapping options: weight_scaling_omega must be >= 0, got {self.weight_scaling_omega}"
+            )
 
 
 class FloatingPointTile:
@@ -91,8 +94,17 @@ TileFactory = Callable[[int, int, int], Any]
 class TileArray:
     """A logical ``out × in`` matrix on ``len(row_splits) × len(col_splits)`` tiles (module docstring)."""
 
-    def __init__(self, out_size: int, in_size: int, *, row_splits: tuple[int, ...], col_splits: tuple[int, ...],
-                 make_tile: TileFactory, rng: np.random.Generator, options: MappingOptions | None = None) -> None:
+    def __init__(
+        self,
+        out_size: int,
+        in_size: int,
+        *,
+        row_splits: tuple[int, ...],
+        col_splits: tuple[int, ...],
+        make_tile: TileFactory,
+        rng: np.random.Generator,
+        options: MappingOptions | None = None,
+    ) -> None:
         if sum(row_splits) != in_size or sum(col_splits) != out_size:
             raise ValueError(f"splits {row_splits} x {col_splits} do not cover a {out_size}x{in_size} matrix")
         self.out_size, self.in_size = int(out_size), int(in_size)
@@ -100,8 +112,10 @@ class TileArray:
         self.row_bounds = np.concatenate([[0], np.cumsum(row_splits)]).astype(int)
         self.col_bounds = np.concatenate([[0], np.cumsum(col_splits)]).astype(int)
         tile_rng = np.random.default_rng(int(rng.integers(2**63 - 1)))  # one draw, whatever the tile count
-        self.tiles = [[make_tile(int(c), int(r), int(tile_rng.integers(2**31 - 1))) for c in col_splits]
-                      for r in row_splits]
+        self.tiles = [
+            [make_tile(int(c), int(r), int(tile_rng.integers(2**31 - 1))) for c in col_splits]
+            for r in row_splits
+        ]
         self.scales: list[list[np.ndarray | None]] = [[None for _ in col_splits] for _ in row_splits]
         self._single = len(row_splits) == 1 and len(col_splits) == 1
 
@@ -124,8 +138,11 @@ class TileArray:
         for i, j, rs, cs, tile in self.blocks():
             block = w[cs, rs]
             if omega > 0:
-                amax = np.abs(block).max(axis=1) if self.options.weight_scaling_columnwise else \
-                    np.full(block.shape[0], np.abs(block).max(), dtype=FLOAT)
+                amax = (
+                    np.abs(block).max(axis=1)
+                    if self.options.weight_scaling_columnwise
+                    else np.full(block.shape[0], np.abs(block).max(), dtype=FLOAT)
+                )
                 alpha = np.where(amax > 0, amax / FLOAT(omega), FLOAT(1.0)).astype(FLOAT)
                 self.scales[i][j] = alpha
                 tile.set_weights(np.ascontiguousarray(block / alpha[:, None]))
@@ -156,8 +173,10 @@ class TileArray:
         if self._single and self.scales[0][0] is None:
             return self.tiles[0][0].forward(x)
         y = np.zeros((x.shape[0], self.out_size), dtype=FLOAT)
-        split_x = [np.ascontiguousarray(x[:, self.row_bounds[i]:self.row_bounds[i + 1]])
-                   for i in range(len(self.tiles))]
+        split_x = [
+            np.ascontiguousarray(x[:, self.row_bounds[i] : self.row_bounds[i + 1]])
+            for i in range(len(self.tiles))
+        ]
         for i, j, rs, cs, tile in self.blocks():
             part = tile.forward(split_x[i])
             alpha = self.scales[i][j]
@@ -169,11 +188,15 @@ class TileArray:
         if self._single and self.scales[0][0] is None:
             return self.tiles[0][0].backward(d)
         z = np.zeros((d.shape[0], self.in_size), dtype=FLOAT)
-        split_d = [np.ascontiguousarray(d[:, self.col_bounds[j]:self.col_bounds[j + 1]])
-                   for j in range(len(self.tiles[0]))]
+        split_d = [
+            np.ascontiguousarray(d[:, self.col_bounds[j] : self.col_bounds[j + 1]])
+            for j in range(len(self.tiles[0]))
+        ]
         for i, j, rs, cs, tile in self.blocks():
             alpha = self.scales[i][j]
-            z[:, rs] += tile.backward(split_d[j] if alpha is None else np.ascontiguousarray(split_d[j] * alpha))
+            z[:, rs] += tile.backward(
+                split_d[j] if alpha is None else np.ascontiguousarray(split_d[j] * alpha)
+            )
         return z
 
     def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -55,10 +56,14 @@ class LRSchedule:
 
     def __post_init__(self) -> None:
         if self.kind not in ("constant", "step", "exponential"):
-            raise ConfigError(f"lr schedule: unknown kind {self.kind!r}", hint="valid: constant, step, exponential")
+            raise ConfigError(
+                f"lr schedule: unknown kind {self.kind!r}", hint="valid: constant, step, exponential"
+            )
         if self.step_epochs < 1 or self.gamma <= 0 or self.warmup_epochs < 0 or self.warmup_factor <= 0:
-            raise ConfigError("lr schedule: expected step_epochs >= 1, gamma > 0, warmup_epochs >= 0, "
-                              f"warmup_factor > 0; got {self}")
+            raise ConfigError(
+                "lr schedule: expected step_epochs >= 1, gamma > 0, warmup_epochs >= 0, "
+                f"warmup_factor > 0; got {self}"
+            )
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         """Learning rate of ``epoch`` (0-based)."""
@@ -68,7 +73,7 @@ class LRSchedule:
         if self.kind == "step":
             return base_lr * self.gamma ** (e // self.step_epochs)
         if self.kind == "exponential":
-            return base_lr * self.gamma ** e
+            return base_lr * self.gamma**e
         return base_lr
 
 
@@ -101,20 +106,31 @@ def _n_labels(y: np.ndarray) -> int:
     return int(y.size)
 
 
-def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int, lr: float,
-                weight_decay: float, rng: np.random.Generator, progress: Any = None) -> tuple[float, float]:
+def train_epoch(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    rng: np.random.Generator,
+    progress: Any = None,
+) -> tuple[float, float]:
     """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training."""
     n = x.shape[0]
     order = rng.permutation(n)
     total_loss, correct, seen, labels = 0.0, 0, 0, 0
     n_batches = math.ceil(n / batch_size)
     for b in range(n_batches):
-        idx = order[b * batch_size:(b + 1) * batch_size]
+        idx = order[b * batch_size : (b + 1) * batch_size]
         yb = y[idx]
         loss, ok = net.train_batch(x[idx], yb, lr, weight_decay)
         if not math.isfinite(loss):
-            raise DataError(f"training diverged: loss {loss} at batch {b}",
-                            hint="lower the learning rate or check the hardware's weight range")
+            raise DataError(
+                f"training diverged: loss {loss} at batch {b}",
+                hint="lower the learning rate or check the hardware's weight range",
+            )
         total_loss += loss * len(idx)
         seen += len(idx)
         correct += ok
@@ -131,7 +147,9 @@ def evaluate(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int = 25
     return loss, float((pred == y).sum()) / _n_labels(y)
 
 
-def evaluate_voting(net: Network, x: np.ndarray, y: np.ndarray, *, draws: int, batch_size: int = 256) -> float:
+def evaluate_voting(
+    net: Network, x: np.ndarray, y: np.ndarray, *, draws: int, batch_size: int = 256
+) -> float:
     """Accuracy of a majority vote over ``draws`` inference passes (new RAPA assignments each time)."""
     from archsim.functional.rapa import majority_vote
 
@@ -144,19 +162,41 @@ def evaluate_voting(net: Network, x: np.ndarray, y: np.ndarray, *, draws: int, b
     return float((voted == y.reshape(-1)).sum()) / _n_labels(y)
 
 
-def fit(net: Network, data: Dataset, *, epochs: int, batch_size: int, sgd: SGD, seed: int,
-        progress: Progress | None = None, label: str = "analog") -> EpochCurves:
+def fit(
+    net: Network,
+    data: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    sgd: SGD,
+    seed: int,
+    progress: Progress | None = None,
+    label: str = "analog",
+) -> EpochCurves:
     """Train ``net`` for ``epochs`` epochs, testing after each; returns the curves."""
     rng = np.random.default_rng(seed)
     curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     for epoch in range(epochs):
         lr = sgd.schedule.lr_at(sgd.lr, epoch)
         cb = None if progress is None else (lambda b, nb, l, a, e=epoch: progress(label, e, b, nb, l, a))
-        tr_loss, tr_acc = train_epoch(net, data.x_train, data.y_train, batch_size=batch_size, lr=lr,
-                                      weight_decay=sgd.weight_decay, rng=rng, progress=cb)
+        tr_loss, tr_acc = train_epoch(
+            net,
+            data.x_train,
+            data.y_train,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=sgd.weight_decay,
+            rng=rng,
+            progress=cb,
+        )
         te_loss, te_acc = evaluate(net, data.x_test, data.y_test)
-        for key, value in (("train_loss", tr_loss), ("train_accuracy", tr_acc), ("test_loss", te_loss),
-                           ("test_accuracy", te_acc), ("lr", lr)):
+        for key, value in (
+            ("train_loss", tr_loss),
+            ("train_accuracy", tr_acc),
+            ("test_loss", te_loss),
+            ("test_accuracy", te_acc),
+            ("lr", lr),
+        ):
             curves[key].append(float(value))
     return EpochCurves(**{k: tuple(v) for k, v in curves.items()})
 
@@ -202,7 +242,8 @@ def layer_statistics(net: Network) -> dict[str, LayerStats]:
             mean_bl=(sum(k * v for k, v in hist.items()) / n_hist) if n_hist else None,
             bl_histogram=dict(sorted(hist.items())),
             mean_pulses_per_device_per_update=pulses / device_updates if device_updates else 0.0,
-            transfer_reads_per_sample=reads, transfer_writes_per_sample=writes,
+            transfer_reads_per_sample=reads,
+            transfer_writes_per_sample=writes,
         )
     return out
 
@@ -217,8 +258,15 @@ class _Bar:
     def __init__(self, total: int, label: str, epochs: int) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, desc=label, unit="batch", file=sys.stderr, dynamic_ncols=True,
-                        mininterval=0.5, leave=True)
+        self.bar = tqdm(
+            total=total,
+            desc=label,
+            unit="batch",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.5,
+            leave=True,
+        )
         self.epochs = epochs
         self.last = 0
         self.t_post = 0.0
@@ -253,14 +301,32 @@ def _make_mapping(hw: Any, workload: Any, replicas: Any, options: MappingOptions
     return map_workload(hw, workload, replicas=replicas, analog_bias=not options.digital_bias)
 
 
-def train_workload(hw: Any, workload: Any, *, dataset: str | Dataset | None = None, epochs: int | None = None,
-                   batch_size: int = 1, lr: float = 0.01, seed: int = 0, fp_baseline: bool = False,
-                   limit_train: int | None = None, limit_test: int | None = None, progress: bool = False,
-                   fp_only: bool = False, mapping: Any = None, use_mapping: bool = True,
-                   replicas: Any = None, rapa_scheme: str = "random", voting_draws: int = 1,
-                   options: MappingOptions | None = None, rpu_config: Any = None, weight_decay: float = 0.0,
-                   schedule: LRSchedule | None = None, reduce_rapa: str | None = None,
-                   identical_replicas: bool = False) -> AccuracyResult:
+def train_workload(
+    hw: Any,
+    workload: Any,
+    *,
+    dataset: str | Dataset | None = None,
+    epochs: int | None = None,
+    batch_size: int = 1,
+    lr: float = 0.01,
+    seed: int = 0,
+    fp_baseline: bool = False,
+    limit_train: int | None = None,
+    limit_test: int | None = None,
+    progress: bool = False,
+    fp_only: bool = False,
+    mapping: Any = None,
+    use_mapping: bool = True,
+    replicas: Any = None,
+    rapa_scheme: str = "random",
+    voting_draws: int = 1,
+    options: MappingOptions | None = None,
+    rpu_config: Any = None,
+    weight_decay: float = 0.0,
+    schedule: LRSchedule | None = None,
+    reduce_rapa: str | None = None,
+    identical_replicas: bool = False,
+) -> AccuracyResult:
     """Train a workload on the hardware's analog tiles (and optionally in floating point).
 
     Args:
@@ -300,20 +366,35 @@ def train_workload(hw: Any, workload: Any, *, dataset: str | Dataset | None = No
         data = dataset
     else:
         spec = dataset or str(getattr(workload, "dataset", "") or "digits")
-        data = load_dataset(spec, input_shape=tuple(workload.input_shape), n_classes=int(workload.n_classes),
-                            task=task, seed=seed)
+        data = load_dataset(
+            spec,
+            input_shape=tuple(workload.input_shape),
+            n_classes=int(workload.n_classes),
+            task=task,
+            seed=seed,
+        )
     data = data.limited(limit_train, limit_test)
     if fp_only and not fp_baseline:
         fp_baseline = True
     if hw is None and not fp_only:
-        raise ConfigError("train: an analog run needs a hardware configuration", hint="pass hw or use fp_only")
+        raise ConfigError(
+            "train: an analog run needs a hardware configuration", hint="pass hw or use fp_only"
+        )
     rows, cols = _tile_geometry(hw)
     if mapping is None and use_mapping and hw is not None:
         mapping = _make_mapping(hw, workload, replicas, options or MappingOptions())
     replica_dict = replicas if isinstance(replicas, dict) else None
     rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
-    build = dict(seed=seed, tile_rows=rows, tile_cols=cols, mapping=mapping, options=options,
-                 replicas=replica_dict, rapa_scheme=rapa_scheme, identical_replicas=identical_replicas)
+    build = {
+        "seed": seed,
+        "tile_rows": rows,
+        "tile_cols": cols,
+        "mapping": mapping,
+        "options": options,
+        "replicas": replica_dict,
+        "rapa_scheme": rapa_scheme,
+        "identical_replicas": identical_replicas,
+    }
 
     runs: list[tuple[str, Any]] = []
     if not fp_only:
@@ -328,23 +409,43 @@ def train_workload(hw: Any, workload: Any, *, dataset: str | Dataset | None = No
         net = build_network(workload, make_tile=factory, **build)
         bar = _Bar(epochs * n_batches, label, epochs) if progress else None
         try:
-            curves[label] = fit(net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed,
-                                progress=bar, label=label)
+            curves[label] = fit(
+                net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed, progress=bar, label=label
+            )
         finally:
             if bar is not None:
                 bar.close()
-        extras.update({f"{label}_{k}": v for k, v in _rapa_extras(net, data, voting_draws, reduce_rapa).items()})
+        extras.update(
+            {f"{label}_{k}": v for k, v in _rapa_extras(net, data, voting_draws, reduce_rapa).items()}
+        )
         if label == "analog":
             stats = layer_statistics(net)
-    settings = {"rapa_scheme": rapa_scheme, "voting_draws": voting_draws, "weight_decay": weight_decay,
-                "schedule": (schedule or LRSchedule()).__dict__.copy(),
-                "replicas": replicas if not isinstance(replicas, dict) else dict(sorted(replicas.items())),
-                "mapping": mapping is not None, "options": (options or MappingOptions()).__dict__.copy()}
+    settings = {
+        "rapa_scheme": rapa_scheme,
+        "voting_draws": voting_draws,
+        "weight_decay": weight_decay,
+        "schedule": (schedule or LRSchedule()).__dict__.copy(),
+        "replicas": replicas if not isinstance(replicas, dict) else dict(sorted(replicas.items())),
+        "mapping": mapping is not None,
+        "options": (options or MappingOptions()).__dict__.copy(),
+    }
     return AccuracyResult(
-        workload=str(getattr(workload, "name", "?")), hardware=str(getattr(hw, "name", "fp")) if hw else "fp",
-        dataset=data.name, task=data.task, n_train=data.n_train, n_test=data.n_test, epochs=epochs,
-        batch_size=batch_size, lr=lr, seed=seed, analog=curves.get("analog"), fp=curves.get("fp"),
-        layer_stats=stats, extras=extras, settings=settings)
+        workload=str(getattr(workload, "name", "?")),
+        hardware=str(getattr(hw, "name", "fp")) if hw else "fp",
+        dataset=data.name,
+        task=data.task,
+        n_train=data.n_train,
+        n_test=data.n_test,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        analog=curves.get("analog"),
+        fp=curves.get("fp"),
+        layer_stats=stats,
+        extras=extras,
+        settings=settings,
+    )
 
 
 def _rapa_extras(net: Network, data: Dataset, voting_draws: int, reduce: str | None) -> dict[str, float]:

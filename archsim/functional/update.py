@@ -142,11 +142,11 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
     if arr.is_ideal or pt is PulseType.NONE:
         arr.u -= _F32(lr) * (d.T @ x)
         if not arr.is_ideal:
-            arr.after_pulses()
+            arr.after_pulses(dense=True)
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     if pt is PulseType.NONE_WITH_DEVICE:
         K.pick(K.fp_update_with_bounds, x.size * arr.out_size)(arr.u, arr.P, x, d, _F32(lr))
-        arr.after_pulses()
+        arr.after_pulses(dense=True)
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     eps = arr.granularity if granularity is None else float(granularity)
     sched = pulse_schedule(np.abs(x).max(axis=1), np.abs(d).max(axis=1), lr, eps, up)
@@ -154,6 +154,16 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
     pd = _discretise((np.abs(d) * sched.a[:, None]).astype(_F32), up.res)
     lr_sign = 1 if lr > 0 else -1
     pulses = np.zeros(arr.out_size, np.int64)
+    with K.dynamic_chunks():
+        _pulse(arr, x, d, lr_sign, px, pd, sched, pt, up, rng, pulses)
+    arr.after_pulses()
+    return UpdateResult(bl=sched.bl, pulses=int(pulses.sum()), n_samples=n)
+
+
+def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.ndarray, pd: np.ndarray,
+           sched: PulseSchedule, pt: PulseType, up: UpdateParameters, rng: np.random.Generator,
+           pulses: np.ndarray) -> None:
+    n = x.shape[0]
     if pt in (PulseType.STOCHASTIC_COMPRESSED, PulseType.STOCHASTIC):
         px = np.ascontiguousarray(np.copysign(px, x), dtype=_F32)
         pd = np.ascontiguousarray(np.copysign(pd, d), dtype=_F32)
@@ -162,12 +172,12 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
         for s in range(0, n, chunk):
             e = min(n, s + chunk)
             idx = np.empty((e - s, bl_max, x.shape[1]), np.int32)
-            counts = np.zeros((e - s, bl_max), np.int64)
+            counts = np.zeros((e - s, bl_max, 2), np.int64)
             key = new_key(rng)
             K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
-            K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down,
-                                pd[s:e], sched.bl[s:e], idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key,
-                                arr.w_visible, arr.wn_std, arr.ref, pulses)
+            kernel = K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)
+            kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, pd[s:e], sched.bl[s:e],
+                   idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
     else:
         blf = sched.bl.astype(_F32)[:, None]
         if pt is PulseType.MEAN_COUNT:
@@ -181,7 +191,6 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
             cd = cd * (sched.bl > 0)[:, None]
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
         cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
-        K.pick(K.dense_update, cd.size * x.shape[1])(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx,
-                       coef.astype(_F32), pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
-    arr.after_pulses()
-    return UpdateResult(bl=sched.bl, pulses=int(pulses.sum()), n_samples=n)
+        kernel = K.pick(K.dense_update, cd.size * x.shape[1])
+        kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx, coef.astype(_F32),
+               pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)

@@ -315,7 +315,7 @@ class MixedPrecisionConfig:
 
 
 #: The union of algorithm configurations the loader accepts for ``rpu.algorithm`` (tag: ``kind``).
-AlgorithmConfig = Union[
+AlgorithmConfig = Union[  # noqa: UP007 - a runtime union the loader introspects
     SGDConfig,
     VectorUnitCellConfig,
     ReferenceUnitCellConfig,

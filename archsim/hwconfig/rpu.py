@@ -32,20 +32,20 @@ from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import AlgorithmConfig, SGDConfig
 
 __all__ = [
+    "DEVICE_KINDS",
+    "PRESETS",
     "AnalogMVType",
     "BoundManagementType",
     "ConstantStepDevice",
     "DeviceConfig",
-    "DEVICE_KINDS",
     "ExpStepDevice",
-    "IdealDevice",
     "IOParameters",
+    "IdealDevice",
     "LinearStepDevice",
     "NoiseManagementType",
     "PiecewiseStepDevice",
     "PowStepDevice",
     "PowStepReferenceDevice",
-    "PRESETS",
     "PulseType",
     "PulsedDeviceBase",
     "RPUConfig",
@@ -97,8 +97,8 @@ def _enum(obj: object, name: str, enum_cls: type[Enum]) -> None:
 
 
 def _kind(obj: object, tag: str) -> None:
-    if getattr(obj, "kind") != tag:
-        _fail(obj, "kind", repr(tag), getattr(obj, "kind"), hint="the kind tag selects the class; do not change it")
+    if obj.kind != tag:
+        _fail(obj, "kind", repr(tag), obj.kind, hint="the kind tag selects the class; do not change it")
 
 
 def resolution_fraction(res: float) -> float:
@@ -529,9 +529,9 @@ class ExpStepDevice(PulsedDeviceBase):
 
     kind: str = "exp_step"
     """Tag selecting this device in YAML."""
-    A_up: float = 0.00081  # noqa: N815 - aihwkit's name
+    A_up: float = 0.00081
     """Amplitude of the up-step decrease."""
-    A_down: float = 0.36833  # noqa: N815 - aihwkit's name
+    A_down: float = 0.36833
     """Amplitude of the down-step decrease."""
     gamma_up: float = 12.44625
     """Exponent of the up-step decrease."""

@@ -488,7 +488,10 @@ def _timing_section(result: Mapping[str, Any]) -> Section:
         note = ""
         if len(timeline) > MAX_GANTT_BARS or t.get("timeline_truncated"):
             note = f"showing the first {len(gbars)} of {len(timeline)}{'+' if t.get('timeline_truncated') else ''} entries"
-        phases = tuple(sorted({b.phase for b in gbars}))
+        order = ("forward", "backward", "update", "digital", "transfer")
+        phases = tuple(
+            sorted({b.phase for b in gbars}, key=lambda ph: (order.index(ph) if ph in order else 9, ph))
+        )
         charts.append(
             Gantt(
                 id="gantt",

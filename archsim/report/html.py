@@ -237,7 +237,7 @@ def _gantt_layout(chart: Gantt) -> dict[str, Any]:
 def _floorplan_layout(chart: Floorplan) -> dict[str, Any]:
     n = len(chart.tiles)
     cols = max(1, math.ceil(math.sqrt(n)))
-    cell = max(12, min(40, 480 // cols))
+    cell = max(10, min(32, 260 // cols))
     cells = []
     for i, t in enumerate(chart.tiles):
         r, c = divmod(i, cols)

@@ -42,7 +42,9 @@ class EpochCurves:
         n = len(self.train_loss)
         for name in ("train_accuracy", "test_loss", "test_accuracy", "lr"):
             if len(getattr(self, name)) not in (0, n):
-                raise DataError(f"accuracy curves: {name} has {len(getattr(self, name))} epochs, train_loss {n}")
+                raise DataError(
+                    f"accuracy curves: {name} has {len(getattr(self, name))} epochs, train_loss {n}"
+                )
 
     @property
     def epochs(self) -> int:
@@ -65,8 +67,10 @@ class EpochCurves:
             raise DataError("accuracy curves: expected a mapping")
         unknown = sorted(set(data) - set(cls.__dataclass_fields__))
         if unknown:
-            raise DataError(f"accuracy curves: unexpected keys {unknown}",
-                            hint="valid keys: " + ", ".join(cls.__dataclass_fields__))
+            raise DataError(
+                f"accuracy curves: unexpected keys {unknown}",
+                hint="valid keys: " + ", ".join(cls.__dataclass_fields__),
+            )
         return cls(**{k: _floats(v, k) for k, v in data.items()})
 
 
@@ -108,13 +112,21 @@ class AccuracyResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``accuracy`` section)."""
         return {
-            "workload": self.workload, "hardware": self.hardware, "dataset": self.dataset, "task": self.task,
-            "n_train": self.n_train, "n_test": self.n_test, "epochs": self.epochs, "batch_size": self.batch_size,
-            "lr": self.lr, "seed": self.seed,
+            "workload": self.workload,
+            "hardware": self.hardware,
+            "dataset": self.dataset,
+            "task": self.task,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "seed": self.seed,
             "analog": None if self.analog is None else self.analog.to_dict(),
             "fp": None if self.fp is None else self.fp.to_dict(),
             "layer_stats": {name: s.to_dict() for name, s in sorted(self.layer_stats.items())},
-            "extras": dict(sorted(self.extras.items())), "settings": dict(self.settings),
+            "extras": dict(sorted(self.extras.items())),
+            "settings": dict(self.settings),
         }
 
     @classmethod
@@ -125,17 +137,24 @@ class AccuracyResult:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise DataError(f"accuracy: unexpected keys {unknown}", hint="valid keys: " + ", ".join(sorted(known)))
+            raise DataError(
+                f"accuracy: unexpected keys {unknown}", hint="valid keys: " + ", ".join(sorted(known))
+            )
         values = dict(data)
         try:
             for key in ("analog", "fp"):
                 if values.get(key) is not None:
                     values[key] = EpochCurves.from_dict(values[key])
             values["layer_stats"] = {
-                name: LayerStats.from_dict({"layer": name, **{k: v for k, v in entry.items() if k != "layer"}})
-                for name, entry in dict(values.get("layer_stats") or {}).items()}
-            values["extras"] = {k: float("nan") if v is None else float(v)
-                                for k, v in dict(values.get("extras") or {}).items()}
+                name: LayerStats.from_dict(
+                    {"layer": name, **{k: v for k, v in entry.items() if k != "layer"}}
+                )
+                for name, entry in dict(values.get("layer_stats") or {}).items()
+            }
+            values["extras"] = {
+                k: float("nan") if v is None else float(v)
+                for k, v in dict(values.get("extras") or {}).items()
+            }
             return cls(**values)
         except TypeError as exc:
             raise DataError(f"accuracy: {exc}") from exc

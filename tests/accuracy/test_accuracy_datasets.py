@@ -10,7 +10,14 @@ import pytest
 
 from archsim.errors import DataError
 from archsim.functional.datasets import (
-    bundled_text, char_sequences, char_vocabulary, fit_images, load_dataset, load_idx, read_idx, split_train_test,
+    bundled_text,
+    char_sequences,
+    char_vocabulary,
+    fit_images,
+    load_dataset,
+    load_idx,
+    read_idx,
+    split_train_test,
 )
 
 
@@ -46,17 +53,23 @@ def test_idx_written_and_read_back(tmp_path, gz):
 def test_idx_train_and_test_files_are_used_as_given(tmp_path):
     rng = np.random.default_rng(1)
     for prefix, n in (("train", 30), ("t10k", 12)):
-        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 4, 4), dtype=np.uint8), False)
+        _write_idx(
+            tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 4, 4), dtype=np.uint8), False
+        )
         _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, n, dtype=np.uint8), False)
     x_tr, _, x_te, _ = load_idx(tmp_path)
     assert x_tr.shape[0] == 30 and x_te.shape[0] == 12
 
 
-@pytest.mark.parametrize("content,match", [
-    (b"\x00\x00\x08", "not an IDX"), (b"\x01\x02\x08\x01abcd", "not an IDX"),
-    (b"\x00\x00\x08\x02\x00\x00\x00\x05\x00\x00\x00\x05abc", "size mismatch"),
-    (b"\x1f\x8b\x08garbage", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        (b"\x00\x00\x08", "not an IDX"),
+        (b"\x01\x02\x08\x01abcd", "not an IDX"),
+        (b"\x00\x00\x08\x02\x00\x00\x00\x05\x00\x00\x00\x05abc", "size mismatch"),
+        (b"\x1f\x8b\x08garbage", "cannot read"),
+    ],
+)
 def test_bad_idx_files_raise_data_error(tmp_path, content, match):
     p = tmp_path / "bad-images-idx3-ubyte"
     p.write_bytes(content)

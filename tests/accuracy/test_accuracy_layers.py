@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from archsim.functional.layers import (
-    Activation, Add, AvgPool2d, Flatten, LocalResponseNorm, MaxPool2d, MixedPool2d, col2im, im2col,
+    Activation,
+    Add,
+    AvgPool2d,
+    Flatten,
+    LocalResponseNorm,
+    MaxPool2d,
+    MixedPool2d,
+    col2im,
+    im2col,
     softmax_cross_entropy,
 )
 
@@ -43,9 +51,15 @@ def test_activation_gradients(kind):
     _check_module(Activation("a", kind), x)
 
 
-@pytest.mark.parametrize("cls,kernel,stride,padding", [
-    (MaxPool2d, 2, 2, 0), (MaxPool2d, 3, 2, 1), (AvgPool2d, 2, 2, 0), (AvgPool2d, 3, 1, 1),
-])
+@pytest.mark.parametrize(
+    "cls,kernel,stride,padding",
+    [
+        (MaxPool2d, 2, 2, 0),
+        (MaxPool2d, 3, 2, 1),
+        (AvgPool2d, 2, 2, 0),
+        (AvgPool2d, 3, 1, 1),
+    ],
+)
 def test_pooling_gradients(cls, kernel, stride, padding):
     x = np.random.default_rng(2).standard_normal((2, 3, 6, 6))
     _check_module(cls("p", kernel, stride, padding), x)
@@ -106,14 +120,15 @@ def test_softmax_cross_entropy_gradient(shape):
     assert loss > 0
 
 
-@pytest.mark.parametrize("kernel,stride,padding", [((3, 3), (1, 1), (1, 1)), ((5, 5), (1, 1), (0, 0)),
-                                                   ((3, 2), (2, 1), (1, 0))])
+@pytest.mark.parametrize(
+    "kernel,stride,padding", [((3, 3), (1, 1), (1, 1)), ((5, 5), (1, 1), (0, 0)), ((3, 2), (2, 1), (1, 0))]
+)
 def test_im2col_matches_direct_convolution_and_col2im_is_adjoint(kernel, stride, padding):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 3, 7, 6))
     w = rng.standard_normal((4, 3, *kernel))
     cols = im2col(x, kernel, stride, padding)
-    b, c, h, wd = x.shape
+    b, _c, h, wd = x.shape
     ho = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
     wo = (wd + 2 * padding[1] - kernel[1]) // stride[1] + 1
     y = (cols @ w.reshape(4, -1).T).reshape(b, ho, wo, 4).transpose(0, 3, 1, 2)
@@ -121,7 +136,9 @@ def test_im2col_matches_direct_convolution_and_col2im_is_adjoint(kernel, stride,
     direct = np.zeros_like(y)
     for oy in range(ho):
         for ox in range(wo):
-            patch = xp[:, :, oy * stride[0]:oy * stride[0] + kernel[0], ox * stride[1]:ox * stride[1] + kernel[1]]
+            patch = xp[
+                :, :, oy * stride[0] : oy * stride[0] + kernel[0], ox * stride[1] : ox * stride[1] + kernel[1]
+            ]
             direct[:, :, oy, ox] = np.einsum("bchw,ochw->bo", patch, w)
     np.testing.assert_allclose(y, direct, rtol=1e-10, atol=1e-10)
     # adjoint: <im2col(x), g> == <x, col2im(g)>

@@ -66,8 +66,9 @@ def test_mlp_weight_gradients_match_finite_differences(workloads, tile):
     _check_net_gradients(net, rng.random((5, 16)).astype(np.float32), rng.integers(0, 4, 5))
 
 
-@pytest.mark.parametrize("kw", [dict(pool="maxpool"), dict(pool="avgpool", lrn=True),
-                                dict(pool="mixedpool", residual=True)])
+@pytest.mark.parametrize(
+    "kw", [{"pool": "maxpool"}, {"pool": "avgpool", "lrn": True}, {"pool": "mixedpool", "residual": True}]
+)
 def test_cnn_weight_gradients_match_finite_differences(workloads, kw):
     wl = workloads["cnn"](**kw)
     net = build_network(wl, make_tile=fp_tile_factory, seed=2, tile_rows=6, tile_cols=3)
@@ -89,9 +90,14 @@ def test_first_layer_skips_backward_mvm(workloads):
     assert not first.need_input_grad and second.need_input_grad
 
 
-@pytest.mark.parametrize("options", [MappingOptions(weight_scaling_omega=0.6),
-                                     MappingOptions(weight_scaling_omega=1.0, weight_scaling_columnwise=True),
-                                     MappingOptions(digital_bias=False)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        MappingOptions(weight_scaling_omega=0.6),
+        MappingOptions(weight_scaling_omega=1.0, weight_scaling_columnwise=True),
+        MappingOptions(digital_bias=False),
+    ],
+)
 def test_splits_scaling_and_bias_placement_do_not_change_fp_results(workloads, options):
     wl = workloads["mlp"]((16, 12, 4))
     rng = np.random.default_rng(4)
@@ -111,8 +117,12 @@ def test_splits_scaling_and_bias_placement_do_not_change_fp_results(workloads, o
 
 def test_learned_output_scaling_trains(workloads):
     wl = workloads["mlp"]((16, 12, 4))
-    net = build_network(wl, make_tile=fp_tile_factory, seed=5,
-                        options=MappingOptions(learn_out_scaling=True, out_scaling_columnwise=True))
+    net = build_network(
+        wl,
+        make_tile=fp_tile_factory,
+        seed=5,
+        options=MappingOptions(learn_out_scaling=True, out_scaling_columnwise=True),
+    )
     rng = np.random.default_rng(4)
     x, y = rng.random((8, 16)).astype(np.float32), rng.integers(0, 4, 8)
     losses = [net.train_batch(x, y, 0.2)[0] for _ in range(30)]

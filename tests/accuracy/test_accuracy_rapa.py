@@ -9,14 +9,27 @@ from archsim.errors import ConfigError
 from archsim.functional.analog_layers import AnalogConv2d
 from archsim.functional.network import build_network, fp_tile_factory
 from archsim.functional.rapa import (
-    RapaConv2d, filter_similarity, grid_assignment, majority_vote, random_partition, reduce_kernels,
+    RapaConv2d,
+    filter_similarity,
+    grid_assignment,
+    majority_vote,
+    random_partition,
+    reduce_kernels,
 )
 from archsim.functional.tile_array import MappingOptions
 
 
 def _layout(rows=512, cols=512):
-    return {"make_tile": fp_tile_factory, "options": MappingOptions(), "max_rows": rows, "max_cols": cols,
-            "bias": True, "analog_bias": False, "row_splits": None, "col_splits": None}
+    return {
+        "make_tile": fp_tile_factory,
+        "options": MappingOptions(),
+        "max_rows": rows,
+        "max_cols": cols,
+        "bias": True,
+        "analog_bias": False,
+        "row_splits": None,
+        "col_splits": None,
+    }
 
 
 def _dyadic(rng, shape, scale=8):
@@ -50,7 +63,9 @@ def test_identical_replicas_equal_ordinary_convolution_bit_for_bit(scheme):
 
 def test_identical_init_option_and_reduction_give_ordinary_conv():
     args = ("c", 1, 2, (3, 3), (1, 1), (1, 1))
-    rapa = RapaConv2d(*args, layout=_layout(), rng=np.random.default_rng(2), n_replicas=4, identical_init=True)
+    rapa = RapaConv2d(
+        *args, layout=_layout(), rng=np.random.default_rng(2), n_replicas=4, identical_init=True
+    )
     weights, _ = rapa.replica_weights()
     assert all(np.array_equal(weights[0], w) for w in weights)
     assert rapa.similarity() == pytest.approx(1.0)
@@ -79,7 +94,9 @@ def test_grid_schemes_follow_the_paper_formulas():
 
 def test_schemes_assignment_behaviour():
     args = ("c", 1, 2, (3, 3), (1, 1), (1, 1))
-    mk = lambda s, n=4: RapaConv2d(*args, layout=_layout(), rng=np.random.default_rng(3), n_replicas=n, scheme=s)
+    mk = lambda s, n=4: RapaConv2d(
+        *args, layout=_layout(), rng=np.random.default_rng(3), n_replicas=n, scheme=s
+    )
     fixed = mk("random_fixed")
     a1, a2 = fixed.assignment(2, 4, 4, True), fixed.assignment(2, 4, 4, False)
     assert np.array_equal(a1, a2) and np.array_equal(a1[0], a1[1])
@@ -95,8 +112,18 @@ def test_schemes_assignment_behaviour():
 
 
 def test_perforated_outputs_zero_on_dropped_patches_and_full_at_test():
-    rapa = RapaConv2d("c", 1, 2, (3, 3), (1, 1), (1, 1), layout=_layout(), rng=np.random.default_rng(4),
-                      n_replicas=4, scheme="perforated")
+    rapa = RapaConv2d(
+        "c",
+        1,
+        2,
+        (3, 3),
+        (1, 1),
+        (1, 1),
+        layout=_layout(),
+        rng=np.random.default_rng(4),
+        n_replicas=4,
+        scheme="perforated",
+    )
     rapa.units[0].set_weights(np.ones((2, 9), np.float32), np.zeros(2, np.float32))
     x = np.ones((1, 1, 4, 4), np.float32)
     y_train = rapa.forward([x], True)
@@ -107,16 +134,38 @@ def test_perforated_outputs_zero_on_dropped_patches_and_full_at_test():
 
 
 def test_image_pad_zeroes_pixels_of_other_regions():
-    rapa = RapaConv2d("c", 1, 1, (3, 3), (1, 1), (1, 1), layout=_layout(), rng=np.random.default_rng(5),
-                      n_replicas=4, scheme="image_pad", identical_init=True)
+    rapa = RapaConv2d(
+        "c",
+        1,
+        1,
+        (3, 3),
+        (1, 1),
+        (1, 1),
+        layout=_layout(),
+        rng=np.random.default_rng(5),
+        n_replicas=4,
+        scheme="image_pad",
+        identical_init=True,
+    )
     for u in rapa.units:
         u.set_weights(np.ones((1, 9), np.float32), np.zeros(1, np.float32))
     x = np.ones((1, 1, 4, 4), np.float32)
     y = rapa.forward([x], False)[0, 0]
     # every 2x2 region behaves like a separately zero-padded 2x2 image: each output sees 4 pixels
     np.testing.assert_array_equal(y, np.full((4, 4), 4.0))
-    rapa_overlap = RapaConv2d("c", 1, 1, (3, 3), (1, 1), (1, 1), layout=_layout(), rng=np.random.default_rng(5),
-                              n_replicas=4, scheme="image", identical_init=True)
+    rapa_overlap = RapaConv2d(
+        "c",
+        1,
+        1,
+        (3, 3),
+        (1, 1),
+        (1, 1),
+        layout=_layout(),
+        rng=np.random.default_rng(5),
+        n_replicas=4,
+        scheme="image",
+        identical_init=True,
+    )
     for u in rapa_overlap.units:
         u.set_weights(np.ones((1, 9), np.float32), np.zeros(1, np.float32))
     assert rapa_overlap.forward([x], False)[0, 0, 1, 1] == 9.0

@@ -17,7 +17,13 @@ from archsim.functional import AnalogTile
 from archsim.functional.compounds import find_symmetry_point, threshold_buffer
 from archsim.functional.devices import DeviceArray
 from archsim.hwconfig import algorithms as A
-from archsim.hwconfig.rpu import ConstantStepDevice, IOParameters, RPUConfig, SoftBoundsDevice, UpdateParameters
+from archsim.hwconfig.rpu import (
+    ConstantStepDevice,
+    IOParameters,
+    RPUConfig,
+    SoftBoundsDevice,
+    UpdateParameters,
+)
 
 F32 = np.float32
 EXACT_DEVICE = ConstantStepDevice(w_min=-10.0, w_max=10.0, dw_min=0.001, dw_min_dtod=0.0, w_min_dtod=0.0,
@@ -431,3 +437,16 @@ def test_same_seed_same_result():
             tile.update(x, d, 0.1)
         out.append(tile.get_weights())
     np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_compound_preset_and_yaml_through_the_loader():
+    from archsim.hwconfig.load import build_dataclass
+    from archsim.hwconfig.rpu import PRESETS
+
+    cfg = build_dataclass(A.compound_preset_raw("AGADReRamSBPreset", PRESETS), RPUConfig)
+    assert isinstance(cfg.algorithm, A.DynamicTransferCompoundConfig)
+    assert cfg.algorithm.tail_weightening == 5.0 and cfg.algorithm.in_chop_prob == 0.02
+    cfg = build_dataclass({"algorithm": {"kind": "one_sided", "refresh_every": 2}}, RPUConfig)
+    assert isinstance(AnalogTile(2, 3, cfg).algorithm.counters, object)
+    with pytest.raises(ConfigError, match="unknown kind"):
+        build_dataclass({"algorithm": {"kind": "tiki_taka"}}, RPUConfig)

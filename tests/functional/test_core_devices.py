@@ -13,10 +13,10 @@ from archsim.functional import AnalogTile, DeviceArray, weight_granularity
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-import naive  # noqa: E402
+import naive
 
 F = np.float32
-NO_D2D = dict(dw_min_dtod=0.0, up_down_dtod=0.0, w_min_dtod=0.0, w_max_dtod=0.0, dw_min_std=0.0)
+NO_D2D = {"dw_min_dtod": 0.0, "up_down_dtod": 0.0, "w_min_dtod": 0.0, "w_max_dtod": 0.0, "dw_min_std": 0.0}
 
 
 def one_pulse_tile(device, n: int = 1) -> AnalogTile:
@@ -186,3 +186,26 @@ def test_device_config_validation():
         rpu.SoftBoundsDevice(w_min=0.1)
     with pytest.raises(ConfigError, match="piecewise_down"):
         rpu.PiecewiseStepDevice(piecewise_up=(1, 2), piecewise_down=(1,))
+
+
+def test_cycle_to_cycle_noise_of_one_pulse():
+    dev = rpu.ConstantStepDevice(dw_min=0.01, dw_min_std=0.3, dw_min_dtod=0.0, up_down_dtod=0.0, w_min_dtod=0.0,
+                                 w_max_dtod=0.0)
+    tile = AnalogTile(4000, 1, rpu.RPUConfig(device=dev), seed=0)
+    tile.update(np.ones((1, 1), F), -np.ones((1, 4000), F), 0.01)  # one up pulse on every device
+    steps = tile.get_weights()[:, 0].astype(np.float64)
+    assert steps.mean() == pytest.approx(0.01, rel=0.02)
+    assert steps.std() == pytest.approx(0.003, rel=0.05)
+
+
+def test_pow_step_reference_symmetry_point_is_zero_weight():
+    dev = rpu.PowStepReferenceDevice(subtract_symmetry_point=True, pow_up_down=0.3, pow_gamma_dtod=0.0, dw_min=0.01,
+                                     **NO_D2D)
+    arr = DeviceArray(1, 1, dev, np.random.default_rng(0))
+    tile = AnalogTile(1, 1, rpu.RPUConfig(device=dev), seed=0)
+    eps = weight_granularity(dev)
+    for _ in range(2000):
+        tile.update(np.ones((1, 1), F), -np.ones((1, 1), F), eps)
+        tile.update(np.ones((1, 1), F), np.ones((1, 1), F), eps)
+    assert abs(float(tile.get_weights()[0, 0])) < 0.02
+    assert abs(float(arr.ref[0, 0])) > 0.05  # the reference really moved to the (asymmetric) symmetry point

@@ -14,10 +14,9 @@ from archsim.functional import kernels as K
 from archsim.hwconfig.rpu import IOParameters, RPUConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-import naive  # noqa: E402
+import naive
 
 F = np.float32
-QUIET = dict(out_noise=0.0)
 
 
 def run(io: IOParameters, w: np.ndarray, x: np.ndarray, *, seed: int = 0, bm: bool = True):

@@ -12,10 +12,10 @@ from archsim.functional import AnalogTile, DeviceArray, pulse_schedule, pulsed_u
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-import naive  # noqa: E402
+import naive
 
 F = np.float32
-NO_D2D = dict(dw_min_dtod=0.0, up_down_dtod=0.0, w_min_dtod=0.0, w_max_dtod=0.0, dw_min_std=0.0)
+NO_D2D = {"dw_min_dtod": 0.0, "up_down_dtod": 0.0, "w_min_dtod": 0.0, "w_max_dtod": 0.0, "dw_min_std": 0.0}
 IDEAL_CS = rpu.ConstantStepDevice(**NO_D2D)
 
 
@@ -197,3 +197,44 @@ def test_presets_learn_in_the_gradient_direction(preset):
     tile.update(x, d, 0.05)
     assert np.isfinite(tile.get_weights()).all()
     assert tile.get_weights().mean() < 0
+
+
+def test_saturated_probabilities_match_naive_sequential_pulses():
+    # with p >= 1 every slot fires for every non-zero x_j, d_i: n_ij = BL pulses per sample, applied in batch order
+    rng = np.random.default_rng(7)
+    x = rng.choice([-1.0, 0.0, 1.0], size=(6, 5)).astype(F)
+    d = rng.choice([-1.0, 0.0, 1.0], size=(6, 3)).astype(F)
+    up = rpu.UpdateParameters(desired_bl=3, update_management=False, update_bl_management=False)
+    dev = rpu.SoftBoundsDevice(dw_min=0.05, **NO_D2D)
+    arr = DeviceArray(3, 5, dev, np.random.default_rng(0))
+    lr = 10.0  # A = B = sqrt(lr/(ε·BL)) = 8.2 > 1
+    pulsed_update(arr, x, d, lr, up, np.random.default_rng(0))
+    w = np.zeros((3, 5))
+    p = {"s_up": 0.05, "s_down": 0.05, "b_min": -0.6, "b_max": 0.6}
+    for b in range(6):
+        for i in range(3):
+            for j in range(5):
+                s = np.sign(x[b, j]) * np.sign(d[b, i])
+                for _ in range(3 if s != 0 else 0):
+                    w[i, j] = naive.device_pulse("soft_bounds", w[i, j], s > 0, p)
+    np.testing.assert_allclose(arr.get_weights(), w, atol=2e-6)
+
+
+def test_parallel_and_serial_kernels_give_identical_results():
+    from archsim.functional import kernels as K
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (40, 256)).astype(F)
+    d = rng.normal(0, 0.05, (40, 96)).astype(F)
+    out = []
+    old = K.PARALLEL
+    try:
+        for mode in ("always", "never"):
+            K.PARALLEL = mode
+            tile = AnalogTile(96, 256, seed=5)
+            tile.update(x, d, 0.1)
+            out.append(tile.get_weights())
+    finally:
+        K.PARALLEL = old
+    assert tile.stats.pulses > 10_000
+    np.testing.assert_array_equal(out[0], out[1])

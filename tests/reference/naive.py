@@ -103,7 +103,7 @@ def pulse_schedule(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up) -> t
         bl = desired
         a = b = F(math.sqrt(eta / (eps * F(bl))))
     else:
-        bl = max(int(math.ceil(eta / eps)), 1)
+        bl = max(math.ceil(eta / eps), 1)
         a = b = F(1)
     if up.update_management or up.update_bl_management:
         xm = F(np.max(np.abs(x)))
@@ -112,7 +112,7 @@ def pulse_schedule(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up) -> t
             return 0, 0.0, 0.0
         k = F(eta * xm * dm / eps)
         if up.update_bl_management:
-            bl = max(min(int(math.ceil(k)), desired), 1)
+            bl = max(min(math.ceil(k), desired), 1)
             a = b = F(math.sqrt(eta / (eps * F(bl))))
         if k > desired:
             dm = F(dm * (F(desired) / k))
@@ -155,7 +155,7 @@ def device_pulse(kind: str, w: float, down: bool, p: dict, z: float = 0.0) -> fl
             f = nodes[0]
         else:
             pos = (w - lo) / (hi - lo) * (m - 1)
-            k = min(max(int(math.floor(pos)), 0), m - 2)
+            k = min(max(math.floor(pos), 0), m - 2)
             t = min(max(pos - k, 0.0), 1.0)
             f = (1 - t) * nodes[k] + t * nodes[k + 1]
         w = w - s_dn * f * nz if down else w + s_up * f * nz

@@ -1,0 +1,171 @@
+"""MLP on MNIST with asymmetric devices: plain SGD vs Tiki-Taka vs SGD on symmetric devices.
+
+Reproduces the ordering of Gokmen & Haensch 2020 (research/seed-papers.md §4.3): with asymmetric
+soft-bound devices, plain analog SGD loses accuracy (every pulse pulls the weight towards the device's
+symmetry point), Tiki-Taka on the *same* devices recovers most of the gap to SGD on symmetric devices.
+
+Setup (small on purpose, so it runs in a few minutes on 2 loaded cores):
+
+* data: MNIST IDX (the 10k set in ``../shared/data/mnist``), split 8,000 train / 2,000 test with a fixed
+  seed (``--split-seed``); pixels scaled to [0, 1];
+* network: 784 → 64 (tanh) → 10 (softmax), both layers analog tiles (default IO: 7-bit DAC, 9-bit ADC,
+  output noise 0.06, noise and bound management), digital biases, mini-batch 10, cross-entropy;
+* devices: *asymmetric* = soft bounds (w ∈ [−1, 1], 30 % device-to-device spread of bounds and steps, 30 %
+  cycle-to-cycle noise) with a 40 % up/down imbalance (``up_down 0.4``, symmetry point ≈ +0.25) and 200
+  states (dw_min 0.01); *symmetric* = constant step with the same dw_min, bounds and spreads, no imbalance;
+* Tiki-Taka v1 (``transfer``) on the asymmetric devices: A zero-shifted to its symmetry point, a transfer
+  after every training sample (``transfer_every 0.1`` mini-batches of 10) reading 8 columns of A, γ = 0,
+  fast_lr 1, transfer_lr 1 (both × the SGD lr);
+* SGD lr 0.02 (gradients summed over the mini-batch);
+* a floating-point (numpy) MLP of the same shape as a reference.
+
+Run: ``python benchmarks/asymmetry_mlp.py [--data PATH] [--epochs 3] [--seeds 0 1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from archsim.functional import AnalogTile
+from archsim.functional.datasets import read_idx
+from archsim.hwconfig import algorithms as A
+from archsim.hwconfig.rpu import ConstantStepDevice, RPUConfig, SoftBoundsDevice
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+def load_mnist(folder: Path, split_seed: int, n_train: int, n_test: int):
+    x = read_idx(folder / "t10k-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255.0
+    y = read_idx(folder / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
+    perm = np.random.default_rng(split_seed).permutation(len(x))
+    tr, te = perm[:n_train], perm[n_train:n_train + n_test]
+    return x[tr], y[tr], x[te], y[te]
+
+
+def device(kind: str, args: argparse.Namespace):
+    common = {"dw_min": args.dw_min, "w_min": -1.0, "w_max": 1.0, "w_min_dtod": 0.3, "w_max_dtod": 0.3,
+              "dw_min_dtod": 0.3, "dw_min_std": 0.3, "up_down_dtod": 0.01}
+    if kind == "symmetric":
+        return ConstantStepDevice(**common)
+    return SoftBoundsDevice(up_down=args.up_down, **common)
+
+
+def rpu(kind: str, args: argparse.Namespace) -> RPUConfig:
+    if kind == "tiki_taka":
+        alg = A.TransferCompoundConfig(fast_zero_shift=True, transfer_every=0.1,
+                                       n_reads_per_transfer=args.n_reads,
+                                       fast_lr=args.fast_lr, transfer_lr=args.transfer_lr)
+        return RPUConfig(device=device("asymmetric", args), algorithm=alg)
+    return RPUConfig(device=device("symmetric" if kind == "sgd_symmetric" else "asymmetric", args))
+
+
+class MLP:
+    """784 → hidden (tanh) → 10 with analog tiles (or float matrices when ``kind == 'fp'``)."""
+
+    def __init__(self, kind: str, hidden: int, seed: int, args: argparse.Namespace) -> None:
+        rng = np.random.default_rng(seed)
+        self.kind = kind
+        w1 = rng.uniform(-1, 1, (hidden, 784)).astype(np.float32) * np.sqrt(3.0 / 784)
+        w2 = rng.uniform(-1, 1, (10, hidden)).astype(np.float32) * np.sqrt(3.0 / hidden)
+        self.b1 = np.zeros(hidden, np.float32)
+        self.b2 = np.zeros(10, np.float32)
+        if kind == "fp":
+            self.w = [w1, w2]
+        else:
+            cfg = rpu(kind, args)
+            self.t = [AnalogTile(hidden, 784, cfg, seed=seed), AnalogTile(10, hidden, cfg, seed=seed + 100)]
+            self.t[0].set_weights(w1)
+            self.t[1].set_weights(w2)
+
+    def _fwd(self, k: int, x: np.ndarray) -> np.ndarray:
+        return x @ self.w[k].T if self.kind == "fp" else self.t[k].forward(x)
+
+    def _bwd(self, k: int, d: np.ndarray) -> np.ndarray:
+        return d @ self.w[k] if self.kind == "fp" else self.t[k].backward(d)
+
+    def _upd(self, k: int, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+        if self.kind == "fp":
+            self.w[k] -= lr * d.T @ x
+        else:
+            self.t[k].update(x, d, lr)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        h = np.tanh(self._fwd(0, x) + self.b1)
+        return self._fwd(1, h) + self.b2
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float) -> None:
+        h = np.tanh(self._fwd(0, x) + self.b1)
+        z = self._fwd(1, h) + self.b2
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1.0  # dL/dz per sample (sum over the batch, aihwkit convention)
+        dz = p.astype(np.float32)
+        dh = (self._bwd(1, dz) * (1.0 - h * h)).astype(np.float32)
+        self.b2 -= lr * dz.sum(axis=0)
+        self.b1 -= lr * dh.sum(axis=0)
+        self._upd(1, h.astype(np.float32), dz, lr)
+        self._upd(0, x, dh, lr)
+
+
+def accuracy(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
+    return float((net.predict(x).argmax(axis=1) == y).mean())
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the MNIST t10k IDX files")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--n-train", type=int, default=8000)
+    p.add_argument("--n-test", type=int, default=2000)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--batch", type=int, default=10)
+    p.add_argument("--lr", type=float, default=0.02)
+    p.add_argument("--dw-min", type=float, default=0.01)
+    p.add_argument("--up-down", type=float, default=0.4)
+    p.add_argument("--fast-lr", type=float, default=1.0)
+    p.add_argument("--transfer-lr", type=float, default=1.0)
+    p.add_argument("--n-reads", type=int, default=8, help="Tiki-Taka columns read per transfer")
+    p.add_argument("--kinds", nargs="+", default=["fp", "sgd_symmetric", "sgd_asymmetric", "tiki_taka"])
+    args = p.parse_args(argv)
+    xtr, ytr, xte, yte = load_mnist(args.data, args.split_seed, args.n_train, args.n_test)
+    print(f"# MNIST {args.n_train}/{args.n_test} split (split seed {args.split_seed}), MLP 784-{args.hidden}-10 "
+          f"tanh, batch {args.batch}, lr {args.lr}, {args.epochs} epochs, seeds {args.seeds}")
+    print(f"# devices: dw_min {args.dw_min} on [-1, 1] (30% d2d, 30% c2c); asymmetric = soft bounds, up_down "
+          f"{args.up_down}; symmetric = constant step; Tiki-Taka: fast_lr {args.fast_lr}, transfer_lr "
+          f"{args.transfer_lr}, {args.n_reads} columns read per sample, A zero-shifted")
+    print(f"{'algorithm / device':<28} {'seed':>4} " + " ".join(f"{'ep' + str(e + 1):>7}" for e in range(args.epochs))
+          + f" {'time s':>7}")
+    summary: dict[str, list[float]] = {}
+    for kind in args.kinds:
+        for seed in args.seeds:
+            t0 = time.time()
+            net = MLP(kind, args.hidden, seed, args)
+            order_rng = np.random.default_rng(10_000 + seed)
+            accs = []
+            for _ in range(args.epochs):
+                order = order_rng.permutation(len(xtr))
+                for s in range(0, len(order), args.batch):
+                    idx = order[s:s + args.batch]
+                    net.train_batch(xtr[idx], ytr[idx], args.lr)
+                accs.append(accuracy(net, xte, yte))
+            summary.setdefault(kind, []).append(accs[-1])
+            print(f"{kind:<28} {seed:>4} " + " ".join(f"{100 * a:6.2f}%" for a in accs)
+                  + f" {time.time() - t0:7.1f}", flush=True)
+    print("# final test accuracy (mean over seeds):")
+    for kind, v in summary.items():
+        print(f"#   {kind:<26} {100 * np.mean(v):6.2f}%  (test error {100 * (1 - np.mean(v)):5.2f}%)")
+    if {"sgd_symmetric", "sgd_asymmetric", "tiki_taka"} <= set(summary):
+        sym, asym, tt = (float(np.mean(summary[k])) for k in ("sgd_symmetric", "sgd_asymmetric", "tiki_taka"))
+        if sym > asym:
+            print(f"# Tiki-Taka recovers {100 * (tt - asym) / (sym - asym):.0f}% of the asymmetric-SGD gap")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
