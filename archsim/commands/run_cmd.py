@@ -22,6 +22,9 @@ def register(subparsers: Any) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("hw", metavar="HW.yaml", help="hardware description")
     p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
+    p.add_argument("--gpu", default="a100", metavar="NAME|PATH",
+                   help="GPU baseline to compare with: v100, a100, h100 or a GPU YAML (default: a100)")
+    p.add_argument("--no-gpu", action="store_true", help="skip the GPU comparison")
     p.add_argument("--mode", choices=("inference", "training"), default="inference",
                    help="forward cycle only, or forward + backward + update (default: inference)")
     p.add_argument("--batch", type=int, default=1, metavar="N", help="samples to simulate (default: 1)")
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         pipeline=args.pipeline == "on", update_every=args.batch if args.update == "batch" else 1,
         stats_path=args.stats, seed=args.seed, overrides=tuple(args.overrides),
         out_dir=args.output, replicas=parse_replicas(args.replicas), placement=args.placement,
-        command=" ".join(shlex.quote(a) for a in argv),
+        command=" ".join(shlex.quote(a) for a in argv), gpu=None if args.no_gpu else args.gpu,
     )
     state = api.run(options)
     t, e, a, m = state.timing, state.energy, state.area, state.mapping
@@ -84,5 +87,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"  energy    {_fmt_energy(e.total_pj)} total, {_fmt_energy(e.total_pj / options.batch)}/sample "
           f"(leakage {e.leakage_total_pj / e.total_pj:.1%})" if e.total_pj > 0 else "  energy    0")
     print(f"  area      {a.chip_area_um2 / 1e6:.4g} mm^2, peak power {a.chip_power_mw / 1e3:.4g} W")
+    if state.gpu:
+        speedup, ratio = state.gpu.get("speedup"), state.gpu.get("energy_ratio")
+        gpu_name = state.gpu.get("baseline", {}).get("gpu", options.gpu)
+        if speedup is not None:
+            line = f"  gpu       vs {gpu_name}: speed-up {speedup:.4g}x"
+            print(line + (f", energy ratio {ratio:.4g}x" if ratio is not None else ""))
     print(f"  wrote     {state.written['result']}")
+    if "report" in state.written:
+        print(f"  report    {state.written['report']}")
     return OK
