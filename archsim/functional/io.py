@@ -12,7 +12,10 @@ Per vector (= row of x), in aihwkit's order (``forwardVector``):
    clips the first three); with NM on, a <= 0 and no input noise the output is exactly 0.
 3. bound-management passes with reduction ρ = 1, 2, 4, ...: v = DAC(x·(1/a)·(1/ρ)) (quantise with
    rint(v/step)·step in float32, clip ±inp_bound, + inp_noise, negatives ×(1 − inp_asymmetry)); y = M v
-   (one batched float32 GEMM over all still-active rows); + output-referred weight noise; negatives
+   (one batched float32 GEMM over all still-active rows); IR drop (a_i = (n/g_ratio)·Σ_j|w_ij||v_j|,
+   c_i = a_i(a_i(0.05a_i − 0.2) + 0.5), y_i −= c_i·ir_drop·Σ_j w_ij v_j(1 − (1 − j/n)²), two extra GEMMs);
+   voltage offsets / series resistance (o_i = max(v_offset_std·ξ, 0) drawn once, with the v_offset_w_min reference
+   current); + output-referred weight noise; output non-linearity y ← f·y/(1 + |n_i y|); negatives
    ×(1 − out_asymmetry); + out_noise·ξ (per-output σ_i when out_noise_std > 0, drawn once); ADC quantise; clip
    ±out_bound. A row whose ADC saturated (also at −out_bound if ``bm_test_negative_bound``) is re-run with 2ρ,
    **only that row**, until it does not clip, ρ > max_bm_factor or ρ > max_bm_res/(inp_res·2·inp_bound).
@@ -24,8 +27,8 @@ the 2-core development machine, a numba parallel region right after a BLAS call 
 worker threads (and vice versa), which made the parallel variant 1.3× to 5× slower than the serial one.
 
 Resolution convention: res <= 0 off, res > 1 a number of steps (1/res), step = res·2·bound (float32). An
-unbounded converter (bound <= 0) does not quantise. Not modelled (raise ConfigError when set): IR drop,
-output non-linearity, voltage offsets, series resistance, POS_NEG mv_types, read asymmetry.
+unbounded converter (bound <= 0) does not quantise. Not modelled (raise ConfigError when set): the POS_NEG
+mv_types and the read asymmetry that only they use.
 """
 
 from __future__ import annotations
@@ -110,11 +113,9 @@ class IOPipeline:
         self.nm_state = nm_state if nm_state is not None else NoiseManagementState()
         self.perfect = io.is_perfect or io.mv_type is AnalogMVType.IDEAL
         if not self.perfect:
-            for name, off in (("ir_drop", 0.0), ("out_nonlinearity", 0.0), ("v_offset_std", 0.0), ("r_series", 0.0),
-                              ("w_read_asymmetry_dtod", 0.0)):
-                if getattr(io, name) != off:
-                    raise ConfigError(f"IOParameters.{name}: expected {off} (not modelled by archsim), "
-                                      f"got {getattr(io, name)}")
+            if io.w_read_asymmetry_dtod != 0:
+                raise ConfigError(f"IOParameters.w_read_asymmetry_dtod: expected 0 (not modelled by archsim), "
+                                  f"got {io.w_read_asymmetry_dtod}")
             if io.mv_type is not AnalogMVType.ONE_PASS:
                 raise ConfigError(f"IOParameters.mv_type: expected one_pass or ideal (others not modelled), "
                                   f"got {io.mv_type.value}")
@@ -141,6 +142,42 @@ class IOPipeline:
                             WeightNoiseType.PCM_READ: 2}[io.w_noise_type]
         self.w_noise = _F32(io.w_noise)
         self.bm_limit_res = (io.max_bm_res / float(self.in_step)) if self.in_step > 0 else np.inf
+        # fixed per-output draws of the analog non-idealities (aihwkit populateFBParameter)
+        self.nl = np.zeros(0, _F32)
+        self.nl_f = _F32(1.0)
+        if io.out_nonlinearity > 0 and not self.perfect:
+            ob = io.out_bound if io.out_bound > 0 else 1.0
+            n = np.abs(io.out_nonlinearity / ob * (1.0 + io.out_nonlinearity_std * rng.standard_normal(self.out_size)))
+            self.nl = n.astype(_F32)
+            self.nl_f = _F32((1.0 + (float(n.mean()) + io.r_series) * io.slope_calibration * ob) ** 2)
+        self.offsets_on = (io.v_offset_std > 0 or io.r_series > 0) and not self.perfect
+        self.v_offset = (np.maximum(io.v_offset_std * rng.standard_normal(self.out_size), 0.0).astype(_F32)
+                         if io.v_offset_std > 0 else np.zeros(self.out_size, _F32))
+
+    def _analog_nonidealities(self, ys: np.ndarray, v: np.ndarray, m: np.ndarray) -> None:
+        """IR drop, then voltage offsets / series resistance, in place on ys (aihwkit applyNonIdealities)."""
+        io = self.io
+        if io.ir_drop > 0:
+            n = v.shape[1]
+            a = (n / io.ir_drop_g_ratio) * (np.abs(v) @ np.abs(m).T)
+            c = a * (a * (0.05 * a - 0.2) + 0.5)
+            j = np.arange(n, dtype=np.float64) / n
+            vp = (v * (1.0 - (1.0 - j) ** 2)).astype(_F32)
+            ys -= (c * io.ir_drop * (vp @ m.T)).astype(_F32)
+        if self.offsets_on:
+            o = self.v_offset
+            cap = io.r_series_max_total
+            rs = io.r_series
+
+            def series(val: np.ndarray) -> np.ndarray:
+                return 1.0 + np.minimum(rs * np.abs(val), cap) if rs > 0 else 1.0
+
+            if io.v_offset_w_min == 0:
+                ys[...] = ((1.0 - o) * ys / series(ys)).astype(_F32)
+            else:
+                y_ref = (-io.v_offset_w_min * v.sum(axis=1, dtype=np.float64))[:, None]
+                tot = ys + y_ref
+                ys[...] = ((1.0 - o) * tot / series(tot) - (1.0 + o) * y_ref / series(y_ref)).astype(_F32)
 
     def _scratch(self, n_rows: int, n_cols: int) -> np.ndarray:
         """Reused DAC output buffer (never returned to callers)."""
@@ -245,6 +282,8 @@ class IOPipeline:
             K.prepare_input.serial(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round,
                                    self.inp_noise, self.in_neg, key, pass_id)
             ys = v @ m.T
+            if io.ir_drop > 0 or self.offsets_on:
+                self._analog_nonidealities(ys, v, m)
             if self.wn_mode == 1:
                 wn_ref = np.sqrt(np.einsum("ij,ij->i", v, v, dtype=_F32))[:, None].astype(_F32)
             elif self.wn_mode == 2:
@@ -255,7 +294,7 @@ class IOPipeline:
             factor = (a[rows] * rho[rows] * _F32(io.out_scale)).astype(_F32)
             K.finalize_output.serial(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
                                      self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
-                                     pass_id, clipped, factor)
+                                     pass_id, clipped, factor, self.nl, self.nl_f)
             if full:
                 y = ys
             else:

@@ -348,8 +348,9 @@ def prepare_input(x, rows, scale, v, bound, step, sto_round, inp_noise, neg_fact
 
 @dual
 def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_round, neg_factor, test_neg,
-                    key, pass_id, clipped, factor):
-    """Output stage in place: + weight noise → negatives ×neg_factor → + σ_i·ξ → ADC quantise → clip → ×factor[r].
+                    key, pass_id, clipped, factor, nl, nl_f):
+    """Output stage in place: + weight noise → non-linearity → negatives ×neg_factor → + σ_i·ξ → ADC quantise →
+    clip → ×factor[r].
 
     Flags clipping (before the final digital rescale by ``factor``, float32[m]).
 
@@ -362,6 +363,8 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
         bound: float32 ADC bound (<= 0: none). step: float32 ADC step (<= 0: none).
         neg_factor: float32 (1 − out_asymmetry). test_neg: whether −bound also counts as clipping.
         clipped: bool[m] output, True where the sample saturated the ADC.
+        nl: float32[out] output non-linearity strengths n_i (empty: off); nl_f: float32 calibration factor f,
+            y ← f·y/(1 + |n_i·y|).
     """
     n_out = y.shape[1]
     half = np.float32(0.5)
@@ -384,6 +387,9 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
             c = fill_normals(base, buf, n_out, c)
             for i in range(n_out):
                 y[r, i] = y[r, i] + wn_scale * np.float32(math.sqrt(wn_ref[r, i])) * buf[i]
+        if nl.shape[0] > 0:
+            for i in range(n_out):
+                y[r, i] = nl_f * y[r, i] / (np.float32(1.0) + abs(nl[i] * y[r, i]))
         if neg_factor != 1:
             for i in range(n_out):
                 if y[r, i] < 0:

@@ -29,7 +29,13 @@ from enum import Enum
 from typing import Any, Union
 
 from archsim.errors import ConfigError
-from archsim.hwconfig.algorithms import AlgorithmConfig, SGDConfig
+from archsim.hwconfig.algorithms import (
+    ALGORITHM_PRESETS,
+    AlgorithmConfig,
+    SGDConfig,
+    build_algorithm,
+    compound_preset_raw,
+)
 
 __all__ = [
     "DEVICE_KINDS",
@@ -692,7 +698,8 @@ def _preset(device: dict[str, Any]) -> dict[str, Any]:
 #: aihwkit preset names → raw YAML-like dicts of :class:`RPUConfig` fields (research/aihwkit-reference.md §5,
 #: ``src/aihwkit/simulator/presets/devices.py``). Peripherals are aihwkit's ``PresetIOParameters`` (out_bound 20,
 #: out_noise 0.1, 7-bit DAC, 9-bit ADC) and ``PresetUpdateParameters``. "default" is plain ``RPUConfig()``.
-#: Compound presets (Tiki-Taka, PCM one-sided, mixed precision) need algorithm configs and are not listed here.
+#: aihwkit's compound presets (TikiTaka*, TTv2*, ChoppedTTv2*, AGAD*, MixedPrecision*) are added below from
+#: ``algorithms.ALGORITHM_PRESETS``, for every one whose device preset exists here.
 PRESETS: dict[str, dict[str, Any]] = {
     "default": {},
     "ReRamESPreset": _preset({
@@ -801,8 +808,10 @@ class RPUConfig:
                 values[key] = _build(IOParameters, value, key)
             elif key == "update":
                 values[key] = _build(UpdateParameters, value, key)
+            elif key == "algorithm":
+                values[key] = build_algorithm(value)
             else:
-                values[key] = value  # algorithm: instances only (compound configs live in algorithms.py)
+                values[key] = value
         return cls(**values)
 
 
@@ -835,3 +844,10 @@ def _build_device(value: Any) -> Any:
     if kind not in DEVICE_KINDS:
         raise ConfigError(f"RPUConfig.device.kind: unknown device {kind!r}", hint="valid: " + ", ".join(DEVICE_KINDS))
     return _build(DEVICE_KINDS[kind], value, "device")
+
+
+PRESETS.update({
+    name: compound_preset_raw(name, PRESETS)
+    for name, entry in ALGORITHM_PRESETS.items()
+    if entry["device_preset"] in PRESETS
+})

@@ -210,8 +210,30 @@ def test_backward_uses_transpose_and_no_bm():
 
 
 def test_unsupported_io_features_raise():
-    with pytest.raises(ConfigError, match="ir_drop"):
-        IOPipeline(IOParameters(ir_drop=1.0), 2, np.random.default_rng(0))
+    with pytest.raises(ConfigError, match="mv_type"):
+        IOPipeline(IOParameters(mv_type="pos_neg_separate"), 2, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("extra", [
+    {"ir_drop": 1.0, "ir_drop_g_ratio": 2000.0},
+    {"v_offset_std": 0.1, "v_offset_w_min": 0.0},
+    {"v_offset_std": 0.1},  # aihwkit's Python default v_offset_w_min = -1: reference current
+    {"r_series": 0.05, "v_offset_w_min": 0.0},
+    {"out_nonlinearity": 2.0, "out_nonlinearity_std": 0.3, "slope_calibration": 0.5},
+])
+def test_analog_nonidealities_match_naive(extra):
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-0.5, 0.5, (6, 20)).astype(F)
+    x = rng.uniform(-1, 1, (8, 20)).astype(F)
+    io = IOParameters(out_noise=0.0, out_res=0, inp_res=0, noise_management="none", bound_management="none",
+                      out_bound=0.0, **extra)
+    p = IOPipeline(io, 6, np.random.default_rng(3))
+    y = p(w, x, np.uint64(1)).y
+    for b in range(8):
+        ref = naive.analog_nonidealities(w, x[b], io, p.v_offset, p.nl, float(p.nl_f))
+        np.testing.assert_allclose(y[b], ref, rtol=2e-4, atol=2e-5)
+    plain = x @ w.T
+    assert np.abs(y - plain).max() > 1e-3  # the effect is really there
 
 
 def test_random_streams_are_standard():

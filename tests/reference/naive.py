@@ -184,3 +184,30 @@ def dense_counts(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up, mode: 
                 cnt = np.rint(F(F(bl) * F(qi)) * F(qj))
             n[i, j] = int(cnt) * int(np.sign(d[i]) * np.sign(x[j]))
     return n
+
+
+def analog_nonidealities(w: np.ndarray, v: np.ndarray, io, v_offset: np.ndarray, nl: np.ndarray,
+                         nl_f: float) -> np.ndarray:
+    """One vector: y = W v, then IR drop, offsets/series resistance, output non-linearity (§1.3 step 3–4)."""
+    w = w.astype(np.float64)
+    v = v.astype(np.float64)
+    n = v.size
+    y = w @ v
+    if io.ir_drop > 0:
+        for i in range(w.shape[0]):
+            a = n / io.ir_drop_g_ratio * sum(abs(w[i, j]) * abs(v[j]) for j in range(n))
+            c = a * (a * (0.05 * a - 0.2) + 0.5)
+            y[i] -= c * io.ir_drop * sum(w[i, j] * v[j] * (1 - (1 - j / n) ** 2) for j in range(n))
+    if io.v_offset_std > 0 or io.r_series > 0:
+        def den(val):
+            return 1 + min(io.r_series * abs(val), io.r_series_max_total)
+        for i in range(w.shape[0]):
+            o = v_offset[i]
+            if io.v_offset_w_min == 0:
+                y[i] = (1 - o) * y[i] / den(y[i])
+            else:
+                y_ref = -io.v_offset_w_min * v.sum()
+                y[i] = (1 - o) * (y[i] + y_ref) / den(y[i] + y_ref) - (1 + o) * y_ref / den(y_ref)
+    if nl.size:
+        y = nl_f * y / (1 + np.abs(nl * y))
+    return y
