@@ -263,14 +263,14 @@ def exp_rapa(ctx: dict, seed: int) -> list[dict]:
     n_t = dict(zip(convs, (16, 4, 1)))
     fp = ctx["rapa_fp"]
     label = "fp" if fp else "analog"
-    common = dict(
-        dataset=data,
-        epochs=ctx["epochs_rapa"],
-        batch_size=10,
-        seed=seed,
-        fp_only=fp,
-        progress=ctx["progress"],
-    )
+    common = {
+        "dataset": data,
+        "epochs": ctx["epochs_rapa"],
+        "batch_size": 10,
+        "seed": seed,
+        "fp_only": fp,
+        "progress": ctx["progress"],
+    }
     rows = []
     t0 = time.perf_counter()
     res = train_workload(ctx["hw"], wl, lr=ctx["rapa_lr"], **common)

@@ -30,7 +30,7 @@ def _loss(net, x, y):
 
 
 def _check_net_gradients(net, x, y, n_checks=6, eps=5e-4, seed=0):
-    loss, grads = _weight_grads(net, x, y)
+    _, grads = _weight_grads(net, x, y)
     rng = np.random.default_rng(seed)
     units = [u for m in net.analog_layers() for u in m.units]
     for u, g in zip(units, grads):
