@@ -111,8 +111,6 @@ def test_train_cli_writes_result_json(tmp_path):
 
     hw = ROOT / "hwconfigs" / "aihwkit-default.yaml"
     wl = ROOT / "workloads" / "mlp-digits.yaml"
-    if not (hw.exists() and wl.exists()):
-        pytest.skip("bundled hwconfig/workload not present")
     rc = main(
         [
             "train",
@@ -145,8 +143,6 @@ def test_train_cli_reports_bad_dataset(tmp_path, capsys):
 
     hw = ROOT / "hwconfigs" / "aihwkit-default.yaml"
     wl = ROOT / "workloads" / "mlp-digits.yaml"
-    if not (hw.exists() and wl.exists()):
-        pytest.skip("bundled hwconfig/workload not present")
     rc = main(
         [
             "train",
@@ -188,8 +184,6 @@ def test_rapa_replicas_through_the_mapping_with_voting_and_reduction():
         ROOT / "hwconfigs" / "aihwkit-default.yaml",
         ROOT / "workloads" / "lenet-gokmen-2017.yaml",
     )
-    if not (hw_path.exists() and wl_path.exists()):
-        pytest.skip("bundled hwconfig/workload not present")
     result = train_workload(
         load_hardware(hw_path),
         load_workload(wl_path),
@@ -217,8 +211,6 @@ def test_train_cli_mapping_options(tmp_path):
 
     hw = ROOT / "hwconfigs" / "aihwkit-default.yaml"
     wl = ROOT / "workloads" / "mlp-digits.yaml"
-    if not (hw.exists() and wl.exists()):
-        pytest.skip("bundled hwconfig/workload not present")
     rc = main(
         [
             "train",

@@ -15,17 +15,11 @@ CONVS = ("conv1", "conv2", "conv3")
 
 
 def _rapa_workload():
-    path = ROOT / "workloads" / "rapa-cnn3.yaml"
-    if path.is_file():
-        try:
-            from archsim.workload import load_workload
-            wl = load_workload(path)
-            if all(name in {layer.name for layer in wl.layers} for name in CONVS):
-                return wl
-        except ImportError:
-            pass
-    from engine_standins import rapa_cnn3
-    return rapa_cnn3()
+    from archsim.workload import load_workload
+
+    wl = load_workload(ROOT / "workloads" / "rapa-cnn3.yaml")
+    assert all(name in {layer.name for layer in wl.layers} for name in CONVS)
+    return wl
 
 
 @pytest.fixture(scope="module")
