@@ -292,6 +292,30 @@ def _tile_geometry(hw: Any) -> tuple[int, int]:
     return rows, cols
 
 
+def prepare_dataset(
+    workload: Any,
+    dataset: str | Dataset | None = None,
+    *,
+    seed: int = 0,
+    limit_train: int | None = None,
+    limit_test: int | None = None,
+) -> Dataset:
+    """The dataset of an accuracy run: ``dataset`` (a spec or a loaded :class:`Dataset`; None = the
+    workload's ``dataset``) fitted to the workload's input shape, limited to the first N samples."""
+    if isinstance(dataset, Dataset):
+        data = dataset
+    else:
+        spec = dataset or str(getattr(workload, "dataset", "") or "digits")
+        data = load_dataset(
+            spec,
+            input_shape=tuple(workload.input_shape),
+            n_classes=int(workload.n_classes),
+            task=str(getattr(workload, "task", "classification")),
+            seed=seed,
+        )
+    return data.limited(limit_train, limit_test)
+
+
 def _make_mapping(hw: Any, workload: Any, replicas: Any, options: MappingOptions) -> Any:
     """The Mapping of the workload on ``hw`` (None when the mapping module is unavailable)."""
     try:
@@ -361,19 +385,7 @@ def train_workload(
     sgd = SGD(lr=lr, weight_decay=weight_decay, schedule=schedule or LRSchedule())
     if voting_draws < 1:
         raise ConfigError(f"train: voting draws must be >= 1, got {voting_draws}")
-    task = str(getattr(workload, "task", "classification"))
-    if isinstance(dataset, Dataset):
-        data = dataset
-    else:
-        spec = dataset or str(getattr(workload, "dataset", "") or "digits")
-        data = load_dataset(
-            spec,
-            input_shape=tuple(workload.input_shape),
-            n_classes=int(workload.n_classes),
-            task=task,
-            seed=seed,
-        )
-    data = data.limited(limit_train, limit_test)
+    data = prepare_dataset(workload, dataset, seed=seed, limit_train=limit_train, limit_test=limit_test)
     if fp_only and not fp_baseline:
         fp_baseline = True
     if hw is None and not fp_only:

@@ -82,5 +82,13 @@ def load_layer_stats(path: str | Path) -> dict[str, LayerStats]:
         ) from exc
     if not isinstance(raw, dict):
         raise DataError(f"{path}: accuracy.layer_stats: expected a mapping of layer name to statistics")
-    return {name: LayerStats.from_dict({"layer": name, **{k: v for k, v in entry.items() if k != "layer"}})
-            for name, entry in sorted(raw.items())}
+    out: dict[str, LayerStats] = {}
+    for name, entry in sorted(raw.items()):
+        if not isinstance(entry, dict):
+            raise DataError(f"{path}: accuracy.layer_stats.{name}: expected a mapping, got {type(entry).__name__}")
+        try:
+            out[name] = LayerStats.from_dict({"layer": name, **{k: v for k, v in entry.items() if k != "layer"}})
+        except (DataError, TypeError, ValueError) as exc:
+            raise DataError(f"{path}: accuracy.{exc}" if isinstance(exc, DataError) else f"{path}: {exc}",
+                            hint=getattr(exc, "hint", None)) from exc
+    return out
