@@ -1,22 +1,34 @@
-"""Orchestration of one run as a pipeline of small steps: load -> map -> [accuracy] -> stats -> simulate
--> cost -> [gpu] -> assemble -> write.
+"""Orchestration of one run as a pipeline of small steps: load -> map -> accuracy -> stats -> simulate
+-> cost -> gpu -> assemble -> write -> report.
 
 Each step is a function ``step(state: RunState) -> None`` that reads what earlier steps put on the
 :class:`RunState` and sets its own fields; :func:`run` executes a list of ``(name, step)`` pairs in order
 and records each step's wall time. :func:`default_steps` is the list ``archsim run`` uses.
 
-Extending (where the accuracy and GPU parts hook in):
+The **accuracy** step (:func:`step_accuracy`, ``archsim.functional``) runs the functional model on the
+run's own Mapping (the seam) and sets ``state.accuracy`` (the ``accuracy`` section) and
+``state.layer_stats``; the ``stats`` step keeps statistics already present (``meta.stats_source`` =
+``"accuracy"``), so the engine times exactly what the functional model measured:
 
-- **accuracy** (``archsim.functional``): add ``("accuracy", step_accuracy)`` right after ``"map"`` (use
-  :func:`insert_step` or edit :func:`default_steps`). It should set ``state.accuracy`` to the JSON-ready
-  ``accuracy`` section and ``state.layer_stats`` to ``{layer: LayerStats}``; the ``stats`` step keeps
-  statistics already present, so the engine then times exactly what training measured. Options for it
-  (``accuracy``, ``epochs``) are already on :class:`RunOptions`.
-- **gpu** (``archsim.gpu``): add ``("gpu", step_gpu)`` right after ``"cost"``; set ``state.gpu`` to the
-  ``gpu`` section dict (it may read ``state.timing`` and ``state.energy`` for speedup ratios). Option:
-  ``RunOptions.gpu`` (GPU config name or path, None = skip).
-- **report**: add ``("report", step_report)`` after ``"write"``; ``state.written["result"]`` is the
-  result.json path. Any other new section: put it in ``state.extra[name]``; ``assemble`` copies it.
+- ``--mode training``: the network is trained on the analog tiles for the workload's default epochs
+  (``--epochs``) on its default dataset, with the floating-point baseline next to it
+  (:func:`archsim.functional.train.train_workload`); BM passes, BL and pulses feed the engine.
+- ``--mode inference`` (what an inference chip does): the network is trained in floating point and
+  programmed onto the analog tiles after every epoch, where the test set is evaluated
+  (:func:`archsim.functional.deploy.evaluate_inference_workload`); forward BM passes feed the engine.
+
+Skip policy: ``RunOptions.accuracy`` is ``True`` (always), ``False`` (never: no ``accuracy`` section) or
+``"auto"`` (what ``archsim run`` does by default): the step runs only when the estimated wall time of
+the accuracy run (:func:`archsim.functional.deploy.estimate_accuracy_seconds`, a fixed cost model, so
+the decision is deterministic) is at most ``accuracy_budget_s`` (:data:`ACCURACY_BUDGET_S`, 150 s).
+Otherwise ``state.accuracy`` becomes ``{"skipped": reason}`` and one line goes to ``options.notify``
+(the CLI prints it on stderr; without it an :class:`~archsim.errors.ArchsimWarning`) — never a silent
+skip. ``--stats FILE`` also skips an automatic accuracy run (the statistics come from the file).
+
+Extending: a step is ``f(state) -> None``; add one with :func:`insert_step`. The **gpu** step sets
+``state.gpu`` (``RunOptions.gpu``: GPU config name or path, None = skip); **report** renders
+``report.html`` next to ``state.written["result"]``. Any other new section: put it in
+``state.extra[name]``; ``assemble`` copies it.
 """
 
 from __future__ import annotations
@@ -42,6 +54,10 @@ from archsim.results.stats import LayerStats
 from archsim.results.timing import ActionCounts, TimingResult
 
 MODES = ("inference", "training")
+
+#: Largest estimated accuracy-run wall time (s) that ``accuracy="auto"`` runs without being asked
+#: (about two minutes on 2 cores: every bundled MLP, the LSTM and LeNet inference; not the CNNs).
+ACCURACY_BUDGET_S = 150.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,10 +92,25 @@ class RunOptions:
     """Biases on an extra crossbar row (True) or digital."""
     timeline_limit: int = 5000
     """Maximum Gantt-chart entries kept in ``timing.timeline``."""
-    accuracy: bool = False
-    """Run the functional (accuracy) step, when the pipeline has one."""
+    accuracy: bool | str = False
+    """Accuracy step: True (always), False (never) or ``"auto"`` (when within ``accuracy_budget_s``;
+    the default of ``archsim run``)."""
     epochs: int | None = None
-    """Epochs for the accuracy step (None = the workload's default)."""
+    """Epochs for the accuracy step (None = the workload's ``default_epochs``)."""
+    lr: float = 0.01
+    """SGD learning rate of the accuracy step's training."""
+    train_batch: int = 1
+    """Mini-batch size of the accuracy step's training (1 = per sample, as in the papers)."""
+    limit_train: int | None = None
+    """Accuracy step: use only the first N training samples (None = all)."""
+    limit_test: int | None = None
+    """Accuracy step: use only the first N test samples (None = all)."""
+    accuracy_budget_s: float = ACCURACY_BUDGET_S
+    """Estimated seconds up to which ``accuracy="auto"`` runs the accuracy step."""
+    progress: bool = False
+    """Show the accuracy step's progress bar on stderr."""
+    notify: Callable[[str], None] | None = None
+    """Where one-line notices go (the CLI prints them on stderr); None = ``warnings.warn``."""
     gpu: str | None = None
     """GPU baseline to compare with, when the pipeline has a gpu step (None = skip)."""
     command: str = ""
@@ -142,6 +173,83 @@ def step_map(state: RunState) -> None:
     o = state.options
     state.mapping = map_workload(state.hw, state.workload, replicas=o.replicas, placement=o.placement,
                                  analog_bias=o.analog_bias)
+
+
+def _note(state: RunState, message: str) -> None:
+    if state.options.notify is not None:
+        state.options.notify(message)
+    else:
+        import warnings
+
+        from archsim.errors import ArchsimWarning
+
+        warnings.warn(message, ArchsimWarning, stacklevel=3)
+
+
+def _accuracy_setting(value: Any) -> str:
+    if value is True or value == "on":
+        return "on"
+    if value is False or value is None or value == "off":
+        return "off"
+    if value == "auto":
+        return "auto"
+    raise ConfigError(f"accuracy: expected True, False or 'auto', got {value!r}")
+
+
+def step_accuracy(state: RunState) -> None:
+    """Run the functional model on the run's Mapping; set ``state.accuracy`` and ``state.layer_stats``.
+
+    Training mode trains on the analog tiles (with the floating-point baseline); inference mode trains
+    in floating point and evaluates the network programmed onto the analog tiles. See the module
+    docstring for the skip policy.
+    """
+    o = state.options
+    setting = _accuracy_setting(o.accuracy)
+    if setting == "off":
+        return
+    for name in ("epochs", "train_batch", "limit_train", "limit_test"):
+        value = getattr(o, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"--{name.replace('_', '-')}: expected an integer >= 1, got {value!r}")
+    if o.stats_path is not None:
+        if setting == "on":
+            raise ConfigError("--stats and --accuracy: the layer statistics come either from a file or from "
+                              "this run's accuracy step", hint="drop one of the two options")
+        state.accuracy = {"skipped": f"layer statistics come from --stats {o.stats_path}"}
+        _note(state, f"accuracy: skipped, layer statistics come from --stats {o.stats_path}")
+        return
+    from archsim.functional.deploy import (
+        dataset_sizes,
+        estimate_accuracy_seconds,
+        evaluate_inference_workload,
+    )
+    from archsim.functional.train import train_workload
+
+    wl = state.workload
+    epochs = o.epochs if o.epochs is not None else int(getattr(wl, "default_epochs", 1) or 1)
+    n_train, n_test, data = dataset_sizes(wl, seed=o.seed, limit_train=o.limit_train, limit_test=o.limit_test)
+    estimate = estimate_accuracy_seconds(wl, mode=o.mode, epochs=epochs, n_train=n_train, n_test=n_test)
+    if setting == "auto" and estimate > o.accuracy_budget_s:
+        what = "analog training" if o.mode == "training" else "floating-point training + analog inference"
+        reason = (f"estimated {estimate:.3g} s of {what} ({wl.name}: {epochs} epoch{'s' if epochs != 1 else ''} x {n_train} "
+                  f"{getattr(wl, 'dataset', '')} samples) exceeds the {o.accuracy_budget_s:g} s budget of a "
+                  f"default run")
+        state.accuracy = {"skipped": reason}
+        _note(state, f"accuracy: skipped, {reason}; force it with --accuracy or shorten it with --epochs N / "
+                     f"--limit-train N")
+        return
+    common = {"dataset": data, "epochs": epochs, "batch_size": o.train_batch, "lr": o.lr, "seed": o.seed,
+              "limit_train": o.limit_train, "limit_test": o.limit_test, "progress": o.progress,
+              "mapping": state.mapping}
+    if o.mode == "training":
+        result = train_workload(state.hw, wl, fp_baseline=True, **common)
+        section = result.to_dict()
+        section["settings"] = {"kind": "training", **section["settings"]}
+    else:
+        result = evaluate_inference_workload(state.hw, wl, **common)
+        section = result.to_dict()
+    state.accuracy = section
+    state.layer_stats = dict(result.layer_stats)
 
 
 def step_stats(state: RunState) -> None:
@@ -274,9 +382,9 @@ def step_report(state: RunState) -> None:
 # -- pipeline ---------------------------------------------------------------------------------------
 def default_steps() -> list[tuple[str, Step]]:
     """The steps of ``archsim run``, in order (see the module docstring for where to add more)."""
-    return [("load", step_load), ("map", step_map), ("stats", step_stats), ("simulate", step_simulate),
-            ("cost", step_cost), ("gpu", step_gpu), ("assemble", step_assemble), ("write", step_write),
-            ("report", step_report)]
+    return [("load", step_load), ("map", step_map), ("accuracy", step_accuracy), ("stats", step_stats),
+            ("simulate", step_simulate), ("cost", step_cost), ("gpu", step_gpu), ("assemble", step_assemble),
+            ("write", step_write), ("report", step_report)]
 
 
 def insert_step(steps: Sequence[tuple[str, Step]], name: str, step: Step, *,

@@ -3,8 +3,9 @@ comparison, rendered as the HTML report and screenshot in headless Chromium.
 
     python benchmarks/make_screenshot.py [--hw HW.yaml] [--workload WORKLOAD.yaml] [--out PNG]
 
-By hand this is ``archsim run HW WORKLOAD --mode training -o reports/screenshot`` followed by
-``archsim report reports/screenshot/result.json --screenshot docs/report-screenshot.png``. When the
+By hand this is ``archsim run HW WORKLOAD --mode training --batch 4 --epochs 6 --lr 0.1 --limit-test 300
+-o reports/screenshot`` followed by ``archsim report reports/screenshot/result.json --screenshot
+docs/report-screenshot.png``. When the
 run pipeline has no accuracy step, the script trains with ``archsim train`` first and feeds its
 ``accuracy`` section and layer statistics into the run (``api.insert_step``). Everything is seeded,
 so the picture only changes when the models or the report change. About a minute on 2 cores.
@@ -24,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hw", default=str(ROOT / "hwconfigs" / "rpu-gokmen-vlasov-2016.yaml"))
     parser.add_argument("--workload", default=str(ROOT / "workloads" / "mlp-784-256-128-10.yaml"))
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--lr", default="0.1")
-    parser.add_argument("--limit-train", default="1000")
+    parser.add_argument("--limit-train", default=None, help="first N training samples (default: all)")
     parser.add_argument("--gpu", default="a100")
     parser.add_argument("--out-dir", default=str(ROOT / "reports" / "screenshot"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "report-screenshot.png"))
@@ -45,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="archsim-screenshot-") as tmp:
         if not has_accuracy:
             train_dir = Path(tmp) / "train"
+            limit = ["--limit-train", args.limit_train] if args.limit_train else []
             rc = archsim_main(["train", args.hw, args.workload, "--epochs", str(args.epochs), "--fp", "--lr",
-                               args.lr, "--limit-train", args.limit_train, "--limit-test", "300",
-                               "--no-progress", "-o", str(train_dir)])
+                               args.lr, *limit, "--limit-test", "300", "--no-progress", "-o", str(train_dir)])
             if rc != 0:
                 return rc
             stats_path = train_dir / "result.json"
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             steps = api.insert_step(steps, "accuracy", step_accuracy, after="map")
         options = api.RunOptions(
             hw_path=args.hw, workload_path=args.workload, mode="training", batch=4, gpu=args.gpu,
-            accuracy=has_accuracy, epochs=args.epochs, out_dir=args.out_dir, stats_path=stats_path,
+            accuracy=has_accuracy, epochs=args.epochs, lr=float(args.lr), limit_train=int(args.limit_train) if args.limit_train else None,
+            limit_test=300, progress=True, out_dir=args.out_dir, stats_path=stats_path,
             command=f"archsim run {Path(args.hw).name} {Path(args.workload).name} --mode training",
         )
         state = api.run(options, steps=steps)

@@ -1,9 +1,20 @@
-"""``archsim run HW.yaml WORKLOAD.yaml``: simulate runtime, energy and area of inference or training.
+"""``archsim run HW.yaml WORKLOAD.yaml``: the whole job - accuracy, runtime, energy, area, GPU comparison.
 
-Writes ``reports/NAME/result.json`` (meta, hardware, workload, mapping, timing with an event timeline,
-counts, energy, area), ``hwconfig.resolved.yaml`` and ``workload.yaml``, and prints a short summary.
-Per-layer bound-management passes and pulse-train lengths come from ``--stats RESULT.json`` (a training
-run's ``accuracy.layer_stats``) or the documented defaults.
+1. Accuracy (the functional model, on this run's mapping): with ``--mode training`` the network is
+   trained on the analog tiles for the workload's default epochs on its default dataset, next to a
+   floating-point baseline; with ``--mode inference`` (an inference chip) it is trained in floating
+   point and programmed onto the analog tiles after every epoch, where the test set is evaluated.
+   Its per-layer statistics (bound-management passes, pulse-train lengths) feed the event engine.
+   It runs by default when its estimated time is within a budget (150 s, about two minutes on
+   2 cores, by a fixed cost model); longer ones (the bundled CNNs on synthetic data, LeNet training)
+   are skipped with one line on stderr and ``accuracy: {"skipped": reason}`` in result.json.
+   ``--accuracy`` forces it, ``--epochs`` / ``--limit-train`` shorten it, ``--no-accuracy`` turns it
+   off; ``--stats RESULT.json`` takes the statistics from an earlier run instead (and skips it).
+2. The event engine and the cost model: runtime, energy and area of inference or training.
+3. The GPU comparison (``--gpu``, ``--no-gpu``).
+
+Writes ``result.json``, ``report.html``, ``hwconfig.resolved.yaml`` and ``workload.yaml`` into the run
+folder (default ``reports/<hw>-<workload>-<mode>``) and prints a short summary with the report's path.
 """
 
 from __future__ import annotations
@@ -35,6 +46,22 @@ def register(subparsers: Any) -> None:
                         "(default: sample)")
     p.add_argument("--stats", metavar="RESULT.json", default=None,
                    help="per-layer statistics (BM passes, BL) from a training run's result.json")
+    acc = p.add_mutually_exclusive_group()
+    acc.add_argument("--accuracy", dest="accuracy", action="store_const", const=True, default="auto",
+                     help="always run the accuracy step, whatever its estimated time (default: run it when "
+                          "its estimate is within the budget)")
+    acc.add_argument("--no-accuracy", dest="accuracy", action="store_const", const=False,
+                     help="skip the accuracy step (statistics from --stats or the defaults)")
+    p.add_argument("--epochs", type=int, default=None, metavar="N",
+                   help="accuracy: epochs of training (default: the workload's default_epochs)")
+    p.add_argument("--lr", type=float, default=0.01, help="accuracy: SGD learning rate (default: 0.01)")
+    p.add_argument("--train-batch", type=int, default=1, metavar="N",
+                   help="accuracy: training mini-batch size (default: 1, per-sample SGD as in the papers)")
+    p.add_argument("--limit-train", type=int, default=None, metavar="N",
+                   help="accuracy: use only the first N training samples (default: all)")
+    p.add_argument("--limit-test", type=int, default=None, metavar="N",
+                   help="accuracy: use only the first N test samples (default: all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--replicas", default=None, metavar="auto|LAYER=N,...",
                    help="kernel replicas: 'auto' or per layer (default: none)")
     p.add_argument("--placement", choices=("greedy", "in-order"), default="greedy",
@@ -61,6 +88,26 @@ def _fmt_energy(pj: float) -> str:
     return f"{pj:.4g} pJ"
 
 
+def _pct(value: Any) -> str:
+    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else "?"
+
+
+def _accuracy_line(acc: dict[str, Any] | None, requested: Any) -> str:
+    """One summary line: analog vs FP test accuracy, or why there is none."""
+    if acc is None:
+        return "  accuracy  not run (--no-accuracy)" if requested is False else "  accuracy  not run"
+    if "skipped" in acc:
+        return "  accuracy  skipped (over the time budget of a default run; --accuracy forces it)" \
+            if "budget" in str(acc["skipped"]) else f"  accuracy  skipped: {acc['skipped']}"
+    analog = (acc.get("analog") or {}).get("test_accuracy") or [None]
+    fp = (acc.get("fp") or {}).get("test_accuracy") or [None]
+    kind = (acc.get("settings") or {}).get("kind", "training")
+    how = "trained on the analog tiles" if kind == "training" else "FP-trained, programmed onto the tiles"
+    epochs = acc.get("epochs")
+    return (f"  accuracy  analog {_pct(analog[-1])} vs FP {_pct(fp[-1])} test accuracy ({how}; "
+            f"{acc.get('dataset')}, {epochs} epoch{'' if epochs == 1 else 's'}, {acc.get('n_train')} samples)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the pipeline of :mod:`archsim.api` and print a summary."""
     from archsim import api
@@ -73,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
         stats_path=args.stats, seed=args.seed, overrides=tuple(args.overrides),
         out_dir=args.output, replicas=parse_replicas(args.replicas), placement=args.placement,
         command=" ".join(shlex.quote(a) for a in argv), gpu=None if args.no_gpu else args.gpu,
+        accuracy=args.accuracy, epochs=args.epochs, lr=args.lr, train_batch=args.train_batch,
+        limit_train=args.limit_train, limit_test=args.limit_test, progress=not args.no_progress,
+        notify=lambda message: print(f"archsim: {message}", file=sys.stderr, flush=True),
     )
     state = api.run(options)
     t, e, a, m = state.timing, state.energy, state.area, state.mapping
@@ -87,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  energy    {_fmt_energy(e.total_pj)} total, {_fmt_energy(e.total_pj / options.batch)}/sample "
           f"(leakage {e.leakage_total_pj / e.total_pj:.1%})" if e.total_pj > 0 else "  energy    0")
     print(f"  area      {a.chip_area_um2 / 1e6:.4g} mm^2, peak power {a.chip_power_mw / 1e3:.4g} W")
+    print(_accuracy_line(state.accuracy, options.accuracy))
     if state.gpu:
         speedup, ratio = state.gpu.get("speedup"), state.gpu.get("energy_ratio")
         gpu_name = state.gpu.get("baseline", {}).get("gpu", options.gpu)

@@ -654,6 +654,8 @@ def _accuracy_section(result: Mapping[str, Any]) -> Section:
     acc = result.get("accuracy")
     if not isinstance(acc, Mapping):
         return _not_run("accuracy", "Accuracy", "no accuracy run (use archsim run without --no-accuracy)")
+    if "skipped" in acc:
+        return _not_run("accuracy", "Accuracy", f"skipped: {acc['skipped']}")
     series = accuracy_series(acc)
     charts = []
     acc_series = {k: v for k, v in series.items() if "acc" in k.lower()}
@@ -679,6 +681,13 @@ def _accuracy_section(result: Mapping[str, Any]) -> Section:
             )
         )
     lines = []
+    kind = (acc.get("settings") or {}).get("kind") if isinstance(acc.get("settings"), Mapping) else None
+    if kind == "inference":
+        lines.append("inference: the network is trained in floating point (fp) and programmed onto the analog "
+                     "tiles after every epoch (analog: the deployed network's accuracy)")
+    elif kind == "training":
+        lines.append("training: the network is trained on the analog tiles (analog) next to a floating-point "
+                     "baseline (fp) with the same data order and initial weights")
     final = _final_accuracy(acc)
     if final:
         lines.append(", ".join(f"{k} {v}" for k, v in final.items()))
@@ -875,7 +884,9 @@ def _cards(result: Mapping[str, Any]) -> tuple[Card, ...]:
     a = result.get("area") if isinstance(result.get("area"), Mapping) else None
     g = result.get("gpu") if isinstance(result.get("gpu"), Mapping) else None
     cards = []
-    if acc is not None:
+    if acc is not None and "skipped" in acc:
+        cards.append(Card(label="Accuracy", value="not run", detail=f"skipped: {acc['skipped']}"))
+    elif acc is not None:
         final = _final_accuracy(acc)
         first = next(iter(final.items()), None)
         cards.append(
@@ -972,11 +983,11 @@ def build_report_data(result: Mapping[str, Any]) -> ReportData:
         meta_rows.append((key.replace("_", " "), fmt_num(value) if isinstance(value, float) else str(value)))
     sections = (
         _mapping_section(result),
+        _accuracy_section(result),
         _timing_section(result),
         _utilisation_section(result),
         _energy_section(result),
         _area_section(result),
-        _accuracy_section(result),
         _gpu_section(result),
         _hardware_section(result),
     )

@@ -56,7 +56,8 @@ def test_default_run_writes_every_section(tmp_path, capsys):
 
 def test_same_seed_same_result(tmp_path):
     for name in ("a", "b"):
-        assert cli(["run", HW, WL, "--mode", "training", "--batch", "3", "-o", str(tmp_path / name)]) == 0
+        assert cli(["run", HW, WL, "--mode", "training", "--batch", "3", "--no-accuracy",
+                    "-o", str(tmp_path / name)]) == 0
     a, b = _read(tmp_path / "a"), _read(tmp_path / "b")
     for d in (a, b):
         for key in ("wall_time_s", "step_seconds", "command"):
@@ -68,7 +69,7 @@ def test_stats_file_sets_bl(tmp_path):
     stats = tmp_path / "train.json"
     stats.write_text(json.dumps({"meta": {}, "accuracy": {"layer_stats": {}}}))
     mapping_layers = None
-    assert cli(["run", HW, WL, "--mode", "training", "-o", str(tmp_path / "base")]) == 0
+    assert cli(["run", HW, WL, "--mode", "training", "--no-accuracy", "-o", str(tmp_path / "base")]) == 0
     mapping_layers = [row["layer"] for row in _read(tmp_path / "base")["mapping"]["layers"]]
     stats.write_text(json.dumps({"meta": {}, "accuracy": {"layer_stats": {
         name: {"mean_bl": 1.0} for name in mapping_layers}}}))

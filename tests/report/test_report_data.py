@@ -62,11 +62,11 @@ def test_report_sections_and_charts(result):
     data = build_report_data(result)
     assert [s.id for s in data.sections] == [
         "mapping",
+        "accuracy",
         "timeline",
         "utilisation",
         "energy",
         "area",
-        "accuracy",
         "gpu",
         "hardware",
     ]
