@@ -23,18 +23,21 @@ import sys
 import time
 from pathlib import Path
 
-#: numba and BLAS threads, fixed before numpy loads. Multi-threaded BLAS/numba on a loaded 2-core
-#: machine was 10-50x slower than one thread in our measurements, so the default is 1 (``--threads N``).
+#: numba and BLAS threads, fixed before numpy loads when ``--threads N`` is given (default: the machine's
+#: cores; training itself runs BLAS single-threaded and gives the cores to Numba, see
+#: archsim/functional/threads.py).
 THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _set_threads(argv: list[str]) -> None:
-    value = "1"
+    value = None
     for i, arg in enumerate(argv):
         if arg == "--threads" and i + 1 < len(argv):
             value = argv[i + 1]
         elif arg.startswith("--threads="):
             value = arg.split("=", 1)[1]
+    if value is None:
+        return
     for var in THREAD_VARS:
         os.environ[var] = value
 
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-sizes", default="1,64")
-    parser.add_argument("--threads", type=int, default=1, help="numba and BLAS threads (default 1)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="numba and BLAS threads (default: the machine's cores)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     import numba

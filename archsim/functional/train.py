@@ -34,6 +34,7 @@ from archsim.errors import ConfigError, DataError
 from archsim.functional.datasets import Dataset, load_dataset
 from archsim.functional.layers import softmax, softmax_cross_entropy
 from archsim.functional.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.functional.threads import network_threads
 from archsim.functional.tile_array import MappingOptions
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 from archsim.results.stats import LayerStats
@@ -117,7 +118,26 @@ def train_epoch(
     rng: np.random.Generator,
     progress: Any = None,
 ) -> tuple[float, float]:
-    """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training."""
+    """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training.
+
+    BLAS runs single-threaded meanwhile (:mod:`archsim.functional.threads`: the cores go to Numba's kernels).
+    """
+    with network_threads():
+        return _train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay, rng=rng,
+                            progress=progress)
+
+
+def _train_epoch(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    rng: np.random.Generator,
+    progress: Any,
+) -> tuple[float, float]:
     n = x.shape[0]
     order = rng.permutation(n)
     total_loss, correct, seen, labels = 0.0, 0, 0, 0
@@ -142,7 +162,8 @@ def train_epoch(
 
 def evaluate(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int = 256) -> tuple[float, float]:
     """Mean loss and accuracy on (x, y) with inference forward passes."""
-    logits = net.logits(x, batch_size)
+    with network_threads():
+        logits = net.logits(x, batch_size)
     loss, _, pred = softmax_cross_entropy(logits, y)
     return loss, float((pred == y).sum()) / _n_labels(y)
 
