@@ -164,6 +164,10 @@ def step_load(state: RunState) -> None:
         raise ConfigError(f"update_every: expected an integer >= 1, got {o.update_every!r}")
     state.hw = load_hardware(o.hw_path, o.overrides)
     state.workload = load_workload(o.workload_path)
+    if o.gpu is not None:
+        from archsim.gpu.load import load_gpu
+
+        load_gpu(o.gpu)  # a bad --gpu fails here, before minutes of simulation, not in the gpu step
 
 
 def step_map(state: RunState) -> None:

@@ -25,6 +25,10 @@ import sys
 from typing import Any
 
 from archsim.cli import OK
+from archsim.errors import ConfigError
+
+#: GPU baseline of ``archsim run`` unless --gpu names another.
+GPU_DEFAULT = "a100"
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +37,7 @@ def register(subparsers: Any) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("hw", metavar="HW.yaml", help="hardware description")
     p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
-    p.add_argument("--gpu", default="a100", metavar="NAME|PATH",
+    p.add_argument("--gpu", default=GPU_DEFAULT, metavar="NAME|PATH",
                    help="GPU baseline to compare with: v100, a100, h100 or a GPU YAML (default: a100)")
     p.add_argument("--no-gpu", action="store_true", help="skip the GPU comparison")
     p.add_argument("--mode", choices=("inference", "training"), default="inference",
@@ -54,8 +58,8 @@ def register(subparsers: Any) -> None:
                      help="skip the accuracy step (statistics from --stats or the defaults)")
     p.add_argument("--epochs", type=int, default=None, metavar="N",
                    help="accuracy: epochs of training (default: the workload's default_epochs)")
-    p.add_argument("--lr", type=float, default=0.01, help="accuracy: SGD learning rate (default: 0.01)")
-    p.add_argument("--train-batch", type=int, default=1, metavar="N",
+    p.add_argument("--lr", type=float, default=None, help="accuracy: SGD learning rate (default: 0.01)")
+    p.add_argument("--train-batch", type=int, default=None, metavar="N",
                    help="accuracy: training mini-batch size (default: 1, per-sample SGD as in the papers)")
     p.add_argument("--limit-train", type=int, default=None, metavar="N",
                    help="accuracy: use only the first N training samples (default: all)")
@@ -114,13 +118,23 @@ def run(args: argparse.Namespace) -> int:
     from archsim.mapping import parse_replicas
 
     argv = getattr(args, "argv", None) or sys.argv
+    accuracy_flags = [flag for flag, value in (("--epochs", args.epochs), ("--lr", args.lr),
+                                               ("--train-batch", args.train_batch),
+                                               ("--limit-train", args.limit_train),
+                                               ("--limit-test", args.limit_test)) if value is not None]
+    if args.accuracy is False and accuracy_flags:
+        raise ConfigError(f"{', '.join(accuracy_flags)}: set the accuracy step, which --no-accuracy turns off",
+                          hint="drop --no-accuracy, or drop the accuracy options")
+    if args.no_gpu and args.gpu != GPU_DEFAULT:
+        raise ConfigError(f"--gpu {args.gpu}: contradicts --no-gpu", hint="give one of them")
     options = api.RunOptions(
         hw_path=args.hw, workload_path=args.workload, mode=args.mode, batch=args.batch,
         pipeline=args.pipeline == "on", update_every=args.batch if args.update == "batch" else 1,
         stats_path=args.stats, seed=args.seed, overrides=tuple(args.overrides),
         out_dir=args.output, replicas=parse_replicas(args.replicas), placement=args.placement,
         command=" ".join(shlex.quote(a) for a in argv), gpu=None if args.no_gpu else args.gpu,
-        accuracy=args.accuracy, epochs=args.epochs, lr=args.lr, train_batch=args.train_batch,
+        accuracy=args.accuracy, epochs=args.epochs, lr=0.01 if args.lr is None else args.lr,
+        train_batch=1 if args.train_batch is None else args.train_batch,
         limit_train=args.limit_train, limit_test=args.limit_test, progress=not args.no_progress,
         notify=lambda message: print(f"archsim: {message}", file=sys.stderr, flush=True),
     )
