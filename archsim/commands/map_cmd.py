@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from archsim.cli import OK
+from archsim.commands.common import add_inputs
 from archsim.results.io import dumps, write_json_atomic
 
 
@@ -24,8 +25,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("hw", metavar="HW.yaml", help="hardware description")
-    p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
+    add_inputs(p, set_example="chip.n_tiles=512")
     p.add_argument("--blocks", action="store_true", help="with --json/--output: list every block")
     p.add_argument(
         "--digital-bias",
@@ -52,14 +52,6 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="N",
         help="with --replicas auto: replicate only as far as N tiles allow (default: the whole chip)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hardware field, e.g. --set chip.n_tiles=256 (repeatable)",
     )
     p.set_defaults(func=run)
 

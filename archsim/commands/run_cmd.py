@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from archsim.cli import OK
+from archsim.commands.common import add_inputs
 from archsim.errors import ConfigError
 
 #: GPU baseline of ``archsim run`` unless --gpu names another.
@@ -35,8 +36,7 @@ def register(subparsers: Any) -> None:
     """Add the ``run`` subcommand."""
     p = subparsers.add_parser("run", help="simulate runtime, energy and area of a workload on a chip",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("hw", metavar="HW.yaml", help="hardware description")
-    p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
+    add_inputs(p, set_example="chip.n_tiles=256")
     p.add_argument("--gpu", default=GPU_DEFAULT, metavar="NAME|PATH",
                    help="GPU baseline to compare with: v100, a100, h100 or a GPU YAML (default: a100)")
     p.add_argument("--no-gpu", action="store_true", help="skip the GPU comparison")
@@ -71,8 +71,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--placement", choices=("greedy", "in-order"), default="greedy",
                    help="placement strategy (default: greedy)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a hardware field, e.g. --set chip.n_tiles=256 (repeatable)")
     p.add_argument("-o", "--output", metavar="DIR", default=None,
                    help="run folder (default: reports/<hw>-<workload>-<mode>)")
     p.set_defaults(func=run)

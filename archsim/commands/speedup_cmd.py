@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archsim.cli import OK
+from archsim.commands.common import add_inputs
 from archsim.errors import ArchsimError, ConfigError
 
 
@@ -29,8 +30,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("hw", metavar="HW.yaml", help="hardware description")
-    p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
+    add_inputs(p, set_example="tile.adc.columns_per_adc=8")
     p.add_argument(
         "--gpu", default="a100", help="GPU baseline: v100, a100, h100 or a GPU YAML (default a100)"
     )
@@ -62,14 +62,6 @@ def register(subparsers: Any) -> None:
         "--measure",
         action="store_true",
         help="also time the GEMM-equivalent network on this machine's GPU (needs PyTorch + CUDA)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hardware field (repeatable), e.g. --set tile.adc.columns_per_adc=8",
     )
     p.add_argument(
         "--json", dest="json_path", metavar="FILE", default=None, help="write the comparison as JSON"

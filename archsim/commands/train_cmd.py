@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim.cli import OK
+from archsim.commands.common import add_inputs
 from archsim.errors import ConfigError
 
 
@@ -28,8 +29,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("hw", metavar="HW.yaml", help="hardware description")
-    p.add_argument("workload", metavar="WORKLOAD.yaml", help="workload description")
+    add_inputs(p, set_example="crossbar.rpu.forward.out_noise=0")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the workload's default_epochs)")
     p.add_argument("--batch-size", type=int, default=1, help="mini-batch size (default 1, as in the papers)")
     p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01)")
@@ -77,14 +77,6 @@ def register(subparsers: Any) -> None:
         "--no-mapping",
         action="store_true",
         help="split layers by the crossbar size only (skip placement on the chip)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hardware field, e.g. --set crossbar.rpu.forward.out_noise=0 (repeatable)",
     )
     p.add_argument(
         "-o",
