@@ -60,8 +60,10 @@ def tile_spec(hw: Any) -> TileSpec:
     t, x = hw.tile, hw.crossbar
     xbar = CrossbarSpec(
         n_rows=t.n_rows, n_cols=t.n_cols,
-        dac=ConverterSpec(n_units=t.dacs_per_crossbar, conversion_ns=t.dac.latency_ns),
-        adc=ConverterSpec(n_units=t.adcs_per_crossbar, conversion_ns=t.adc.latency_ns),
+        dac=ConverterSpec(n_units=t.dacs_per_crossbar, conversion_ns=t.dac.latency_ns,
+                          lines_per_unit=t.dac.rows_per_dac),
+        adc=ConverterSpec(n_units=t.adcs_per_crossbar, conversion_ns=t.adc.latency_ns,
+                          lines_per_unit=t.adc.columns_per_adc),
         integrate_ns=x.integration_ns, backward_integrate_ns=x.backward_integration_ns,
         input_cycles=input_cycles(hw), overlap=bool(x.overlap_stages), pulse_ns=x.pulse_ns,
         update_setup_ns=x.update_setup_ns,

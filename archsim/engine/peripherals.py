@@ -2,7 +2,8 @@
 
 A converter bank is one :class:`simpy.Resource` of capacity 1: it serves one MVM pass at a time and,
 inside that pass, its ``n_units`` converters work on ``n_units`` lines in parallel, so a pass of ``L``
-lines holds the bank for ``ceil(L / n_units) x conversion_ns``. Two crossbars sharing one bank
+lines holds the bank for ``spec.conversions(L) x conversion_ns`` (``ceil(L / n_units)``, or ``min(k, L)`` for
+converters that each multiplex ``k`` adjacent lines). Two crossbars sharing one bank
 therefore serialise on it. :class:`Crossbar` strings DAC -> integration -> ADC together for each pass
 of each vector: back to back, or (``overlap``) as a three-stage pipeline with a one-entry
 sample-and-hold between stages. The fine mode is exact and is used for small networks and tests; the

@@ -6,9 +6,12 @@ them by hand. Times are in ns, sizes in bytes, bandwidths in bytes/ns (= GB/s).
 
 Analytic MVM model (one vector, one input cycle, nothing contending)::
 
-    t_dac = ceil(driven_lines / dac.n_units)  * dac.conversion_ns
+    t_dac = dac.conversions(driven_lines) * dac.conversion_ns
     t_int = integrate_ns (forward) or backward_integrate_ns (backward)
-    t_adc = ceil(read_lines / adc.n_units)    * adc.conversion_ns
+    t_adc = adc.conversions(read_lines)   * adc.conversion_ns
+
+where ``conversions(L)`` is ``ceil(L / n_units)`` for evenly spread lines, and ``min(k, L)`` (at least the
+even spread) when each converter multiplexes ``k`` adjacent lines and the block starts at line 0.
     t_mvm = t_dac + t_int + t_adc
 
 Forward drives the rows (inputs) and reads the columns (outputs); backward drives the columns and reads
@@ -38,15 +41,31 @@ class ConverterSpec:
     """Converters in the bank; lines beyond this count are converted in turn."""
     conversion_ns: float
     """Time of one conversion (one line, all bits)."""
+    lines_per_unit: int | None = None
+    """Adjacent lines multiplexed onto each converter (``columns_per_adc``, ``rows_per_dac``); None = lines are
+    spread evenly over the units."""
 
     def __post_init__(self) -> None:
-        if self.n_units < 1 or self.conversion_ns < 0:
-            raise SimulationError(f"engine: converter bank: expected n_units >= 1 and conversion_ns >= 0, "
-                                  f"got {self.n_units}, {self.conversion_ns}")
+        if self.n_units < 1 or self.conversion_ns < 0 or (self.lines_per_unit is not None and self.lines_per_unit < 1):
+            raise SimulationError(f"engine: converter bank: expected n_units >= 1, conversion_ns >= 0 and "
+                                  f"lines_per_unit >= 1, got {self.n_units}, {self.conversion_ns}, "
+                                  f"{self.lines_per_unit}")
+
+    def conversions(self, lines: int) -> int:
+        """Conversions in series for a block on lines ``0 .. lines-1``.
+
+        Evenly spread: ``ceil(lines / n_units)``. Multiplexed groups of ``k`` adjacent lines: a block that
+        starts at line 0 fills the first groups, so the busiest converter has ``min(k, lines)`` lines (never
+        fewer than the even spread).
+        """
+        even = math.ceil(lines / self.n_units)
+        if self.lines_per_unit is None:
+            return even
+        return max(even, min(self.lines_per_unit, lines))
 
     def time_ns(self, lines: int) -> float:
         """Time to convert ``lines`` lines on this bank."""
-        return math.ceil(lines / self.n_units) * self.conversion_ns
+        return self.conversions(lines) * self.conversion_ns
 
 
 @dataclass(frozen=True, kw_only=True)

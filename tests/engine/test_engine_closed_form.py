@@ -272,3 +272,13 @@ def test_minibatch_update_applies_all_vectors_once_per_batch():
     assert per_batch.to_dict() == per_sample.to_dict()  # same work, other order
     updates = [e for e in timing.timeline if e.phase == "update"]
     assert [(e.layer, e.sample, e.end_ns - e.start_ns) for e in updates] == [("l1", 3, 24.0), ("l0", 3, 24.0)]
+
+
+def test_multiplexed_adc_groups_serialise_a_partial_block():
+    """ADCs that each multiplex k adjacent columns: a block on columns 0..L-1 needs min(k, L) conversions."""
+    from archsim.engine.spec import ConverterSpec
+
+    spread = ConverterSpec(n_units=128, conversion_ns=2.0)
+    muxed = ConverterSpec(n_units=128, conversion_ns=2.0, lines_per_unit=4)  # 512 columns, 4 per ADC
+    assert [spread.time_ns(n) for n in (1, 100, 512)] == [2.0, 2.0, 8.0]
+    assert [muxed.time_ns(n) for n in (1, 3, 100, 512)] == [2.0, 6.0, 8.0, 8.0]
