@@ -232,7 +232,9 @@ def step_accuracy(state: RunState) -> None:
     wl = state.workload
     epochs = o.epochs if o.epochs is not None else int(getattr(wl, "default_epochs", 1) or 1)
     n_train, n_test, data = dataset_sizes(wl, seed=o.seed, limit_train=o.limit_train, limit_test=o.limit_test)
-    estimate = estimate_accuracy_seconds(wl, mode=o.mode, epochs=epochs, n_train=n_train, n_test=n_test)
+    inference = getattr(getattr(getattr(state.hw, "crossbar", None), "rpu", None), "inference", None)
+    estimate = estimate_accuracy_seconds(wl, mode=o.mode, epochs=epochs, n_train=n_train, n_test=n_test,
+                                         inference=inference)
     if setting == "auto" and estimate > o.accuracy_budget_s:
         what = "analog training" if o.mode == "training" else "floating-point training + analog inference"
         reason = (f"estimated {estimate:.3g} s of {what} ({wl.name}: {epochs} epoch{'s' if epochs != 1 else ''} x {n_train} "

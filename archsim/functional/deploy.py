@@ -12,11 +12,20 @@ figures on the test set and the "train" figures on the training set, both in inf
 curves are exactly those of :func:`archsim.functional.train.train_workload` with ``fp_only`` for the
 same seed (same data order and initial weights).
 
-Assumptions: programming is exact up to the device bounds. The hardware description has no PCM noise
-model, so programming noise, conductance drift and read noise over time
-(:class:`~archsim.functional.inference_noise.InferenceTile`) are not applied. ``layer_stats`` hold the
-forward bound-management passes of the last deployment's evaluation (train and test sets); there is
-no backward pass and no update, so BL and pulse figures are left at their defaults.
+**Inference noise.** When the crossbar's ``rpu.inference``
+(:class:`~archsim.hwconfig.algorithms.InferenceConfig`) is set, the analog copy is built from
+:class:`~archsim.functional.inference_noise.InferenceTile` and every deployment is: copy the weights, ``program()`` every tile (PCM programming noise, drift exponents, drift-
+compensation baseline), then ``drift(t)`` and evaluate for each t in ``t_inference_s``; this is repeated
+``n_repeats`` times (independent programmings drawn from the tiles' seeded generators) and averaged. The
+per-epoch ``analog`` curves use the first time only (test figures averaged over the repeats, train figures
+from the first repeat); after the last epoch every time is evaluated, and the test accuracy per time
+(mean and std over repeats) goes to ``extras`` (``drift_t<t>s_test_accuracy_mean``/``_std``) and to
+``settings["drift"]`` (a table of rows ``{t_s, test_accuracy_mean, test_accuracy_std, test_loss_mean}``).
+
+Assumptions: without ``rpu.inference`` programming is exact up to the device bounds and the weights do not
+change over time. ``layer_stats`` hold the forward bound-management passes of the last deployment's
+evaluations (train and test sets, all repeats and times); there is no backward pass and no update, so BL and
+pulse figures are left at their defaults.
 
 **Cost** (:func:`estimate_accuracy_seconds`): a fixed, deterministic model of how long an accuracy
 run takes, so ``archsim run`` can decide whether a default run includes one (the budget is in
@@ -35,7 +44,13 @@ import numpy as np
 
 from archsim.errors import ConfigError
 from archsim.functional.datasets import Dataset, load_dataset
-from archsim.functional.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.functional.network import (
+    Network,
+    analog_tile_factory,
+    build_network,
+    fp_tile_factory,
+    inference_tile_factory,
+)
 from archsim.functional.tile_array import MappingOptions
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 
@@ -67,6 +82,24 @@ def copy_weights(source: Network, target: Network) -> None:
             d_unit.set_weights(w, b)
             if s_unit.out_scale is not None and d_unit.out_scale is not None:
                 d_unit.out_scale[...] = s_unit.out_scale
+
+
+def program_network(net: Network) -> None:
+    """``program()`` every :class:`InferenceTile` of ``net`` (after :func:`copy_weights`)."""
+    for module in net.analog_layers():
+        for tile in module.tiles():
+            tile.program()
+
+
+def drift_network(net: Network, t_seconds: float) -> None:
+    """``drift(t_seconds)`` every :class:`InferenceTile` of a programmed ``net``."""
+    for module in net.analog_layers():
+        for tile in module.tiles():
+            tile.drift(t_seconds)
+
+
+def _drift_key(t_s: float) -> str:
+    return f"drift_t{t_s:g}s".replace("+", "")
 
 
 def _reset_stats(net: Network) -> None:
@@ -129,8 +162,11 @@ def evaluate_inference_workload(
     rows, cols = _tile_geometry(hw)
     rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
     build = {"seed": seed, "tile_rows": rows, "tile_cols": cols, "mapping": mapping, "options": options}
+    inference = getattr(rpu, "inference", None)
     fp_net = build_network(workload, make_tile=fp_tile_factory, **build)
-    analog_net = build_network(workload, make_tile=analog_tile_factory(rpu), **build)
+    make_tile = analog_tile_factory(rpu) if inference is None else inference_tile_factory(rpu, inference)
+    analog_net = build_network(workload, make_tile=make_tile, **build)
+    drift_rows: list[dict[str, float]] = []
 
     rng = np.random.default_rng(seed)  # the data order of train_workload's fit()
     fp_curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
@@ -147,10 +183,21 @@ def evaluate_inference_workload(
             for key, value in (("train_loss", tr_loss), ("train_accuracy", tr_acc), ("test_loss", te_loss),
                                ("test_accuracy", te_acc), ("lr", lr_e)):
                 fp_curves[key].append(float(value))
-            copy_weights(fp_net, analog_net)
-            _reset_stats(analog_net)
-            a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
-            a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
+            if inference is None:
+                copy_weights(fp_net, analog_net)
+                _reset_stats(analog_net)
+                a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
+                a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
+            else:
+                times = inference.t_inference_s if epoch == epochs - 1 else inference.t_inference_s[:1]
+                (a_tr_loss, a_tr_acc), table = _deploy_with_noise(fp_net, analog_net, data, times,
+                                                                  inference.n_repeats, evaluate)
+                a_te_loss, a_te_acc = float(np.mean(table[0][1])), float(np.mean(table[0][0]))
+                if epoch == epochs - 1:
+                    drift_rows = [{"t_s": t, "test_accuracy_mean": float(np.mean(accs)),
+                                   "test_accuracy_std": float(np.std(accs)),
+                                   "test_loss_mean": float(np.mean(losses))}
+                                  for t, (accs, losses) in zip(times, table)]
             for key, value in (("train_loss", a_tr_loss), ("train_accuracy", a_tr_acc),
                                ("test_loss", a_te_loss), ("test_accuracy", a_te_acc), ("lr", lr_e)):
                 an_curves[key].append(float(value))
@@ -159,15 +206,32 @@ def evaluate_inference_workload(
     finally:
         if bar is not None:
             bar.close()
+    if inference is None:
+        deployment = ("floating-point training, weights programmed exactly (clipped to the device bounds) "
+                      "onto the analog tiles after every epoch; no programming noise or drift")
+    else:
+        deployment = ("floating-point training, weights programmed onto PCM-like conductance pairs after "
+                      "every epoch (programming noise, drift, read noise; drift compensation "
+                      f"{inference.drift_compensation.value}); analog curves at "
+                      f"t = {inference.t_inference_s[0]:g} s, mean of {inference.n_repeats} programming(s); "
+                      "drift table after the last epoch")
+    extras: dict[str, float] = {}
+    for row in drift_rows:
+        extras[_drift_key(row["t_s"]) + "_test_accuracy_mean"] = row["test_accuracy_mean"]
+        extras[_drift_key(row["t_s"]) + "_test_accuracy_std"] = row["test_accuracy_std"]
     settings = {
         "kind": "inference",
-        "deployment": "floating-point training, weights programmed exactly (clipped to the device bounds) "
-                      "onto the analog tiles after every epoch; no programming noise or drift",
+        "deployment": deployment,
         "weight_decay": weight_decay,
         "schedule": (schedule or LRSchedule()).__dict__.copy(),
         "mapping": mapping is not None,
         "options": (options or MappingOptions()).__dict__.copy(),
     }
+    if inference is not None:
+        settings["inference"] = {"drift_compensation": inference.drift_compensation.value,
+                                 "t_inference_s": list(inference.t_inference_s),
+                                 "n_repeats": inference.n_repeats}
+        settings["drift"] = drift_rows
     return AccuracyResult(
         workload=str(getattr(workload, "name", "?")),
         hardware=str(getattr(hw, "name", "?")),
@@ -182,8 +246,35 @@ def evaluate_inference_workload(
         analog=EpochCurves(**{k: tuple(v) for k, v in an_curves.items()}),
         fp=EpochCurves(**{k: tuple(v) for k, v in fp_curves.items()}),
         layer_stats=layer_statistics(analog_net),
+        extras=extras,
         settings=settings,
     )
+
+
+def _deploy_with_noise(
+    fp_net: Network, analog_net: Network, data: Dataset, times: tuple[float, ...], n_repeats: int,
+    evaluate: Any,
+) -> tuple[tuple[float, float], list[tuple[list[float], list[float]]]]:
+    """Program ``n_repeats`` times and evaluate at every time (module docstring).
+
+    Returns (train loss, train accuracy) of the first repeat at the first time, and per time the lists of
+    test accuracies and test losses over the repeats.
+    """
+    _reset_stats(analog_net)
+    table: list[tuple[list[float], list[float]]] = [([], []) for _ in times]
+    train = (float("nan"), float("nan"))
+    for r in range(n_repeats):
+        copy_weights(fp_net, analog_net)
+        program_network(analog_net)
+        for k, t in enumerate(times):
+            drift_network(analog_net, t)
+            if r == 0 and k == 0:
+                loss, acc = evaluate(analog_net, data.x_train, data.y_train)
+                train = (float(loss), float(acc))
+            loss, acc = evaluate(analog_net, data.x_test, data.y_test)
+            table[k][0].append(float(acc))
+            table[k][1].append(float(loss))
+    return train, table
 
 
 # ----------------------------------------------------------------------------------------------
@@ -220,12 +311,14 @@ def _seconds(cost: tuple[float, float], macs: float) -> float:
     return cost[0] + cost[1] * macs
 
 
-def estimate_accuracy_seconds(workload: Any, *, mode: str, epochs: int, n_train: int, n_test: int) -> float:
+def estimate_accuracy_seconds(workload: Any, *, mode: str, epochs: int, n_train: int, n_test: int,
+                              inference: Any = None) -> float:
     """Estimated wall time (s) of the accuracy step of ``archsim run`` (module docstring).
 
     ``mode`` ``training``: analog training plus the floating-point baseline, both tested every epoch;
     ``inference``: floating-point training, then the deployed network evaluated on the training and
-    test sets every epoch.
+    test sets every epoch; with an ``inference`` config (``rpu.inference``) the test set is evaluated
+    ``n_repeats`` times per epoch and ``n_repeats`` times per further drift time after the last epoch.
     """
     macs = float(sum(layer.macs_per_sample for layer in workload.analog_layers))
     if mode == "training":
@@ -234,4 +327,8 @@ def estimate_accuracy_seconds(workload: Any, *, mode: str, epochs: int, n_train:
     else:
         per_epoch = (n_train * _seconds(COST_FP_TRAIN, macs) + n_test * _seconds(COST_FP_EVAL, macs)
                      + (n_train + n_test) * _seconds(COST_ANALOG_EVAL, macs))
-    return epochs * per_epoch
+    extra_tests = 0
+    if mode != "training" and inference is not None:
+        extra_tests = (epochs * (inference.n_repeats - 1)
+                       + (len(inference.t_inference_s) - 1) * inference.n_repeats)
+    return epochs * per_epoch + extra_tests * n_test * _seconds(COST_ANALOG_EVAL, macs)

@@ -166,6 +166,18 @@ def analog_tile_factory(rpu_config: Any) -> TileFactory:
     return make
 
 
+def inference_tile_factory(rpu_config: Any, inference: Any) -> TileFactory:
+    """``make_tile`` for :class:`~archsim.functional.inference_noise.InferenceTile` with one RPU config and
+    the noise model and drift compensation of an :class:`~archsim.hwconfig.algorithms.InferenceConfig`."""
+    from archsim.functional.inference_noise import InferenceTile
+
+    def make(out_size: int, in_size: int, seed: int) -> Any:
+        return InferenceTile(out_size, in_size, rpu_config, seed=seed, noise_model=inference.noise_model,
+                             drift_compensation=inference.drift_compensation)
+
+    return make
+
+
 def fp_tile_factory(out_size: int, in_size: int, seed: int) -> FloatingPointTile:
     """``make_tile`` for the floating-point baseline."""
     return FloatingPointTile(out_size, in_size, seed=seed)

@@ -27,7 +27,8 @@ compound preset names (:data:`ALGORITHM_PRESETS`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Union
 
@@ -435,6 +436,58 @@ class WeightModifierConfig:
             raise ConfigError(f"modifier.pdrop: expected in [0, 1], got {self.pdrop}")
         if self.std_dev < 0 or self.res < 0:
             raise ConfigError(f"modifier: expected std_dev >= 0 and res >= 0, got {self.std_dev}, {self.res}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceConfig:
+    """Inference-time non-idealities of programmed weights (the noise side of aihwkit ``InferenceRPUConfig``).
+
+    When a crossbar's ``rpu.inference`` is set, an inference evaluation (``archsim run --mode inference``)
+    programs the trained weights onto PCM-like conductance pairs once (programming noise, drift exponents),
+    then evaluates the network at each time in ``t_inference_s`` after programming (drift + fresh 1/f read
+    noise, optionally drift-compensated), averaging ``n_repeats`` independent programmings. Model and
+    numbers: aihwkit ``PCMLikeNoiseModel`` (Joshi et al. 2020, Nature Comms 11:2473),
+    research/aihwkit-reference.md §6, ``archsim.functional.inference_noise``. In YAML::
+
+        rpu:
+          inference: {noise_model: {g_max_us: 25}, drift_compensation: global, t_inference_s: [1, 86400]}
+    """
+
+    noise_model: PCMNoiseConfig = field(default_factory=PCMNoiseConfig)
+    """Statistical noise model of the programmed conductances (``kind: pcm``, the only one so far)."""
+    drift_compensation: DriftCompensation = DriftCompensation.GLOBAL
+    """Digital output rescaling after drift: ``none``, ``global`` (one factor per tile), ``per_column``."""
+    t_inference_s: float | tuple[float, ...] = (1.0,)
+    """Times after programming at which accuracy is evaluated (s; a number or a list, stored as a tuple).
+    The first gives the deployed network's per-epoch accuracy; e.g. 1 s, 1 h = 3600, 1 day = 86400,
+    1 year = 31536000."""
+    n_repeats: int = 1
+    """Independent programmings (noise draws) averaged per time."""
+
+    def __post_init__(self) -> None:
+        noise = self.noise_model
+        if isinstance(noise, dict):
+            noise = PCMNoiseConfig(**noise)
+        if not isinstance(noise, PCMNoiseConfig):
+            raise ConfigError(f"inference.noise_model: expected a PCM noise model (kind: pcm), got "
+                              f"{type(noise).__name__}")
+        if not isinstance(noise.prog_coeff_us, tuple):
+            noise = PCMNoiseConfig(**{**noise.__dict__, "prog_coeff_us": tuple(noise.prog_coeff_us)})
+        object.__setattr__(self, "noise_model", noise)
+        try:
+            object.__setattr__(self, "drift_compensation", DriftCompensation(self.drift_compensation))
+        except ValueError:
+            raise ConfigError(f"drift_compensation: expected one of none, global, per_column, got "
+                              f"{self.drift_compensation!r}") from None
+        times = self.t_inference_s
+        times = tuple(times) if isinstance(times, (list, tuple)) else (times,)
+        if not times or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t)
+                                and t >= 0 for t in times):
+            raise ConfigError(f"t_inference_s: expected a time >= 0 s or a non-empty list of them, got "
+                              f"{self.t_inference_s!r}")
+        object.__setattr__(self, "t_inference_s", tuple(float(t) for t in times))
+        if isinstance(self.n_repeats, bool) or not isinstance(self.n_repeats, int) or self.n_repeats < 1:
+            raise ConfigError(f"n_repeats: expected an integer >= 1, got {self.n_repeats!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------

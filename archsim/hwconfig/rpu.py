@@ -32,6 +32,7 @@ from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import (
     ALGORITHM_PRESETS,
     AlgorithmConfig,
+    InferenceConfig,
     SGDConfig,
     build_algorithm,
     compound_preset_raw,
@@ -750,6 +751,10 @@ class RPUConfig:
     """Pulsed-update parameters."""
     algorithm: AlgorithmConfig = field(default_factory=SGDConfig)
     """Training algorithm (plain analog SGD or a compound, see hwconfig/algorithms.py)."""
+    inference: InferenceConfig | None = None
+    """Inference-time noise of the programmed weights (PCM-like programming/read noise, drift, drift
+    compensation, evaluation times; :class:`~archsim.hwconfig.algorithms.InferenceConfig`). None: weights are
+    programmed exactly (clipped to the device bounds) and do not change over time."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.device, tuple(DEVICE_KINDS.values())):
@@ -757,6 +762,8 @@ class RPUConfig:
         for name, cls in (("forward", IOParameters), ("backward", IOParameters), ("update", UpdateParameters)):
             if not isinstance(getattr(self, name), cls):
                 _fail(self, name, cls.__name__, type(getattr(self, name)).__name__)
+        if self.inference is not None and not isinstance(self.inference, InferenceConfig):
+            _fail(self, "inference", "an InferenceConfig or null", type(self.inference).__name__)
 
     @staticmethod
     def preset_names() -> list[str]:
@@ -810,6 +817,8 @@ class RPUConfig:
                 values[key] = _build(UpdateParameters, value, key)
             elif key == "algorithm":
                 values[key] = build_algorithm(value)
+            elif key == "inference" and value is not None:
+                values[key] = _build(InferenceConfig, value, key)
             else:
                 values[key] = value
         return cls(**values)

@@ -698,11 +698,25 @@ def _accuracy_section(result: Mapping[str, Any]) -> Section:
     ]
     if settings:
         lines.append("; ".join(settings))
+    drift = (acc.get("settings") or {}).get("drift") if isinstance(acc.get("settings"), Mapping) else None
+    drift_rows = [r for r in drift if isinstance(r, Mapping)] if isinstance(drift, list) else []
     extras = acc.get("extras")
     if isinstance(extras, Mapping) and extras:
-        lines.append("; ".join(f"{k.replace('_', ' ')} {_fmt_value(v)}" for k, v in sorted(extras.items())))
+        shown = {k: v for k, v in extras.items() if not (drift_rows and str(k).startswith("drift_t"))}
+        if shown:
+            text = (f"{k.replace('_', ' ')} {_fmt_value(v)}" for k, v in sorted(shown.items()))
+            lines.append("; ".join(text))
     stats = acc.get("layer_stats")
     tables = []
+    if drift_rows:
+        lines.append("inference noise: test accuracy of the last deployment vs time after programming "
+                     "(PCM programming noise, drift, read noise; mean and std over repeated programmings)")
+        tables.append(Table(
+            columns=("t after programming (s)", "test accuracy mean", "test accuracy std", "test loss mean"),
+            rows=tuple((fmt_num(r.get("t_s")), fmt_num(r.get("test_accuracy_mean")),
+                        fmt_num(r.get("test_accuracy_std")), fmt_num(r.get("test_loss_mean")))
+                       for r in drift_rows),
+            numeric=(True, True, True, True)))
     if isinstance(stats, Mapping) and stats:
         cols = ("layer", "BM passes fwd", "BM passes bwd", "mean BL", "pulses/device/update")
         rows = tuple(
