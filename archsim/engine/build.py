@@ -33,8 +33,7 @@ from typing import Any
 import networkx as nx
 
 from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
-from archsim.engine.spec import (BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec,
-                                 TileSpec)
+from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
 from archsim.errors import SimulationError
 from archsim.results.stats import LayerStats
 

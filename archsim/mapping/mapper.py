@@ -10,7 +10,8 @@ blocks on tiles (:mod:`.placement`); (5) derive stages, traffic with hop distanc
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping as MappingABC
+from collections.abc import Hashable
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from typing import Any
 

@@ -12,8 +12,7 @@ from archsim.engine.interconnect import Network
 from archsim.engine.peripherals import AdcBank, Crossbar, DacBank
 from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
 from archsim.engine.simulate import simulate_plan
-from archsim.engine.spec import (BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec,
-                                 TileSpec)
+from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
 from archsim.errors import SimulationError
 
 PS = 1000  # ticks per ns at the default 1 ps tick
