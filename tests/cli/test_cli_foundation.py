@@ -44,7 +44,8 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["workload"]["total_weights"] == 89_578
     assert data["workload"]["total_macs_per_sample"] == 12_298_240
     assert data["hardware"]["name"] == "aihwkit-default" and data["hardware"]["n_tiles"] == 256
-    assert 1 <= data["mapping"]["n_tiles_used"] <= 256
+    # one 512x512 crossbar per tile: conv1 76 rows (1) + conv2 801 (2) + conv3 801 (2) + fc 1025 (3) = 8 tiles
+    assert data["mapping"]["n_tiles_used"] == 8
 
 
 def test_validate_hardware_only_with_set(capsys: pytest.CaptureFixture[str]) -> None:

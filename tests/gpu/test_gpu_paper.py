@@ -17,6 +17,9 @@ def test_gpu_rpu_headline_recomputation():
     assert 0.3 < h.speedup_vs_cpu / 30000 < 3
     # array + converters only: an upper bound on the paper's system efficiency (which adds digital and I/O)
     assert 1 < h.gops_per_w / 84000 < 20
+    # the exact recomputation from rpu-gokmen-vlasov-2016 (regression pin; the assumptions are printed by h.lines())
+    assert h.speedup_vs_cpu == pytest.approx(22_939.19, rel=1e-4)
+    assert h.gops_per_w == pytest.approx(811_760.2, rel=1e-4)
     text = "\n".join(h.lines())
     for needle in ("4096x4096", "80 ns", "10 pulses", "3.125 pJ ADC", "Xeon", "paper 30,000x"):
         assert needle in text
