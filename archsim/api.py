@@ -5,21 +5,21 @@ Each step is a function ``step(state: RunState) -> None`` that reads what earlie
 :class:`RunState` and sets its own fields; :func:`run` executes a list of ``(name, step)`` pairs in order
 and records each step's wall time. :func:`default_steps` is the list ``archsim run`` uses.
 
-The **accuracy** step (:func:`step_accuracy`, ``archsim.functional``) runs the functional model on the
+The **accuracy** step (:func:`step_accuracy`, ``archsim.crossbar``) runs the functional model on the
 run's own Mapping (the seam) and sets ``state.accuracy`` (the ``accuracy`` section) and
 ``state.layer_stats``; the ``stats`` step keeps statistics already present (``meta.stats_source`` =
 ``"accuracy"``), so the engine times exactly what the functional model measured:
 
 - ``--mode training``: the network is trained on the analog tiles for the workload's default epochs
   (``--epochs``) on its default dataset, with the floating-point baseline next to it
-  (:func:`archsim.functional.train.train_workload`); BM passes, BL and pulses feed the engine.
+  (:func:`archsim.nn.train.train_workload`); BM passes, BL and pulses feed the engine.
 - ``--mode inference`` (what an inference chip does): the network is trained in floating point and
   programmed onto the analog tiles after every epoch, where the test set is evaluated
-  (:func:`archsim.functional.deploy.evaluate_inference_workload`); forward BM passes feed the engine.
+  (:func:`archsim.nn.deploy.evaluate_inference_workload`); forward BM passes feed the engine.
 
 Skip policy: ``RunOptions.accuracy`` is ``True`` (always), ``False`` (never: no ``accuracy`` section) or
 ``"auto"`` (what ``archsim run`` does by default): the step runs only when the estimated wall time of
-the accuracy run (:func:`archsim.functional.deploy.estimate_accuracy_seconds`, a fixed cost model, so
+the accuracy run (:func:`archsim.nn.deploy.estimate_accuracy_seconds`, a fixed cost model, so
 the decision is deterministic) is at most ``accuracy_budget_s`` (:data:`ACCURACY_BUDGET_S`, 150 s).
 Otherwise ``state.accuracy`` becomes ``{"skipped": reason}`` and one line goes to ``options.notify``
 (the CLI prints it on stderr; without it an :class:`~archsim.errors.ArchsimWarning`) — never a silent
@@ -222,12 +222,12 @@ def step_accuracy(state: RunState) -> None:
         state.accuracy = {"skipped": f"layer statistics come from --stats {o.stats_path}"}
         _note(state, f"accuracy: skipped, layer statistics come from --stats {o.stats_path}")
         return
-    from archsim.functional.deploy import (
+    from archsim.nn.deploy import (
         dataset_sizes,
         estimate_accuracy_seconds,
         evaluate_inference_workload,
     )
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = state.workload
     epochs = o.epochs if o.epochs is not None else int(getattr(wl, "default_epochs", 1) or 1)

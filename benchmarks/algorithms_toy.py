@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from archsim.functional import AnalogTile
+from archsim.crossbar import AnalogTile
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import IOParameters, RPUConfig, SoftBoundsDevice, UpdateParameters
 

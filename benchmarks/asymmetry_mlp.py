@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from archsim.functional import AnalogTile
-from archsim.functional.datasets import read_idx
+from archsim.crossbar import AnalogTile
+from archsim.datasets.loaders import read_idx
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import ConstantStepDevice, RPUConfig, SoftBoundsDevice
 

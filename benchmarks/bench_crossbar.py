@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from archsim.functional import AnalogTile
+from archsim.crossbar import AnalogTile
 
 
 def _timed(fn) -> float:

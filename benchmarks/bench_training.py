@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def load_data(data_dir: str, n: int):
     import numpy as np
 
-    from archsim.functional.datasets import load_dataset
+    from archsim.datasets import load_dataset
 
     path = Path(data_dir)
     if path.exists():
@@ -68,8 +68,8 @@ def load_data(data_dir: str, n: int):
 def time_epoch(workload, make_tile, x, y, batch_size: int, lr: float) -> float:
     import numpy as np
 
-    from archsim.functional.network import build_network
-    from archsim.functional.train import train_epoch
+    from archsim.nn.network import build_network
+    from archsim.nn.train import train_epoch
 
     net = build_network(workload, make_tile=make_tile, seed=0, tile_rows=512, tile_cols=512)
     net.train_batch(x[:batch_size], y[:batch_size], lr)  # warm-up: numba compilation, caches
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import numba
 
-    from archsim.functional.network import analog_tile_factory, fp_tile_factory
+    from archsim.nn.network import analog_tile_factory, fp_tile_factory
     from archsim.hwconfig import load_hardware
     from archsim.workload import load_workload
 

@@ -63,7 +63,7 @@ def _replace(rpu: Any, **groups: dict[str, Any]) -> Any:
 
 
 def _mnist(data_dir: str, input_shape: tuple[int, ...], split_seed: int, n_train: int, n_test: int):
-    from archsim.functional.datasets import Dataset, fit_images, load_idx
+    from archsim.datasets.loaders import Dataset, fit_images, load_idx
 
     x_tr, y_tr, x_te, y_te = load_idx(data_dir, test_fraction=0.2, seed=split_seed)
     return Dataset(
@@ -100,7 +100,7 @@ def _row(
 
 
 def exp_mlp(ctx: dict, seed: int) -> list[dict]:
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = ctx["load_wl"]("mlp-784-256-128-10")
     data = _mnist(ctx["data"], tuple(wl.input_shape), ctx["split_seed"], ctx["train"], ctx["test"])
@@ -151,7 +151,7 @@ def _management_variants(rpu: Any) -> dict[str, Any]:
 
 
 def exp_cnn(ctx: dict, seed: int) -> list[dict]:
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = ctx["load_wl"]("lenet-gokmen-2017")
     data = _mnist(ctx["data"], tuple(wl.input_shape), ctx["split_seed"], ctx["train_cnn"], ctx["test"])
@@ -195,7 +195,7 @@ INPUT_RESOLUTIONS = {
 
 
 def exp_inres(ctx: dict, seed: int) -> list[dict]:
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = ctx["load_wl"]("mlp-784-256-128-10")
     data = _mnist(ctx["data"], tuple(wl.input_shape), ctx["split_seed"], ctx["train"], ctx["test"])
@@ -219,7 +219,7 @@ def exp_inres(ctx: dict, seed: int) -> list[dict]:
 
 
 def exp_inres_lstm(ctx: dict, seed: int) -> list[dict]:
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = ctx["load_wl"]("lstm-char")
     rpu = ctx["hw"].crossbar.rpu
@@ -255,7 +255,7 @@ def exp_inres_lstm(ctx: dict, seed: int) -> list[dict]:
 
 
 def exp_rapa(ctx: dict, seed: int) -> list[dict]:
-    from archsim.functional.train import train_workload
+    from archsim.nn.train import train_workload
 
     wl = ctx["load_wl"]("rapa-cnn3")
     data = _mnist(ctx["data"], tuple(wl.input_shape), ctx["split_seed"], ctx["train_rapa"], ctx["test_rapa"])

@@ -22,7 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "workload": {"errors", "units", "hwconfig"},  # hwconfig.load: the generic strict YAML reader
     "results": {"errors", "units"},
     "mapping": {"errors", "units", "hwconfig", "workload", "results"},
-    "functional": {"errors", "units", "hwconfig", "workload", "mapping", "results"},
+    "crossbar": {"errors", "units", "hwconfig", "results"},
+    "datasets": {"errors"},
+    "nn": {"errors", "units", "hwconfig", "workload", "mapping", "results", "crossbar", "datasets"},
     "engine": {"errors", "units", "hwconfig", "mapping", "results"},
     "cost": {"errors", "units", "hwconfig", "results"},
     "gpu": {"errors", "units", "hwconfig", "workload", "results"},
@@ -35,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "__main__": {"*"},
 }
 
-NEVER = {("engine", "functional"), ("functional", "engine")}
+NEVER = {("engine", "crossbar"), ("engine", "nn"), ("crossbar", "engine"), ("nn", "engine")}
 
 
 def _part(module_path: Path) -> str:

@@ -4,7 +4,7 @@ and the interconnect executing a Mapping (../shared/DESIGN.md).
 ``simulate(mapping, hw, *, mode, batch, pipeline, stats, workload, seed) -> (TimingResult, ActionCounts)``
 lowers the Mapping and HardwareConfig to engine specs (:mod:`.build`), runs the coarse-event schedule
 (:mod:`.schedule`) and returns timing and action counts; the cost model prices the counts. The engine
-never imports :mod:`archsim.functional`; data-dependent timing arrives as
+never imports :mod:`archsim.crossbar`; data-dependent timing arrives as
 :class:`~archsim.results.stats.LayerStats`.
 """
 

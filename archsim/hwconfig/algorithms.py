@@ -21,7 +21,7 @@ defaults), except where a field's docstring says otherwise. Differences from aih
 
 This module also holds the inference-side settings (PCM-like programming/drift/read noise, drift
 compensation, hardware-aware-training weight modifiers; research/aihwkit-reference.md §6) consumed
-by ``archsim.functional.inference_noise`` and ``archsim.functional.modifiers``, and the aihwkit
+by ``archsim.crossbar.inference_noise`` and ``archsim.crossbar.modifiers``, and the aihwkit
 compound preset names (:data:`ALGORITHM_PRESETS`).
 """
 
@@ -447,7 +447,7 @@ class InferenceConfig:
     then evaluates the network at each time in ``t_inference_s`` after programming (drift + fresh 1/f read
     noise, optionally drift-compensated), averaging ``n_repeats`` independent programmings. Model and
     numbers: aihwkit ``PCMLikeNoiseModel`` (Joshi et al. 2020, Nature Comms 11:2473),
-    research/aihwkit-reference.md §6, ``archsim.functional.inference_noise``. In YAML::
+    research/aihwkit-reference.md §6, ``archsim.crossbar.inference_noise``. In YAML::
 
         rpu:
           inference: {noise_model: {g_max_us: 25}, drift_compensation: global, t_inference_s: [1, 86400]}

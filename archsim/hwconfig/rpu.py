@@ -3,7 +3,7 @@
 These frozen dataclasses are archsim's equivalent of aihwkit's ``IOParameters``, ``UpdateParameters``, the
 pulsed device configs and ``SingleRPUConfig`` (../shared/research/aihwkit-reference.md §1–§3, §5). The
 **defaults are aihwkit's Python defaults** (not the C++ struct defaults), so a user porting an aihwkit
-configuration gets the same numerics. The functional core (``archsim.functional``) consumes an
+configuration gets the same numerics. The functional core (``archsim.crossbar``) consumes an
 :class:`RPUConfig`; the hardware loader builds one from the ``crossbar.rpu`` section of a hardware YAML.
 
 Conventions shared with aihwkit:

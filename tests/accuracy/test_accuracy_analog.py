@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archsim.functional.network import analog_tile_factory, build_network, fp_tile_factory
-from archsim.functional.rapa import RapaConv2d
-from archsim.functional.train import layer_statistics, train_workload
+from archsim.nn.network import analog_tile_factory, build_network, fp_tile_factory
+from archsim.nn.rapa import RapaConv2d
+from archsim.nn.train import layer_statistics, train_workload
 from archsim.hwconfig.rpu import RPUConfig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from archsim.errors import DataError
-from archsim.functional.datasets import (
+from archsim.datasets.loaders import (
     bundled_text,
     char_sequences,
     char_vocabulary,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.functional.layers import (
+from archsim.nn.layers import (
     Activation,
     Add,
     AvgPool2d,

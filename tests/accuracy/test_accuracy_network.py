@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.functional.layers import softmax_cross_entropy
-from archsim.functional.network import build_network, fp_tile_factory
-from archsim.functional.tile_array import MappingOptions, near_equal_splits
+from archsim.nn.layers import softmax_cross_entropy
+from archsim.nn.network import build_network, fp_tile_factory
+from archsim.nn.tile_array import MappingOptions, near_equal_splits
 
 
 def _weight_grads(net, x, y):

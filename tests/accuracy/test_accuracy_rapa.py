@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.functional.analog_layers import AnalogConv2d
-from archsim.functional.network import build_network, fp_tile_factory
-from archsim.functional.rapa import (
+from archsim.nn.analog_layers import AnalogConv2d
+from archsim.nn.network import build_network, fp_tile_factory
+from archsim.nn.rapa import (
     RapaConv2d,
     filter_similarity,
     grid_assignment,
@@ -16,7 +16,7 @@ from archsim.functional.rapa import (
     random_partition,
     reduce_kernels,
 )
-from archsim.functional.tile_array import MappingOptions
+from archsim.nn.tile_array import MappingOptions
 
 
 def _layout(rows=512, cols=512):
@@ -196,8 +196,8 @@ def test_reduction_by_norm_and_similarity():
 
 
 def test_network_with_replicas_trains_and_votes(workloads):
-    from archsim.functional.datasets import Dataset
-    from archsim.functional.train import SGD, evaluate_voting, fit
+    from archsim.datasets import Dataset
+    from archsim.nn.train import SGD, evaluate_voting, fit
 
     wl = workloads["cnn"](pool="avgpool")
     rng = np.random.default_rng(0)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional.datasets import load_dataset
-from archsim.functional.train import SGD, LRSchedule, train_workload
+from archsim.datasets import load_dataset
+from archsim.nn.train import SGD, LRSchedule, train_workload
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 from archsim.results.io import dumps
 from archsim.results.stats import LayerStats

@@ -14,9 +14,9 @@ import pytest
 
 from archsim.cli import main
 from archsim.errors import ConfigError
-from archsim.functional.deploy import estimate_accuracy_seconds, evaluate_inference_workload
-from archsim.functional.inference_noise import InferenceTile
-from archsim.functional.network import build_network, inference_tile_factory
+from archsim.nn.deploy import estimate_accuracy_seconds, evaluate_inference_workload
+from archsim.crossbar.inference_noise import InferenceTile
+from archsim.nn.network import build_network, inference_tile_factory
 from archsim.hwconfig import load_hardware
 from archsim.hwconfig.algorithms import DriftCompensation, InferenceConfig, PCMNoiseConfig
 from archsim.hwconfig.load import dump_yaml, load_hardware_text

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.functional import AnalogTile
-from archsim.functional.compounds import find_symmetry_point, threshold_buffer
-from archsim.functional.devices import DeviceArray
+from archsim.crossbar import AnalogTile
+from archsim.crossbar.compounds import find_symmetry_point, threshold_buffer
+from archsim.crossbar.devices import DeviceArray
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import (
     ConstantStepDevice,

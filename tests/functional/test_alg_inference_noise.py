@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.functional import inference_noise as inf
-from archsim.functional.modifiers import apply_weight_modifier
+from archsim.crossbar import inference_noise as inf
+from archsim.crossbar.modifiers import apply_weight_modifier
 from archsim.hwconfig.algorithms import (
     DriftCompensation,
     PCMNoiseConfig,
@@ -191,7 +191,7 @@ def _perfect_cfg():
 
 
 def test_inference_tile_program_drift_compensation():
-    from archsim.functional.inference_noise import InferenceTile
+    from archsim.crossbar.inference_noise import InferenceTile
 
     rng = np.random.default_rng(0)
     w = rng.uniform(-0.5, 0.5, size=(8, 16)).astype(np.float32)
@@ -219,7 +219,7 @@ def test_inference_tile_program_drift_compensation():
 
 
 def test_inference_tile_drift_requires_program_and_modifier_per_batch():
-    from archsim.functional.inference_noise import InferenceTile
+    from archsim.crossbar.inference_noise import InferenceTile
 
     tile = InferenceTile(2, 3, _perfect_cfg())
     with pytest.raises(ConfigError):

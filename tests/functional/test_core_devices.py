@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.functional import AnalogTile, DeviceArray, weight_granularity
+from archsim.crossbar import AnalogTile, DeviceArray, weight_granularity
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))

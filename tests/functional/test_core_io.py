@@ -1,4 +1,4 @@
-"""Forward/backward pipeline (archsim.functional.io) against the naive reference and aihwkit's measured numbers."""
+"""Forward/backward pipeline (archsim.crossbar.io) against the naive reference and aihwkit's measured numbers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional import AnalogTile, IOPipeline, NoiseManagementState
-from archsim.functional import kernels as K
+from archsim.crossbar import AnalogTile, IOPipeline, NoiseManagementState
+from archsim.crossbar import kernels as K
 from archsim.hwconfig.rpu import IOParameters, RPUConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))

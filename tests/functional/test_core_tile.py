@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional import AnalogTile, DeviceArray, TileContext, register_algorithm
+from archsim.crossbar import AnalogTile, DeviceArray, TileContext, register_algorithm
 from archsim.hwconfig import rpu
 from archsim.results.stats import LayerStats
 
@@ -108,7 +108,7 @@ def test_algorithm_hook_plugs_in_a_custom_strategy():
             self.c.set_weights(w)
 
         def update(self, x, d, lr):
-            from archsim.functional import pulsed_update
+            from archsim.crossbar import pulsed_update
             self.ctx.stats.record_update(pulsed_update(self.a, x, d, lr, self.ctx.rpu_config.update, self.ctx.rng))
             self.ctx.stats.transfers += 1
 

@@ -1,4 +1,4 @@
-"""Pulsed update (archsim.functional.update): BL/A/B, coincidences, direction, statistics, pulse types."""
+"""Pulsed update (archsim.crossbar.update): BL/A/B, coincidences, direction, statistics, pulse types."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archsim.functional import AnalogTile, DeviceArray, pulse_schedule, pulsed_update
+from archsim.crossbar import AnalogTile, DeviceArray, pulse_schedule, pulsed_update
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
@@ -221,7 +221,7 @@ def test_saturated_probabilities_match_naive_sequential_pulses():
 
 
 def test_parallel_and_serial_kernels_give_identical_results():
-    from archsim.functional import kernels as K
+    from archsim.crossbar import kernels as K
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (40, 256)).astype(F)

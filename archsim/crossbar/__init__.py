@@ -9,9 +9,9 @@ Public entry points:
 * :func:`register_algorithm` / :class:`TileContext` — the hook through which compounds plug into a tile.
 """
 
-from archsim.functional.devices import DeviceArray, weight_granularity
-from archsim.functional.io import IOPipeline, MVMResult, NoiseManagementState, new_key
-from archsim.functional.tile import (
+from archsim.crossbar.devices import DeviceArray, weight_granularity
+from archsim.crossbar.io import IOPipeline, MVMResult, NoiseManagementState, new_key
+from archsim.crossbar.tile import (
     AnalogTile,
     SGDAlgorithm,
     TileAlgorithm,
@@ -19,7 +19,7 @@ from archsim.functional.tile import (
     TileStats,
     register_algorithm,
 )
-from archsim.functional.update import UpdateResult, pulse_schedule, pulsed_update
+from archsim.crossbar.update import UpdateResult, pulse_schedule, pulsed_update
 
 __all__ = [
     "AnalogTile",

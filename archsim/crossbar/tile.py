@@ -2,7 +2,7 @@
 
 ``AnalogTile(out_size, in_size, rpu_config="default", seed=0)`` (docs/architecture.md) holds:
 
-* a forward :class:`~archsim.functional.io.IOPipeline` (y = W x) and a backward one (z = Wᵀ d, bound
+* a forward :class:`~archsim.crossbar.io.IOPipeline` (y = W x) and a backward one (z = Wᵀ d, bound
   management forced off as in aihwkit), sharing the AVERAGE_ABS_MAX noise-management state;
 * an **algorithm** object (the "update strategy") chosen by the type of ``rpu_config.algorithm``. It owns the
   device arrays, says which weights the MVMs read and how an update reaches the devices;
@@ -12,7 +12,7 @@ Extension hook for compounds (Tiki-Taka family, mixed precision, one-sided, vect
 ``compounds.py``): implement the :class:`TileAlgorithm` protocol and register a factory for the algorithm config
 class::
 
-    from archsim.functional.tile import register_algorithm, TileContext
+    from archsim.crossbar.tile import register_algorithm, TileContext
 
     class TransferAlgorithm:
         def __init__(self, ctx: TileContext, config: TransferCompoundConfig): ...
@@ -26,7 +26,7 @@ class::
 
 ``TileContext`` gives the sizes, the config, the tile's Generator, its stats and ``ctx.pipeline(io, out_size)``
 to build extra MVM pipelines (e.g. transfer reads with their own IO parameters). If a config class is not
-registered when a tile is built, ``archsim.functional.compounds`` is imported once (it registers on import).
+registered when a tile is built, ``archsim.crossbar.compounds`` is imported once (it registers on import).
 
 Statistics: a forward vector is one row of x; its bound-management passes are counted per row (a row that noise
 management short-cuts to zero counts as one pass: the hardware still spends the cycle). ``update`` counts one update call, ``x.shape[0]`` update vectors, the BL of
@@ -44,9 +44,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional.devices import DeviceArray
-from archsim.functional.io import IOPipeline, NoiseManagementState, as_float32_matrix, new_key
-from archsim.functional.update import UpdateResult, pulsed_update
+from archsim.crossbar.devices import DeviceArray
+from archsim.crossbar.io import IOPipeline, NoiseManagementState, as_float32_matrix, new_key
+from archsim.crossbar.update import UpdateResult, pulsed_update
 from archsim.hwconfig.algorithms import SGDConfig
 from archsim.hwconfig.rpu import IOParameters, RPUConfig
 from archsim.results.stats import LayerStats
@@ -253,7 +253,7 @@ class AnalogTile:
         factory = _ALGORITHMS.get(type(algo_cfg))
         if factory is None:
             try:
-                importlib.import_module("archsim.functional.compounds")
+                importlib.import_module("archsim.crossbar.compounds")
             except ImportError:
                 pass
             factory = _ALGORITHMS.get(type(algo_cfg))

@@ -1,6 +1,6 @@
 """Analog layers: Linear, Conv2d (im2col) and LSTM whose matrix products run on crossbar tiles.
 
-Each layer owns one or more :class:`AnalogMatrix` units: a :class:`~archsim.functional.tile_array.TileArray`
+Each layer owns one or more :class:`AnalogMatrix` units: a :class:`~archsim.nn.tile_array.TileArray`
 plus its digital periphery (digital bias, learned output scale) and the cache of the vectors a
 mini-batch sent through it. The three training cycles follow aihwkit (research/aihwkit-reference.md
 §2.4, §7):
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from archsim.functional.layers import FLOAT, Module, col2im, conv_output_size, im2col
-from archsim.functional.tile_array import MappingOptions, TileArray, TileFactory, near_equal_splits
+from archsim.nn.layers import FLOAT, Module, col2im, conv_output_size, im2col
+from archsim.nn.tile_array import MappingOptions, TileArray, TileFactory, near_equal_splits
 
 
 class AnalogMatrix:

@@ -1,4 +1,4 @@
-"""Compound unit cells and analog training algorithms on :class:`~archsim.functional.tile.AnalogTile`.
+"""Compound unit cells and analog training algorithms on :class:`~archsim.crossbar.tile.AnalogTile`.
 
 Each class implements the tile's ``TileAlgorithm`` hook (``read_weights``, ``get_weights``, ``set_weights``,
 ``update``, ``post_update_step``) and is registered for its config class of ``archsim.hwconfig.algorithms``;
@@ -42,10 +42,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.functional.devices import DeviceArray
-from archsim.functional.io import new_key
-from archsim.functional.tile import TileContext, register_algorithm
-from archsim.functional.update import UpdateResult, pulsed_update
+from archsim.crossbar.devices import DeviceArray
+from archsim.crossbar.io import new_key
+from archsim.crossbar.tile import TileContext, register_algorithm
+from archsim.crossbar.update import UpdateResult, pulsed_update
 from archsim.hwconfig.algorithms import (
     BufferedTransferCompoundConfig,
     ChoppedTransferCompoundConfig,

@@ -2,11 +2,11 @@
 
 :func:`build_network` turns a :class:`~archsim.workload.Workload` into a :class:`Network`: analog
 layers (``linear``, ``conv2d``, ``lstm``) become modules on crossbar tiles
-(:mod:`archsim.functional.analog_layers`), split as the Mapping says (``row_splits``/``col_splits``,
+(:mod:`archsim.nn.analog_layers`), split as the Mapping says (``row_splits``/``col_splits``,
 bias row, ``n_replicas``) or, without a Mapping, near-equally by the crossbar size; conv layers with
-more than one replica become :class:`~archsim.functional.rapa.RapaConv2d`. Digital layers come from
-:mod:`archsim.functional.layers`. A ``softmax`` node is the identity during execution: the loss
-(:func:`~archsim.functional.layers.softmax_cross_entropy`) applies the softmax.
+more than one replica become :class:`~archsim.nn.rapa.RapaConv2d`. Digital layers come from
+:mod:`archsim.nn.layers`. A ``softmax`` node is the identity during execution: the loss
+(:func:`~archsim.nn.layers.softmax_cross_entropy`) applies the softmax.
 
 The graph runs in topological order; gradients flow back in reverse order and are summed where a
 node feeds several others (residual connections). Nodes whose output does not depend on any trained
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import ConfigError, WorkloadError
-from archsim.functional.analog_layers import AnalogConv2d, AnalogLinear, AnalogLSTM, AnalogModule
-from archsim.functional.layers import (
+from archsim.nn.analog_layers import AnalogConv2d, AnalogLinear, AnalogLSTM, AnalogModule
+from archsim.nn.layers import (
     Activation,
     Add,
     AvgPool2d,
@@ -38,7 +38,7 @@ from archsim.functional.layers import (
     Module,
     softmax_cross_entropy,
 )
-from archsim.functional.tile_array import FloatingPointTile, MappingOptions, TileFactory
+from archsim.nn.tile_array import FloatingPointTile, MappingOptions, TileFactory
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,8 @@ def _pair(value: Any, default: int) -> tuple[int, int]:
 
 
 def analog_tile_factory(rpu_config: Any) -> TileFactory:
-    """``make_tile`` for :class:`archsim.functional.AnalogTile` with one RPU config."""
-    from archsim.functional import AnalogTile  # the functional core (engineer B)
+    """``make_tile`` for :class:`archsim.crossbar.AnalogTile` with one RPU config."""
+    from archsim.crossbar import AnalogTile  # the functional core (engineer B)
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         return AnalogTile(out_size, in_size, rpu_config, seed=seed)
@@ -167,9 +167,9 @@ def analog_tile_factory(rpu_config: Any) -> TileFactory:
 
 
 def inference_tile_factory(rpu_config: Any, inference: Any) -> TileFactory:
-    """``make_tile`` for :class:`~archsim.functional.inference_noise.InferenceTile` with one RPU config and
+    """``make_tile`` for :class:`~archsim.crossbar.inference_noise.InferenceTile` with one RPU config and
     the noise model and drift compensation of an :class:`~archsim.hwconfig.algorithms.InferenceConfig`."""
-    from archsim.functional.inference_noise import InferenceTile
+    from archsim.crossbar.inference_noise import InferenceTile
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         return InferenceTile(out_size, in_size, rpu_config, seed=seed, noise_model=inference.noise_model,
@@ -207,10 +207,10 @@ def build_network(
             replica counts win over ``tile_rows``/``tile_cols``/``replicas``/``options.digital_bias``.
         options: digital periphery (bias, weight/output scaling).
         replicas: RAPA replicas per conv layer name when there is no mapping.
-        rapa_scheme: tiling scheme of replicated conv layers (:data:`archsim.functional.rapa.SCHEMES`).
+        rapa_scheme: tiling scheme of replicated conv layers (:data:`archsim.nn.rapa.SCHEMES`).
         identical_replicas: start all replicas of a layer from the same weights.
     """
-    from archsim.functional.rapa import RapaConv2d
+    from archsim.nn.rapa import RapaConv2d
 
     options = options or MappingOptions()
     rng = np.random.default_rng(seed)

@@ -35,8 +35,8 @@ from itertools import combinations
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.functional.analog_layers import AnalogConv2d
-from archsim.functional.layers import FLOAT
+from archsim.nn.analog_layers import AnalogConv2d
+from archsim.nn.layers import FLOAT
 
 SCHEMES = ("none", "random", "random_fixed", "image", "image_pad", "alternate", "perforated")
 

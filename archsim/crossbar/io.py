@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional import kernels as K
+from archsim.crossbar import kernels as K
 from archsim.hwconfig.rpu import (
     AnalogMVType,
     BoundManagementType,

@@ -2,7 +2,7 @@
 
 A layer's logical matrix ``W`` (``out × in``; inputs are the crossbar rows, outputs its columns) is
 cut into ``len(row_splits) × len(col_splits)`` blocks, each held by one tile with the
-:class:`archsim.functional.AnalogTile` interface. As in aihwkit's ``TileModuleArray``
+:class:`archsim.crossbar.AnalogTile` interface. As in aihwkit's ``TileModuleArray``
 (research/aihwkit-reference.md §7) every tile runs its own periphery (noise/bound management, DAC,
 ADC, noise) and the partial outputs of the row blocks are summed digitally in float32.
 

@@ -9,12 +9,12 @@ structure — and evaluated with the analog forward pass of ``hw.crossbar.rpu``:
 output noise, bound and noise management, and the devices' weight bounds (``set_weights`` clips each
 weight to its device's bounds, device-to-device variation included). The per-epoch ``analog`` curves are therefore "accuracy if deployed after epoch k": the test
 figures on the test set and the "train" figures on the training set, both in inference. The ``fp``
-curves are exactly those of :func:`archsim.functional.train.train_workload` with ``fp_only`` for the
+curves are exactly those of :func:`archsim.nn.train.train_workload` with ``fp_only`` for the
 same seed (same data order and initial weights).
 
 **Inference noise.** When the crossbar's ``rpu.inference``
 (:class:`~archsim.hwconfig.algorithms.InferenceConfig`) is set, the analog copy is built from
-:class:`~archsim.functional.inference_noise.InferenceTile` and every deployment is: copy the weights, ``program()`` every tile (PCM programming noise, drift exponents, drift-
+:class:`~archsim.crossbar.inference_noise.InferenceTile` and every deployment is: copy the weights, ``program()`` every tile (PCM programming noise, drift exponents, drift-
 compensation baseline), then ``drift(t)`` and evaluate for each t in ``t_inference_s``; this is repeated
 ``n_repeats`` times (independent programmings drawn from the tiles' seeded generators) and averaged. The
 per-epoch ``analog`` curves use the first time only (test figures averaged over the repeats, train figures
@@ -43,15 +43,15 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.functional.datasets import Dataset, load_dataset
-from archsim.functional.network import (
+from archsim.datasets import Dataset, load_dataset
+from archsim.nn.network import (
     Network,
     analog_tile_factory,
     build_network,
     fp_tile_factory,
     inference_tile_factory,
 )
-from archsim.functional.tile_array import MappingOptions
+from archsim.nn.tile_array import MappingOptions
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 
 #: Seconds per sample: (fixed overhead, seconds per analog MAC) of each kind of pass (module docstring).
@@ -131,13 +131,13 @@ def evaluate_inference_workload(
     """Train a workload in floating point, deploy it on the hardware's analog tiles after every epoch
     and evaluate it there (module docstring).
 
-    Arguments are those of :func:`archsim.functional.train.train_workload` (``hw`` is required).
+    Arguments are those of :func:`archsim.nn.train.train_workload` (``hw`` is required).
 
     Returns:
         An :class:`AccuracyResult` with ``fp`` (training curves) and ``analog`` (deployed inference
         curves), ``layer_stats`` of the last deployment and ``settings["kind"] == "inference"``.
     """
-    from archsim.functional.train import (
+    from archsim.nn.train import (
         SGD,
         LRSchedule,
         _Bar,
@@ -290,7 +290,7 @@ def dataset_sizes(
     ``synthetic`` data is sized without generating it (a 224×224 synthetic set is large); every other
     dataset is loaded (and returned, so the run does not load it twice).
     """
-    from archsim.functional.train import prepare_dataset
+    from archsim.nn.train import prepare_dataset
 
     spec = dataset or str(getattr(workload, "dataset", "") or "digits")
     if spec.strip().lower() == "synthetic" and str(getattr(workload, "task", "")) != "sequence":

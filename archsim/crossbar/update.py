@@ -1,7 +1,7 @@
 """Pulsed update of a device array (aihwkit ``PulsedRPUWeightUpdater``, research/aihwkit-reference.md §2).
 
 :func:`pulsed_update` applies the SGD step W ← W − lr·Σ_b d_b x_bᵀ to a
-:class:`~archsim.functional.devices.DeviceArray` the way an RPU crossbar does, **sample by sample in batch
+:class:`~archsim.crossbar.devices.DeviceArray` the way an RPU crossbar does, **sample by sample in batch
 order**:
 
 * per sample b, with η = |lr|, ε the device granularity, x_max/d_max the sample's abs-maxima:
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.functional import kernels as K
-from archsim.functional.devices import DeviceArray
-from archsim.functional.io import new_key
+from archsim.crossbar import kernels as K
+from archsim.crossbar.devices import DeviceArray
+from archsim.crossbar.io import new_key
 from archsim.hwconfig.rpu import PulseType, UpdateParameters, resolution_fraction
 
 __all__ = ["UpdateResult", "pulse_schedule", "pulsed_update"]

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional.datasets import Dataset, load_dataset
-from archsim.functional.layers import softmax, softmax_cross_entropy
-from archsim.functional.network import Network, analog_tile_factory, build_network, fp_tile_factory
-from archsim.functional.threads import network_threads
-from archsim.functional.tile_array import MappingOptions
+from archsim.datasets import Dataset, load_dataset
+from archsim.nn.layers import softmax, softmax_cross_entropy
+from archsim.nn.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.nn.threads import network_threads
+from archsim.nn.tile_array import MappingOptions
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 from archsim.results.stats import LayerStats
 
@@ -120,7 +120,7 @@ def train_epoch(
 ) -> tuple[float, float]:
     """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training.
 
-    BLAS runs single-threaded meanwhile (:mod:`archsim.functional.threads`: the cores go to Numba's kernels).
+    BLAS runs single-threaded meanwhile (:mod:`archsim.nn.threads`: the cores go to Numba's kernels).
     """
     with network_threads():
         return _train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay, rng=rng,
@@ -172,7 +172,7 @@ def evaluate_voting(
     net: Network, x: np.ndarray, y: np.ndarray, *, draws: int, batch_size: int = 256
 ) -> float:
     """Accuracy of a majority vote over ``draws`` inference passes (new RAPA assignments each time)."""
-    from archsim.functional.rapa import majority_vote
+    from archsim.nn.rapa import majority_vote
 
     all_logits = np.stack([net.logits(x, batch_size) for _ in range(draws)])
     preds = all_logits.argmax(axis=-1)
@@ -227,7 +227,7 @@ def fit(
 
 
 def layer_statistics(net: Network) -> dict[str, LayerStats]:
-    """Aggregate the :class:`~archsim.functional.TileStats` of every analog layer's tiles into LayerStats.
+    """Aggregate the :class:`~archsim.crossbar.TileStats` of every analog layer's tiles into LayerStats.
 
     BM passes are averaged per vector over all tiles of the layer (replicas and blocks), BL histograms
     summed over tiles, pulses per device per update averaged over all (device, update vector) pairs.
@@ -483,7 +483,7 @@ def train_workload(
 
 def _rapa_extras(net: Network, data: Dataset, voting_draws: int, reduce: str | None) -> dict[str, float]:
     """Voting accuracy, filter similarity and reduced-network accuracy of RAPA layers."""
-    from archsim.functional.rapa import RapaConv2d
+    from archsim.nn.rapa import RapaConv2d
 
     rapa = [m for m in net.modules() if isinstance(m, RapaConv2d)]
     if not rapa:

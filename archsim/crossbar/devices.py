@@ -1,6 +1,6 @@
 """Device arrays: the weights of one crossbar plus their sampled per-device parameters (aihwkit §3).
 
-:class:`DeviceArray` is the building block of :class:`~archsim.functional.tile.AnalogTile` and of the
+:class:`DeviceArray` is the building block of :class:`~archsim.crossbar.tile.AnalogTile` and of the
 compounds (Tiki-Taka family, one-sided, vector unit cells): it owns
 
 * ``u`` — float32[out, in] device values (the conductance-like state pulses act on);
@@ -18,7 +18,7 @@ s_down = (−max(up_down, 0) + g − r)·dw_min; ``enforce_consistency`` takes |
 uniform value within ±corrupt_devices_range (step 0). The d2d draws use their own Generator seeded by
 ``construction_seed`` when it is non-zero, else by the Generator passed in.
 
-Per-pulse laws are in :func:`archsim.functional.kernels.pulse`. Write noise: the visible weight is redrawn as
+Per-pulse laws are in :func:`archsim.crossbar.kernels.pulse`. Write noise: the visible weight is redrawn as
 u − ref + write_noise_std·dw_min·ξ whenever an element is pulsed and after set/decay/diffusion/reset
 (``apply_write_noise_on_set``). PowStepReference's symmetry point is found by bisection of
 s_up·f_up(w) = s_down·f_down(w) (aihwkit iterates the deterministic up/down step instead; both converge to the same
@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from archsim.errors import ConfigError, DataError
-from archsim.functional import kernels as K
+from archsim.crossbar import kernels as K
 from archsim.hwconfig.rpu import (
     ConstantStepDevice,
     DeviceConfig,
