@@ -176,7 +176,7 @@ def step_map(state: RunState) -> None:
 
     o = state.options
     state.mapping = map_workload(state.hw, state.workload, replicas=o.replicas, placement=o.placement,
-                                 analog_bias=o.analog_bias)
+                                 analog_bias=o.analog_bias, mode=o.mode)
 
 
 def _note(state: RunState, message: str) -> None:
@@ -278,7 +278,7 @@ def step_simulate(state: RunState) -> None:
     o = state.options
     state.timing, state.counts = simulate(
         state.mapping, state.hw, mode=o.mode, batch=o.batch, pipeline=o.pipeline, stats=state.layer_stats,
-        workload=state.workload, seed=o.seed, timeline_limit=o.timeline_limit, update_every=o.update_every)
+        seed=o.seed, timeline_limit=o.timeline_limit, update_every=o.update_every)
 
 
 def step_cost(state: RunState) -> None:

@@ -100,10 +100,8 @@ def simulate_analog(
     from archsim.engine import simulate
     from archsim.mapping import map_workload
 
-    mapping = map_workload(hw, workload, replicas=replicas)
-    timing, counts = simulate(
-        mapping, hw, mode=mode, batch=batch, workload=workload, seed=seed, timeline_limit=0
-    )
+    mapping = map_workload(hw, workload, replicas=replicas, mode=mode)
+    timing, counts = simulate(mapping, hw, mode=mode, batch=batch, seed=seed, timeline_limit=0)
     energy = price(counts, hw, timing.makespan_ns)
     return AnalogRun(
         label=label, mapping=mapping, timing=timing.to_dict(), energy=energy.to_dict(batch=batch)

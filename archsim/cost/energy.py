@@ -65,6 +65,11 @@ def energy_table(hw: Any) -> dict[tuple[str, str], float]:
         ("router", "bytes"): 8.0 * hw.interconnect.router.energy_pj_per_bit,
         ("offchip", "read_bytes"): 8.0 * hw.offchip.energy_pj_per_bit,
         ("offchip", "write_bytes"): 8.0 * hw.offchip.energy_pj_per_bit,
+        # engine bookkeeping priced through bytes (flits) or cells (write steps)
+        ("router", "flits"): 0.0,
+        ("link", "flits"): 0.0,
+        ("crossbar", "program_cells"): x.write_energy_pj,
+        ("crossbar", "program_rows"): 0.0,
     }
     for action in _FREE:
         table[("crossbar", action)] = 0.0
@@ -112,7 +117,7 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
     unpriced: list[tuple[str, str]] = []
     for (scope, action), n in counts.items():
         part = part_of_scope(scope)
-        if part == "link":
+        if part == "link" and action == "bytes":
             per = links.get(scope.rsplit(".", 1)[-1])
         else:
             per = table.get((part, action))

@@ -1,60 +1,57 @@
-"""Elaboration: lower a Mapping + HardwareConfig (+ optional workload and layer statistics) to a RunPlan.
+"""Elaboration: lower a Mapping + HardwareConfig (+ optional layer statistics) to a RunPlan.
 
 This is the only engine module that reads the hardware schema; everything downstream sees the small
-engine specs of :mod:`archsim.engine.spec`. Conventions:
+engine specs of :mod:`archsim.engine.spec`. The engine is built from the Mapping alone: layer sources,
+residual operands, row dataflow, digital work and passes come from :class:`~archsim.mapping.Mapping`.
+Conventions:
 
 - **Converters.** DACs per crossbar = ``tile.dacs_per_crossbar`` (``ceil(n_rows / rows_per_dac)``), each
-  conversion ``tile.dac.latency_ns``; ADCs likewise with ``columns_per_adc``. Differential pairs read
-  ``cols_per_weight`` physical columns per output. Inputs wider than the DAC take
-  ``ceil(crossbar.input_bits / dac.bits)`` passes.
+  conversion ``tile.dac.latency_ns``; ADC pools from ``tile.adc_pools`` (default: ``adcs_per_crossbar`` ADCs
+  of each crossbar, multiplexing ``columns_per_adc`` columns). Differential pairs read ``cols_per_weight``
+  physical columns per output. Inputs wider than the DAC take ``ceil(crossbar.input_bits / dac.bits)``
+  passes; ``crossbar.rows_per_read`` splits each pass into reads.
 - **Blocks -> groups.** All blocks (row blocks, column blocks, bit slices) of one replica form a group
-  that works in lockstep on that replica's ``vectors_per_replica`` vectors.
+  that works in lockstep on that replica's vectors.
 - **Data-dependent figures** come from :class:`~archsim.results.stats.LayerStats` when given
   (``--stats``), else the documented defaults: one bound-management pass, BL = ``rpu.update.desired_bl``,
   transfers from the algorithm (Tiki-Taka family: ``n_reads_per_transfer`` reads and writes every
   ``transfer_every`` updates, in mini-batches when ``units_in_mbatch``; mixed precision: the selected rows
   every ``transfer_every`` mini-batches; plain SGD: none).
-- **Digital work** per sample (ops counted per :class:`~archsim.hwconfig.schema.DigitalOp` kind):
-  partial-sum accumulation over row blocks (+ digital bias), shift-and-add of bit-serial cycles and
-  weight slices, noise/bound-management scaling (when on), and the digital layers each analog layer owns
-  (activation, pooling, normalisation, element-wise; taken from the workload when given), and for LSTM
-  layers the gate non-linearities (5 per hidden unit and step) and products (4). Backward:
-  the same scaling and derivatives; update: pulse probabilities for ``rows + cols`` values per vector.
+- **Digital work** per sample and cycle is the Mapping's (:mod:`archsim.mapping.work`); ``nm_scale`` is
+  multiplied by the mean bound-management passes; an op no digital unit of the tile serves is an error.
+- **Clock.** Routers forward one flit per ``chip.clock_freq_mhz`` cycle per port, so a link's
+  serialisation rate is ``min(link bandwidth, flit_bits x clock)``.
 - **Interconnect.** The graph of ``hw.build_graph()``; edge ``bandwidth_gbps``/``latency_ns`` become the
   link spec; off-chip traffic enters at the ``("offchip", 0)`` node.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping as MappingABC
-from typing import Any
 
 import networkx as nx
 
-from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
-from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
+from archsim.engine.plan import BlockPlan, ChipPlan, EdgePlan, EmitPlan, GroupPlan, LayerPlan, RunPlan
+from archsim.engine.spec import (
+    BufferSpec,
+    ConverterSpec,
+    CrossbarSpec,
+    DigitalSpec,
+    LinkSpec,
+    OffchipSpec,
+    TileSpec,
+)
 from archsim.errors import SimulationError
+from archsim.hwconfig.algorithms import MixedPrecisionConfig, TransferCompoundConfig
+from archsim.hwconfig.schema import HardwareConfig, adc_pool_layout
+from archsim.mapping import LayerMapping, Mapping
+from archsim.mapping.rows import OUTPUT
 from archsim.results.stats import LayerStats
 
 INPUT = "<input>"
 
-_ACTIVATIONS = {"relu", "sigmoid", "tanh"}
-_POOLS = {"maxpool", "avgpool", "mixedpool"}
-_NORMS = {"lrn", "softmax"}
 
-
-def _prod(shape: Any) -> int:
-    return int(math.prod(int(d) for d in shape)) if shape else 0
-
-
-def input_cycles(hw: Any) -> int:
-    """Bit-serial passes per input vector."""
-    bits = hw.crossbar.input_bits
-    return 1 if bits is None else max(1, math.ceil(bits / hw.tile.dac.bits))
-
-
-def tile_spec(hw: Any) -> TileSpec:
+def tile_spec(hw: HardwareConfig) -> TileSpec:
     """The engine's :class:`TileSpec` of ``hw``."""
     t, x = hw.tile, hw.crossbar
     xbar = CrossbarSpec(
@@ -64,8 +61,9 @@ def tile_spec(hw: Any) -> TileSpec:
         adc=ConverterSpec(n_units=t.adcs_per_crossbar, conversion_ns=t.adc.latency_ns,
                           lines_per_unit=t.adc.columns_per_adc),
         integrate_ns=x.integration_ns, backward_integrate_ns=x.backward_integration_ns,
-        input_cycles=input_cycles(hw), overlap=bool(x.overlap_stages), pulse_ns=x.pulse_ns,
-        update_setup_ns=x.update_setup_ns,
+        input_cycles=hw.input_cycles, overlap=x.overlap_stages, rows_per_read=x.rows_per_read,
+        pulse_ns=x.pulse_ns, update_setup_ns=x.update_setup_ns,
+        rows_per_write=1 if x.rows_per_write is None else x.rows_per_write,
     )
     units: dict[str, DigitalSpec] = {}
     op_unit: dict[str, str] = {}
@@ -73,144 +71,121 @@ def tile_spec(hw: Any) -> TileSpec:
         units[name] = DigitalSpec(ops_per_ns=unit.throughput_ops_per_ns * unit.count,
                                   job_latency_ns=unit.latency_ns)
         for op in unit.ops:
-            op_unit[getattr(op, "value", str(op))] = name
-    if not units:
-        # no digital unit described: one generic unit doing one op per clock cycle (documented fallback)
-        units["digital"] = DigitalSpec(ops_per_ns=hw.chip.clock_freq_mhz / 1000.0)
+            op_unit[op.value] = name
     buffer = BufferSpec(capacity_bytes=t.buffer.capacity_bytes * t.buffer.count,
-                        bandwidth_bytes_per_ns=t.buffer.bandwidth_gbps * t.buffer.count / 8.0)
-    return TileSpec(crossbar=xbar, n_crossbars=t.n_crossbars, digital=units, op_unit=op_unit, buffer=buffer)
+                        bandwidth_bytes_per_ns=t.buffer.bandwidth_gbps * t.buffer.count / 8.0,
+                        latency_ns=t.buffer.latency_ns, spill=t.buffer.spill.value)
+    pools = tuple((members, n) for members, n in adc_pool_layout(t) if len(members) > 1 or members not in
+                  {(i,) for i in range(t.n_crossbars)} or n != t.adcs_per_crossbar)
+    return TileSpec(crossbar=xbar, n_crossbars=t.n_crossbars, digital=units, op_unit=op_unit, buffer=buffer,
+                    adc_pools=pools)
 
 
-def engine_graph(hw: Any) -> nx.Graph:
+def engine_graph(hw: HardwareConfig) -> nx.Graph:
     """``hw.build_graph()`` with edge attributes converted to the engine's units."""
     src = hw.build_graph()
     g = nx.Graph()
     g.add_nodes_from(src.nodes(data=True))
     for u, v, data in src.edges(data=True):
-        gbps = float(data.get("bandwidth_gbps", hw.interconnect.link_bandwidth_gbps))
-        g.add_edge(u, v, bandwidth_bytes_per_ns=gbps / 8.0,
-                   hop_latency_ns=float(data.get("latency_ns", hw.interconnect.hop_latency_ns)),
-                   energy_pj_per_bit=float(data.get("energy_pj_per_bit", 0.0)), kind=data.get("kind", "link"))
+        g.add_edge(u, v, bandwidth_bytes_per_ns=float(data["bandwidth_gbps"]) / 8.0,
+                   hop_latency_ns=float(data["latency_ns"]), kind=data["kind"])
     return g
 
 
-def chip_plan(hw: Any) -> ChipPlan:
+def chip_plan(hw: HardwareConfig) -> ChipPlan:
     """The engine's :class:`ChipPlan` of ``hw``."""
     g = engine_graph(hw)
     ic = hw.interconnect
     node = ("offchip", 0) if ("offchip", 0) in g else None
     return ChipPlan(tile=tile_spec(hw), graph=g,
                     link=LinkSpec(bandwidth_bytes_per_ns=ic.link_bandwidth_gbps / 8.0,
-                                  hop_latency_ns=ic.hop_latency_ns),
+                                  hop_latency_ns=ic.hop_latency_ns, flit_bytes=ic.flit_bits / 8.0,
+                                  flits_per_ns=hw.chip.clock_freq_mhz / 1000.0),
                     offchip=OffchipSpec(bandwidth_bytes_per_ns=hw.offchip.bandwidth_gbps / 8.0,
-                                        latency_ns=hw.offchip.latency_ns),
-                    offchip_node=node)
+                                        latency_ns=hw.offchip.latency_ns,
+                                        max_outstanding=hw.offchip.max_outstanding),
+                    offchip_node=node, weight_bits_per_cell=hw.tile.bits_per_cell)
 
 
-def _transfers(hw: Any, vectors: float, rows: int, batch: int) -> tuple[float, float, float]:
+def _transfers(hw: HardwareConfig, vectors: float, rows: int, batch: int) -> tuple[float, float, float]:
     """Default ``(reads, writes, transfer_bl)`` per sample of the configured algorithm."""
     algo = hw.crossbar.rpu.algorithm
-    kind = getattr(algo, "kind", "sgd")
-    if hasattr(algo, "n_reads_per_transfer"):
+    if isinstance(algo, TransferCompoundConfig):
         every = abs(float(algo.transfer_every))
-        period = every * (batch if getattr(algo, "units_in_mbatch", False) else 1.0)
-        if getattr(algo, "units_in_mbatch", False):
-            per_sample = 1.0 / max(period, 1e-12)
+        if algo.units_in_mbatch:
+            per_sample = 1.0 / max(every * batch, 1e-12)
         else:
-            per_sample = vectors / max(period, 1e-12)
+            per_sample = vectors / max(every, 1e-12)
         n = per_sample * algo.n_reads_per_transfer
-        return n, n, float(getattr(algo, "transfer_desired_bl", 1))
-    if kind == "mixed_precision":
+        return n, n, float(algo.transfer_desired_bl)
+    if isinstance(algo, MixedPrecisionConfig):
         n_rows = rows if algo.n_rows_per_transfer < 0 else min(rows, algo.n_rows_per_transfer)
         return 0.0, n_rows / (algo.transfer_every * batch), float(hw.crossbar.rpu.update.desired_bl)
     return 0.0, 0.0, 1.0
 
 
-def _owners(workload: Any, analog: set[str]) -> dict[str, str]:
-    """Owner (the analog layer whose tile runs it) of every digital layer, as the mapping defines it."""
-    from archsim.mapping.schedule import owners
-
-    order = [layer.name for layer in workload.layers]
-    found = owners(workload.graph, analog, order)
-    return {n: o for n, o in found.items() if n not in analog and o != INPUT}
-
-
-def classify_sources(mapping: Any,
-                     workload: Any = None) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Split every layer's ``sources`` into MVM inputs and post-MVM operands (``(preds, post_preds)``).
-
-    A source whose data reaches the layer's own input is an MVM input; one whose data only reaches a
-    digital layer the layer owns (a residual add) is needed by the digital stage only. With the workload
-    graph this follows the graph edges; without it, a source earlier in topological order is an MVM input
-    and a later one a post-MVM operand.
-    """
-    order = {lm.layer: i for i, lm in enumerate(mapping.layers)}
-    mvm_edges: set[tuple[str, str]] = set()
-    post_edges: set[tuple[str, str]] = set()
-    if workload is not None and getattr(workload, "graph", None) is not None:
-        analog = set(order)
-        own = _owners(workload, analog)
-        own.update({n: n for n in analog})
-        for p, v in workload.graph.edges:
-            op = own.get(p)
-            ov = v if v in analog else own.get(v)
-            if op is None or ov is None or op == ov:
-                continue
-            (mvm_edges if v in analog else post_edges).add((op, ov))
-    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for lm in mapping.layers:
-        srcs = [s for s in lm.sources if s != INPUT]
-        pre, post = [], []
-        for src in srcs:
-            if (src, lm.layer) in mvm_edges:
-                pre.append(src)
-            elif (src, lm.layer) in post_edges:
-                post.append(src)
-            elif order.get(src, -1) < order[lm.layer]:
-                pre.append(src)
-            else:
-                post.append(src)
-        out[lm.layer] = (tuple(pre), tuple(post))
-    return out
+def _layer_plan(lm: LayerMapping, hw: HardwareConfig, mapping: Mapping, st: LayerStats, batch: int) -> LayerPlan:
+    groups = []
+    for r in range(lm.n_replicas):
+        blocks = tuple(BlockPlan(tile=b.tile, crossbar=b.crossbar, rows=b.n_rows, cols=b.n_cols * lm.cols_per_weight,
+                                 row_block=b.row_block, col_block=b.col_block)
+                       for b in lm.blocks if b.replica == r)
+        groups.append(GroupPlan(replica=r, blocks=blocks, vectors_per_sample=float(lm.vectors_per_replica[r])))
+    edge_bytes = {e.src: float(e.bytes_per_sample) for e in mapping.edges if e.dst == lm.layer}
+    inputs = tuple(EdgePlan(source=need.source, bytes_per_sample=edge_bytes[need.source], rows=need.rows,
+                            mvm=need.mvm, post=need.post, release=need.release) for need in lm.rows.needs)
+    outputs = tuple(EmitPlan(dest=e.dest, rows=e.rows, emit=e.emit) for e in lm.rows.emits)
+    ops = lm.digital_ops
+    fwd = dict(ops["forward"])
+    bwd = dict(ops["backward"])
+    if "nm_scale" in fwd:
+        fwd["nm_scale"] *= st.mean_bm_passes_forward
+    if "nm_scale" in bwd:
+        bwd["nm_scale"] *= st.mean_bm_passes_backward
+    v = float(lm.vectors_per_sample)
+    reads, writes, tbl = _transfers(hw, v, lm.matrix_rows, batch)
+    if st.transfer_reads_per_sample is not None:
+        reads = float(st.transfer_reads_per_sample)
+    if st.transfer_writes_per_sample is not None:
+        writes = float(st.transfer_writes_per_sample)
+    upd = dict(ops["update"])
+    if writes:
+        upd["transfer"] = writes * max(lm.matrix_rows, lm.matrix_cols)
+    return LayerPlan(
+        name=lm.layer, groups=tuple(groups), steps=lm.rows.steps, inputs=inputs, outputs=outputs,
+        bytes_in_per_sample=float(lm.bytes_in_per_sample), bytes_out_per_sample=float(lm.bytes_out_per_sample),
+        macs_per_sample=float(lm.macs_per_sample),
+        digital_forward=fwd, digital_backward=bwd, digital_update=upd,
+        bm_passes_forward=st.mean_bm_passes_forward, bm_passes_backward=st.mean_bm_passes_backward,
+        bl=float(hw.crossbar.rpu.update.desired_bl) if st.mean_bl is None else float(st.mean_bl),
+        transfer_reads_per_sample=reads, transfer_writes_per_sample=writes, transfer_bl=tbl,
+        pulses_per_device_per_update=float(st.mean_pulses_per_device_per_update),
+        backward=lm.needs_backward, pass_index=lm.pass_index,
+    )
 
 
-def _digital_layer_ops(workload: Any, analog: set[str]) -> dict[str, dict[str, dict[str, float]]]:
-    """Per analog layer: ``{"forward": {op: n}, "backward": {op: n}}`` of the digital layers it owns."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    if workload is None:
-        return out
-    owners = _owners(workload, analog)
-    for layer in workload.layers:
-        owner = owners.get(layer.name)
-        if owner is None:
-            continue
-        kind = getattr(layer.kind, "value", str(layer.kind))
-        n_out, n_in = _prod(layer.out_shape), _prod(layer.in_shape)
-        fwd: dict[str, float] = {}
-        if kind in _ACTIVATIONS:
-            fwd["activation"] = n_out
-        elif kind in _POOLS:
-            fwd["pooling"] = n_in
-        elif kind in _NORMS:
-            fwd["normalization"] = n_out
-        elif kind == "add":
-            fwd["elementwise"] = n_out * max(1, len(layer.inputs) - 1)
-        slot = out.setdefault(owner, {"forward": {}, "backward": {}})
-        for op, n in fwd.items():
-            slot["forward"][op] = slot["forward"].get(op, 0.0) + n
-            slot["backward"][op] = slot["backward"].get(op, 0.0) + n
-    return out
+def _check_units(plan_layers: list[LayerPlan], tile: TileSpec, mode: str, hw: HardwareConfig) -> None:
+    """Every op the layers need must be served by a digital unit (no silent fallback)."""
+    cycles = ("forward",) if mode == "inference" else ("forward", "backward", "update")
+    for lp in plan_layers:
+        for cycle in cycles:
+            ops = {"forward": lp.digital_forward, "backward": lp.digital_backward,
+                   "update": lp.digital_update}[cycle]
+            for op, n in sorted(ops.items()):
+                if n > 0 and op not in tile.op_unit:
+                    served = ", ".join(f"{name}: [{', '.join(o.value for o in u.ops)}]"
+                                       for name, u in sorted(hw.tile.digital.items())) or "none"
+                    raise SimulationError(
+                        f"engine: hardware {hw.name!r}: tile.digital: no unit serves op {op!r}, which layer "
+                        f"{lp.name!r} needs in the {cycle} cycle (units: {served})",
+                        hint=f"add {op!r} to the ops of a unit in tile.digital"
+                             + (", or turn noise management off (crossbar.rpu.forward.noise_management: none)"
+                                if op == "nm_scale" else ""))
 
 
-def _nm_on(io: Any) -> bool:
-    nm = getattr(io, "noise_management", "none")
-    return getattr(nm, "value", str(nm)).lower() != "none" and not getattr(io, "is_perfect", False)
-
-
-def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1, pipeline: bool = True,
-               stats: MappingABC[str, LayerStats] | None = None, workload: Any = None,
-               fine: bool = False, update_every: int = 1) -> RunPlan:
+def build_plan(mapping: Mapping, hw: HardwareConfig, *, mode: str = "inference", batch: int = 1,
+               pipeline: bool = True, stats: MappingABC[str, LayerStats] | None = None,
+               update_every: int = 1) -> RunPlan:
     """Lower ``mapping`` on ``hw`` to a :class:`RunPlan`.
 
     Args:
@@ -218,10 +193,8 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
         hw: the :class:`archsim.hwconfig.HardwareConfig`.
         mode: ``inference`` (forward cycle) or ``training`` (forward, backward, update).
         batch: samples to simulate (also the mini-batch size for transfer periods).
-        pipeline: pipeline samples across layers.
+        pipeline: pipeline samples across layers and rows.
         stats: per-layer statistics of a training run (``load_layer_stats``); missing layers use defaults.
-        workload: the :class:`archsim.workload.Workload` (for the digital layers' work); optional.
-        fine: one crossbar event per vector instead of per sample (small networks).
         update_every: training: samples per weight update (1 = per sample, N = per mini-batch of N).
     """
     if mapping.n_rows != hw.tile.n_rows or mapping.n_cols != hw.tile.n_cols:
@@ -235,85 +208,18 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
         raise SimulationError(f"engine: --stats names layers not in the mapping: {unknown[:5]}",
                               hint="use the result.json of a training run of the same workload")
     chip = chip_plan(hw)
-    cycles = chip.tile.crossbar.input_cycles
-    analog = {lm.layer for lm in mapping.layers}
-    dig_layers = _digital_layer_ops(workload, analog)
-    rpu = hw.crossbar.rpu
-    desired_bl = float(rpu.update.desired_bl)
-    nm_fwd, nm_bwd = _nm_on(rpu.forward), _nm_on(rpu.backward)
-    edges: dict[str, dict[str, float]] = {}
-    input_bytes = 0.0
-    for e in getattr(mapping, "edges", ()):
-        if e.src == INPUT:
-            input_bytes = max(input_bytes, float(e.bytes_per_sample))
-        else:
-            edges.setdefault(e.dst, {})[e.src] = float(e.bytes_per_sample)
-    layers: list[LayerPlan] = []
-    has_succ: set[str] = set()
-    kinds = classify_sources(mapping, workload)
-    for lm in mapping.layers:
-        st = stats.get(lm.layer) or LayerStats.default(lm.layer)
-        cpw = getattr(lm, "cols_per_weight", 1)
-        groups = []
-        for r in range(lm.n_replicas):
-            blocks = tuple(BlockPlan(tile=b.tile, crossbar=b.crossbar, rows=b.n_rows, cols=b.n_cols * cpw)
-                           for b in lm.blocks if b.replica == r)
-            groups.append(GroupPlan(replica=r, blocks=blocks,
-                                    vectors_per_sample=float(lm.vectors_per_replica[r])))
-        preds, post_preds = kinds[lm.layer]
-        has_succ.update(preds)
-        has_succ.update(post_preds)
-        v = float(lm.vectors_per_sample)
-        rows, cols = lm.matrix_rows, lm.matrix_cols
-        n_rb, n_cb, n_sl = len(lm.row_splits), len(lm.col_splits), lm.n_slices
-        fwd: dict[str, float] = {}
-        if n_rb > 1 or (lm.has_bias and not lm.analog_bias):
-            fwd["accumulate"] = v * cols * ((n_rb - 1) + (1 if lm.has_bias and not lm.analog_bias else 0))
-        if cycles * n_sl > 1:
-            fwd["shift_add"] = v * cols * n_rb * n_sl * cycles
-        if nm_fwd:
-            fwd["nm_scale"] = v * (lm.matrix_in + cols) * st.mean_bm_passes_forward
-        bwd: dict[str, float] = {}
-        if n_cb > 1:
-            bwd["accumulate"] = v * lm.matrix_in * (n_cb - 1)
-        if nm_bwd:
-            bwd["nm_scale"] = v * (lm.matrix_in + cols) * st.mean_bm_passes_backward
-        if str(getattr(lm.kind, "value", lm.kind)) == "lstm":
-            hidden = cols / 4.0  # per hidden unit: 4 gates + tanh(c); 3 element-wise products + 1 add
-            fwd["activation"] = fwd.get("activation", 0.0) + v * 5 * hidden
-            fwd["elementwise"] = fwd.get("elementwise", 0.0) + v * 4 * hidden
-            bwd["activation"] = bwd.get("activation", 0.0) + v * 5 * hidden
-            bwd["elementwise"] = bwd.get("elementwise", 0.0) + v * 8 * hidden
-        extra = dig_layers.get(lm.layer, {"forward": {}, "backward": {}})
-        for op, n in extra["forward"].items():
-            fwd[op] = fwd.get(op, 0.0) + n
-        for op, n in extra["backward"].items():
-            bwd[op] = bwd.get(op, 0.0) + n
-        reads, writes, tbl = _transfers(hw, v, rows, batch)
-        if st.transfer_reads_per_sample is not None:
-            reads = float(st.transfer_reads_per_sample)
-        if st.transfer_writes_per_sample is not None:
-            writes = float(st.transfer_writes_per_sample)
-        upd = {"pulse_prob": v * (rows + cols)}
-        if writes:
-            upd["transfer"] = writes * max(rows, cols)
-        layers.append(LayerPlan(
-            name=lm.layer, groups=tuple(groups), preds=preds, post_preds=post_preds,
-            bytes_in_per_sample=float(lm.bytes_in_per_sample),
-            bytes_out_per_sample=float(lm.bytes_out_per_sample),
-            edge_bytes=edges.get(lm.layer, {}),
-            digital_forward=fwd, digital_backward=bwd, digital_update=upd,
-            bm_passes_forward=st.mean_bm_passes_forward, bm_passes_backward=st.mean_bm_passes_backward,
-            bl=desired_bl if st.mean_bl is None else float(st.mean_bl),
-            transfer_reads_per_sample=reads, transfer_writes_per_sample=writes, transfer_bl=tbl,
-            pulses_per_device_per_update=float(st.mean_pulses_per_device_per_update),
-            backward=bool(getattr(lm, "needs_backward", True)),
-        ))
-    sinks = [lp for lp in layers if lp.name not in has_succ]
-    out_bytes = float(sum(lp.bytes_out_per_sample for lp in sinks))
-    if workload is not None and getattr(workload, "layers", None):
-        act = float(getattr(mapping, "activation_bytes", 1))
-        out_bytes = _prod(workload.layers[-1].out_shape) * act
-    return RunPlan(layers=tuple(layers), chip=chip, mode=mode, batch=batch, pipeline=pipeline, fine=fine,
-                   update_every=update_every,
-                   input_bytes_per_sample=input_bytes, output_bytes_per_sample=out_bytes)
+    layers = [_layer_plan(lm, hw, mapping, stats.get(lm.layer) or LayerStats.default(lm.layer), batch)
+              for lm in mapping.layers]
+    if not hw.tile.digital and any(lp.digital_forward for lp in layers):
+        raise SimulationError(f"engine: hardware {hw.name!r}: tile.digital describes no digital unit, but the "
+                              "layers need digital work", hint="describe the tile's digital units in tile.digital")
+    _check_units(layers, chip.tile, mode, hw)
+    rows_in = max((need.rows for lm in mapping.layers for need in lm.rows.needs if need.source == INPUT), default=1)
+    return RunPlan(layers=tuple(layers), chip=chip, mode=mode, batch=batch, pipeline=pipeline,
+                   update_every=update_every, input_bytes_per_sample=float(mapping.input_bytes_per_sample),
+                   input_rows=rows_in, output_bytes_per_sample=float(mapping.output_bytes_per_sample),
+                   output_layers=mapping.output_layers, activation_bytes=mapping.activation_bytes,
+                   n_passes=mapping.n_passes)
+
+
+__all__ = ["OUTPUT", "build_plan", "chip_plan", "engine_graph", "tile_spec"]

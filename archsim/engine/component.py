@@ -1,17 +1,14 @@
 """Component base class: a named node of the hardware tree with a dotted scope.
 
-A slimmed-down desmod component (research/style-guide.md §3.5): ``name``, ``parent``, ``children``,
-a dotted ``scope`` (``chip.tile3.adc``), :meth:`add_process` to register generator methods, and
-:meth:`count` to record actions. Components never price anything; :mod:`archsim.cost` does, from the
-counts. Busy time is accumulated with :meth:`add_busy` and reported per scope as utilisation.
+A slimmed-down desmod component: ``name``, ``parent``, ``children``, a dotted ``scope``
+(``chip.tile3.adc``) and :meth:`count` to record actions. Each concrete component (crossbar, ADC pool,
+DAC bank, digital unit, buffer, link, router, off-chip interface) owns its behaviour and counts its own
+actions, attributed to the layer it works for. Components never price anything; :mod:`archsim.cost`
+does, from the counts. Busy time is accumulated with :meth:`add_busy` and reported per scope as
+utilisation.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Generator
-from typing import Any
-
-import simpy
 
 from archsim.engine.env import SimEnvironment
 
@@ -35,21 +32,32 @@ class Component:
         self.children: list[Component] = []
         self.scope = f"{parent.scope}.{name}" if parent is not None else name
         self.units = units
+        self._acc: dict[tuple[str, str], float] = {}
+        self._busy = 0
         if parent is not None:
             parent.children.append(self)
         env.units[self.scope] = units
 
-    def add_process(self, method: Callable[..., Generator[Any, Any, Any]], *args: Any) -> simpy.Process:
-        """Start ``method(*args)`` as a SimPy process."""
-        return self.env.process(method(*args))
-
-    def count(self, action: str, n: float = 1) -> None:
-        """Record that this component performed ``action`` ``n`` times."""
-        self.env.counts[(self.scope, action)] += n
+    def count(self, action: str, n: float, layer: str) -> None:
+        """Record that this component performed ``action`` ``n`` times for ``layer``."""
+        if n:
+            key = (action, layer)
+            acc = self._acc
+            acc[key] = acc.get(key, 0.0) + n
 
     def add_busy(self, ticks: int) -> None:
         """Accumulate ``ticks`` of busy time on this component."""
-        self.env.busy_ticks[self.scope] += ticks
+        self._busy += ticks
+
+    def flush(self) -> None:
+        """Hand the counts and busy time accumulated here to the environment (at the end of the run)."""
+        env = self.env
+        for (action, layer), n in sorted(self._acc.items()):
+            env.count(self.scope, action, n, layer)
+        self._acc.clear()
+        if self._busy:
+            env.busy_ticks[self.scope] += self._busy
+            self._busy = 0
 
     def trace(self, event: str) -> None:
         """Record ``(scope, event, now)`` in the environment's trace (when tracing is on)."""

@@ -1,20 +1,20 @@
-"""Digital units: NM/BM scaling, partial-sum accumulation, activation, pooling, pulse probabilities.
+"""Digital units: NM/BM scaling, partial-sum accumulation, shift-and-add, activation, pooling, pulse
+probabilities.
 
-A tile's digital unit is a ``simpy.Resource(capacity=1)``: one job at a time, each job taking
-``job_latency_ns + ops / ops_per_ns``. A job is a dict ``{action: ops}`` (``accumulate``, ``scale``,
-``activation``, ``pool``, ``pulse_prob``, ``elementwise``); each action is counted separately so the
-cost model can price them differently.
+A tile's digital unit serves one job at a time (its ``count`` instances work on the job together, so its
+rate is ``count x throughput``), first come, first served; a job of ``{action: ops}`` takes
+``job_latency_ns + ops / ops_per_ns``. Units of one tile work in parallel, so jobs for different op kinds
+(the shift-and-add of one layer, the pooling of another) overlap. Each action is counted separately, per
+layer, so the cost model can price them differently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
-from typing import Any
-
-import simpy
+from collections.abc import Mapping
 
 from archsim.engine.component import Component
 from archsim.engine.env import SimEnvironment
+from archsim.engine.server import Server
 from archsim.engine.spec import DigitalSpec
 
 
@@ -24,20 +24,17 @@ class DigitalUnit(Component):
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, spec: DigitalSpec) -> None:
         super().__init__(env, name, parent)
         self.spec = spec
-        self.resource = simpy.Resource(env, capacity=1)
+        self.server = Server(1)
 
-    def run_job(self, ops: Mapping[str, float]) -> Generator[Any, Any, None]:
-        """Process one job of ``{action: ops}``; waits for the unit, then holds it for the job time."""
+    def run_job(self, ops: Mapping[str, float], layer: str, at: int | None = None) -> tuple[int, int]:
+        """Queue one job of ``{action: ops}`` at tick ``at`` (default now); return its ``(start, end)``."""
         total = float(sum(ops.values()))
+        now = int(self.env.now) if at is None else at
         if total <= 0:
-            return
-        with self.resource.request() as req:
-            yield req
-            ticks = self.env.to_ticks(self.spec.job_ns(total))
-            self.trace("job_start")
-            yield self.env.timeout(ticks)
-            self.trace("job_end")
-            for action, n in ops.items():
-                if n:
-                    self.count(action, n)
-            self.add_busy(ticks)
+            return now, now
+        ticks = self.env.to_ticks(self.spec.job_ns(total))
+        start, end = self.server.reserve(now, ticks)
+        for action, n in ops.items():
+            self.count(action, n, layer)
+        self.add_busy(ticks)
+        return start, end

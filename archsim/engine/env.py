@@ -2,17 +2,19 @@
 
 :class:`SimEnvironment` extends :class:`simpy.Environment` with everything a run needs and nothing
 global, so several environments coexist in one process (tests, sweeps). Time is an integer number of
-ticks (default 1 tick = 1 ps); every latency is converted once, at elaboration, with :meth:`to_ticks`
-(round half up, never below 0), and reports convert back with :meth:`to_ns`. This keeps event ordering
-free of floating-point drift. Components only *count* actions (``counts``) and accumulate busy time;
-pricing happens later in :mod:`archsim.cost`.
+ticks (default 1 tick = 1 ps); every latency is converted with :meth:`to_ticks` (round half up, never
+below 0), and reports convert back with :meth:`to_ns`. This keeps event ordering free of floating-point
+drift. Components only *count* actions, each attributed to the layer that caused it (``counts`` and
+``layer_counts``), and accumulate busy time; pricing happens later in :mod:`archsim.cost`.
+
+The timeline keeps *busy* intervals of each layer's phases (crossbars or digital units working), merged
+while they touch, never the time spent waiting for a lock or for data.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 import simpy
@@ -26,7 +28,7 @@ class SimEnvironment(simpy.Environment):
     Args:
         tick_ps: picoseconds per tick (positive integer).
         seed: seed of the run's single :class:`numpy.random.Generator`.
-        trace: when true, :meth:`trace` records ``(scope, event, time_ticks)`` tuples (tests, fine mode).
+        trace: when true, :meth:`trace` records ``(scope, event, time_ticks)`` tuples (tests).
         timeline_limit: maximum number of Gantt-chart entries kept.
     """
 
@@ -36,8 +38,10 @@ class SimEnvironment(simpy.Environment):
         if not isinstance(tick_ps, int) or tick_ps <= 0:
             raise SimulationError(f"engine: tick_ps: expected a positive integer, got {tick_ps!r}")
         self.tick_ps = tick_ps
+        self._per_ns = 1000.0 / tick_ps
         self.rng = np.random.default_rng(seed)
         self.counts: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.layer_counts: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         self.busy_ticks: defaultdict[str, int] = defaultdict(int)
         self.units: dict[str, int] = {}
         self.tracing = trace
@@ -45,6 +49,7 @@ class SimEnvironment(simpy.Environment):
         self.timeline: list[tuple[str, str, int, int, int]] = []
         self.timeline_limit = timeline_limit
         self.timeline_dropped = 0
+        self._open: dict[tuple[str, str, int], list[int]] = {}
         self.n_events = 0
 
     # -- time base -------------------------------------------------------------------------------
@@ -52,29 +57,58 @@ class SimEnvironment(simpy.Environment):
         """Convert nanoseconds to an integer number of ticks (round half up; negative is an error)."""
         if ns < 0 or not math.isfinite(ns):
             raise SimulationError(f"engine: latency {ns!r} ns: expected a finite value >= 0")
-        return int(math.floor(ns * 1000.0 / self.tick_ps + 0.5))
+        return int(ns * self._per_ns + 0.5)
 
     def to_ns(self, ticks: float) -> float:
         """Convert ticks to nanoseconds."""
         return ticks * self.tick_ps / 1000.0
 
     # -- bookkeeping -----------------------------------------------------------------------------
+    def count(self, scope: str, action: str, n: float, layer: str) -> None:
+        """Record that component ``scope`` performed ``action`` ``n`` times on behalf of ``layer``."""
+        self.counts[(scope, action)] += n
+        self.layer_counts[(layer, scope, action)] += n
+
     def trace(self, scope: str, event: str) -> None:
         """Record ``(scope, event, now)`` when tracing is on."""
         if self.tracing:
             self.trace_log.append((scope, event, int(self.now)))
 
-    def record(self, layer: str, phase: str, sample: int, start: int, end: int) -> None:
-        """Add one Gantt-chart bar (kept up to ``timeline_limit``)."""
+    def busy(self, layer: str, phase: str, sample: int, start: int, end: int) -> None:
+        """Add a busy interval of ``layer``'s ``phase`` for ``sample`` to the timeline (merged while touching)."""
+        if end <= start:
+            return
+        key = (layer, phase, sample)
+        bar = self._open.get(key)
+        if bar is not None and start <= bar[1]:
+            if end > bar[1]:
+                bar[1] = end
+            return
+        if bar is not None:
+            self._emit(key, bar)
+        self._open[key] = [start, end]
+
+    def _emit(self, key: tuple[str, str, int], bar: list[int]) -> None:
         if len(self.timeline) < self.timeline_limit:
-            self.timeline.append((layer, phase, sample, start, end))
+            self.timeline.append((key[0], key[1], key[2], bar[0], bar[1]))
         else:
             self.timeline_dropped += 1
 
-    def step(self) -> None:  # noqa: D102 - counts processed events
-        self.n_events += 1
-        super().step()
+    def close_timeline(self) -> None:
+        """Emit the bars still open (at the end of the run)."""
+        for key, bar in sorted(self._open.items(), key=lambda kv: (kv[1][0], kv[0])):
+            self._emit(key, bar)
+        self._open.clear()
+        self.timeline.sort(key=lambda e: (e[3], e[0], e[1], e[2]))
 
-    def run_all(self, until: Any = None) -> None:
-        """Run the simulation; wraps :meth:`simpy.Environment.run`."""
-        self.run(until=until)
+    def run_all(self) -> None:
+        """Process every scheduled event, counting them (``n_events``)."""
+        step = self.step
+        n = 0
+        try:
+            while True:
+                step()
+                n += 1
+        except simpy.core.EmptySchedule:
+            pass
+        self.n_events += n

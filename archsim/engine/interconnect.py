@@ -1,31 +1,49 @@
-"""Interconnect: routers and links built from a networkx topology, routes precomputed.
+"""Interconnect: routers and links built from a networkx topology; packets pipeline along their path.
 
-Every undirected edge ``(u, v)`` of the graph becomes two directed :class:`Link`\\ s (one
-``simpy.Resource(capacity=1)`` each). A message is one coarse packet routed along a shortest path
-(hop count; ties broken by networkx's deterministic BFS order, routes cached at first use, never
-recomputed in the hot path). The packet is sent wormhole-style: it acquires every link on its path
-(in a global sorted order, which rules out routing deadlock), holds them for
-``hops x hop_latency_ns + bytes / bandwidth`` (the bandwidth of the slowest link on the path), then
-releases them. Two messages that share any link therefore serialise; disjoint paths run in parallel.
+Every undirected edge ``(u, v)`` of the graph becomes two directed :class:`Link`\\ s. A packet of ``B``
+bytes is ``ceil(8 B / flit_bits)`` flits and travels **virtual cut-through**: its head crosses hop ``k``
+in ``hop_latency_ns`` (router pipeline + wire) and moves on as soon as the next link is free, while its
+flits stream behind it; a blocked packet waits whole in the router's input buffer and frees the links
+behind it. Each link is therefore busy only for the packet's serialisation ``S = flits * flit / rate``
+(``rate`` = the link bandwidth, or one flit per router clock cycle when that is lower), so one packet
+over ``h`` hops arrives after ``h * hop_latency + S``, and two back-to-back packets on one path arrive one
+``S`` apart. Links are granted first come, first served in the order packets are injected (a packet
+reserves the links of its path when it is injected; see :class:`~archsim.engine.server.Server`).
 
-Counts: each link counts ``bytes``; each router on the path counts ``bytes`` (routers are the graph's
-non-tile nodes, or every node when the graph has tile nodes only). Edge attributes
-``bandwidth_bytes_per_ns`` and ``hop_latency_ns`` override the default :class:`LinkSpec` per link.
+Routes are breadth-first shortest paths (hop count; networkx's deterministic order), cached per source.
+A *multicast* packet (the same data to several tiles: a row of inputs for all replicas of a layer) uses the
+source's shortest-path tree and crosses each link of the tree once.
+
+Counts per link and router: ``bytes``, ``flits`` and ``packets``, attributed to the layer that sent them.
+Routers are the graph's non-tile nodes except the off-chip port (every tile node when the graph has
+no other nodes). Reported per
+link: utilisation, packets, mean and maximum wait; per router: the waits of the packets at its output links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-import simpy
 
 from archsim.engine.component import Component
 from archsim.engine.env import SimEnvironment
 from archsim.engine.spec import LinkSpec
 from archsim.errors import SimulationError
+
+
+@dataclass(frozen=True, eq=False)
+class _Tree:
+    """A cached multicast route: links parents first, their parent indices, routers, destination links."""
+
+    index: int
+    links: tuple[Link, ...]
+    parents: tuple[int, ...]
+    routers: tuple[Router, ...]
+    dests: tuple[int, ...]
+    uniform: bool
 
 
 def node_label(node: Hashable) -> str:
@@ -35,108 +53,244 @@ def node_label(node: Hashable) -> str:
     return str(node)
 
 
+def is_offchip_node(node: Hashable) -> bool:
+    """True for the ``("offchip", i)`` port (not a router: nothing is routed there)."""
+    return isinstance(node, tuple) and len(node) == 2 and node[0] == "offchip"
+
+
 def is_tile_node(node: Hashable) -> bool:
     """True for ``("tile", i)`` nodes."""
     return isinstance(node, tuple) and len(node) == 2 and node[0] == "tile"
 
 
-@dataclass(frozen=True)
-class Route:
-    """A precomputed route: links in acquisition order, routers on the path, latency, bandwidth."""
+class Router(Component):
+    """A router: counts what passes through it and the waits of packets at its output links."""
 
-    links: tuple[Link, ...]
-    routers: tuple[Component, ...]
-    latency_ticks: int
-    bandwidth_bytes_per_ns: float
-    first: Link | None
+    def __init__(self, env: SimEnvironment, name: str, parent: Component) -> None:
+        super().__init__(env, name, parent)
+        self.packets = 0
+        self.total_wait = 0
+        self.max_wait = 0
 
 
 class Link(Component):
-    """One direction of a link."""
+    """One direction of a link; busy for each packet's serialisation."""
 
-    def __init__(self, env: SimEnvironment, name: str, parent: Component, spec: LinkSpec, order: int) -> None:
+    def __init__(self, env: SimEnvironment, name: str, parent: Component, spec: LinkSpec,
+                 router: Router | None, ends: tuple[Hashable, Hashable]) -> None:
         super().__init__(env, name, parent)
         self.spec = spec
-        self.order = order
-        self.resource = simpy.Resource(env, capacity=1)
+        self.ends = ends
+        """``(from node, to node)``."""
+        self.router = router
+        """The router this link leaves from (None for a tile's or the off-chip port's own output)."""
+        self.latency = env.to_ticks(spec.hop_latency_ns)
+        self._ser: dict[float, int] = {}
+        self._flits: dict[float, int] = {}
+        self.rate_key = (spec.bandwidth_bytes_per_ns, spec.flit_bytes, spec.flits_per_ns)
+        self.free_at = 0
+        self.busy = 0
+        self._flushed = 0
+        self.packets = 0
+        self.total_wait = 0
+        self.max_wait = 0
+
+    def flush(self) -> None:  # noqa: D102 - the link's busy time is its serialisation time
+        self._busy += self.busy - self._flushed
+        self._flushed = self.busy
+        super().flush()
+
+    def flits_of(self, nbytes: float) -> int:
+        """Flits of a packet of ``nbytes`` (cached)."""
+        found = self._flits.get(nbytes)
+        if found is None:
+            found = self._flits[nbytes] = self.spec.flits(nbytes)
+        return found
+
+    def serialise_ticks(self, nbytes: float) -> int:
+        """Ticks the packet's flits occupy this link."""
+        found = self._ser.get(nbytes)
+        if found is None:
+            found = self._ser[nbytes] = self.env.to_ticks(self.spec.serialise_ns(nbytes))
+        return found
 
 
 class Network(Component):
     """The on-chip network: links, routers and cached routes.
 
     Args:
-        graph: undirected topology; nodes include ``("tile", i)``.
-        default_link: spec used where an edge has no attributes of its own.
+        graph: undirected topology; nodes include ``("tile", i)``; edges may carry
+            ``bandwidth_bytes_per_ns`` and ``hop_latency_ns``.
+        default_link: spec used where an edge has no attributes of its own (also flit size and rate).
     """
 
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, graph: nx.Graph,
                  default_link: LinkSpec) -> None:
         super().__init__(env, name, parent)
         self.graph = graph
+        ports = [n for n in graph.nodes if is_offchip_node(n)]
+        only_tiles = all(is_tile_node(n) for n in graph.nodes if n not in ports)
+        self.routers: dict[Hashable, Router] = {
+            n: Router(env, f"router_{node_label(n)}", self)
+            for n in sorted(graph.nodes, key=repr) if n not in ports and (only_tiles or not is_tile_node(n))
+        }
         self.links: dict[tuple[Hashable, Hashable], Link] = {}
         edges = sorted(graph.edges(data=True), key=lambda e: (repr(e[0]), repr(e[1])))
         for u, v, data in edges:
             spec = LinkSpec(
-                bandwidth_bytes_per_ns=float(data.get("bandwidth_bytes_per_ns",
-                                                      default_link.bandwidth_bytes_per_ns)),
-                hop_latency_ns=float(data.get("hop_latency_ns", default_link.hop_latency_ns)),
+                bandwidth_bytes_per_ns=float(data["bandwidth_bytes_per_ns"]) if "bandwidth_bytes_per_ns" in data
+                else default_link.bandwidth_bytes_per_ns,
+                hop_latency_ns=float(data["hop_latency_ns"]) if "hop_latency_ns" in data
+                else default_link.hop_latency_ns,
+                flit_bytes=default_link.flit_bytes, flits_per_ns=default_link.flits_per_ns,
             )
             for a, b in ((u, v), (v, u)):
                 self.links[(a, b)] = Link(env, f"link_{node_label(a)}_{node_label(b)}", self, spec,
-                                          order=len(self.links))
-        only_tiles = all(is_tile_node(n) for n in graph.nodes)
-        self.routers: dict[Hashable, Component] = {
-            n: Component(env, f"router_{node_label(n)}", self)
-            for n in sorted(graph.nodes, key=repr) if only_tiles or not is_tile_node(n)
-        }
-        self._routes: dict[tuple[Hashable, Hashable], Route] = {}
+                                          self.routers.get(a), (a, b))
+        self._paths: dict[Hashable, dict[Hashable, list[Hashable]]] = {}
+        self._trees: dict[tuple[Hashable, tuple[Hashable, ...]], _Tree] = {}
+        self._sent: dict[tuple[int, str], list[float]] = {}
+        self._tree_list: list[_Tree] = []
 
-    def route(self, src: Hashable, dst: Hashable) -> Route:
-        """The cached :class:`Route` from ``src`` to ``dst``."""
-        key = (src, dst)
-        cached = self._routes.get(key)
-        if cached is not None:
-            return cached
-        try:
-            path = nx.shortest_path(self.graph, src, dst)
-        except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
-            raise SimulationError(f"engine: interconnect: no route from {src} to {dst}",
-                                  hint="check interconnect topology: every tile must be connected") from exc
-        links = [self.links[(a, b)] for a, b in zip(path, path[1:])]
-        routers = tuple(self.routers[n] for n in path if n in self.routers)
-        lat = sum(link.spec.hop_latency_ns for link in links)
-        bw = min((link.spec.bandwidth_bytes_per_ns for link in links), default=float("inf"))
-        entry = Route(links=tuple(sorted(links, key=lambda link: link.order)), routers=routers,
-                      latency_ticks=self.env.to_ticks(lat), bandwidth_bytes_per_ns=bw,
-                      first=links[0] if links else None)
-        self._routes[key] = entry
-        return entry
+    def _tree(self, src: Hashable, dsts: tuple[Hashable, ...]) -> _Tree:
+        """The shortest-path tree from ``src`` to ``dsts`` (cached)."""
+        key = (src, dsts)
+        found = self._trees.get(key)
+        if found is not None:
+            return found
+        paths = self._paths.get(src)
+        if paths is None:
+            if src not in self.graph:
+                raise SimulationError(f"engine: interconnect: no node {src} in the topology")
+            paths = self._paths[src] = nx.single_source_shortest_path(self.graph, src)
+        order: list[tuple[Hashable, Hashable]] = []
+        index: dict[tuple[Hashable, Hashable], int] = {}
+        for dst in dsts:
+            path = paths.get(dst)
+            if path is None:
+                raise SimulationError(f"engine: interconnect: no route from {src} to {dst}",
+                                      hint="check interconnect topology: every tile must be connected")
+            for a, b in zip(path, path[1:]):
+                if (a, b) not in index:
+                    index[(a, b)] = len(order)
+                    order.append((a, b))
+        parent_of = {b: index[(a, b)] for a, b in order}
+        links = tuple(self.links[(a, b)] for a, b in order)
+        nodes: dict[Hashable, None] = {}
+        for a, b in order:
+            nodes.setdefault(a)
+            nodes.setdefault(b)
+        tree = _Tree(
+            index=len(self._tree_list), links=links, parents=tuple(parent_of.get(a, -1) for a, _ in order),
+            routers=tuple(self.routers[n] for n in nodes if n in self.routers),
+            dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
+            uniform=len({link.rate_key for link in links}) == 1)
+        self._trees[key] = tree
+        self._tree_list.append(tree)
+        return tree
 
-    def send(self, src: Hashable, dst: Hashable, nbytes: float) -> Generator[Any, Any, None]:
-        """Move ``nbytes`` from ``src`` to ``dst``; waits for every link on the path, then holds them."""
-        if src == dst or nbytes <= 0:
-            return
-        route = self.route(src, dst)
-        links, routers = route.links, route.routers
-        lat_ticks, bw = route.latency_ticks, route.bandwidth_bytes_per_ns
+    def hops(self, src: Hashable, dst: Hashable) -> int:
+        """Links on the route from ``src`` to ``dst``."""
+        return len(self._tree(src, (dst,)).links) if src != dst else 0
+
+    def inject_at(self, src: Hashable, dsts: tuple[Hashable, ...]) -> int:
+        """When a packet from ``src`` to ``dsts`` can enter the network: its first links are free (a sender
+        holds its packet in its own queue until then, so reservations never run far ahead of time)."""
+        if src in dsts and len(dsts) == 1:
+            return 0
+        tree = self._tree(src, dsts)
+        return max((link.free_at for link, parent in zip(tree.links, tree.parents) if parent < 0), default=0)
+
+    def send(self, src: Hashable, dsts: tuple[Hashable, ...], nbytes: float, layer: str,
+             at: int | None = None) -> list[int]:
+        """Inject a packet of ``nbytes`` at ``src`` for every node in ``dsts`` (multicast) at tick ``at``
+        (default: now); reserve its links and return the tick its tail reaches each destination."""
+        start_at = int(self.env.now) if at is None else at
+        if nbytes <= 0:
+            return [start_at] * len(dsts)
+        tree = self._tree(src, dsts)
+        links = tree.links
         if not links:
-            return
-        first = route.first
-        requests = []
-        try:
-            for link in links:
-                req = link.resource.request()
-                requests.append((link, req))
-                yield req
-            ticks = lat_ticks + self.env.to_ticks(nbytes / bw)
-            self.env.trace(first.scope, "send_start")
-            yield self.env.timeout(ticks)
-            self.env.trace(first.scope, "send_end")
-        finally:
-            for link, req in requests:
-                link.resource.release(req)
-        for link in links:
-            link.count("bytes", nbytes)
-            link.add_busy(ticks)
-        for router in routers:
-            router.count("bytes", nbytes)
+            return [start_at] * len(dsts)
+        parents = tree.parents
+        head: list[int] = []
+        tail: list[int] = []
+        s = links[0].serialise_ticks(nbytes) if tree.uniform else 0
+        for k, link in enumerate(links):
+            parent = parents[k]
+            if parent < 0:
+                ready = tail_in = start_at
+            else:
+                ready, tail_in = head[parent], tail[parent]
+            if not tree.uniform:
+                s = link.serialise_ticks(nbytes)
+            free = link.free_at
+            start = ready if ready > free else free
+            end = start + s
+            if tail_in > end:
+                end = tail_in
+            link.free_at = end
+            link.busy += end - start
+            link.packets += 1
+            wait = start - ready
+            if wait:
+                link.total_wait += wait
+                if wait > link.max_wait:
+                    link.max_wait = wait
+                router = link.router
+                if router is not None:
+                    router.total_wait += wait
+                    if wait > router.max_wait:
+                        router.max_wait = wait
+            lat = link.latency
+            head.append(start + lat)
+            tail.append(end + lat)
+        key = (tree.index, layer)
+        acc = self._sent.get(key)
+        if acc is None:
+            acc = self._sent[key] = [0.0, 0.0, 0.0]
+        acc[0] += nbytes
+        acc[1] += links[0].flits_of(nbytes)
+        acc[2] += 1
+        return [tail[d] if d >= 0 else start_at for d in tree.dests]
+
+    def flush(self) -> None:  # noqa: D102 - hands the per-tree traffic to the links and routers first
+        for (index, layer), (nbytes, flits, packets) in sorted(self._sent.items()):
+            tree = self._tree_list[index]
+            for link in tree.links:
+                link.count("bytes", nbytes, layer)
+                link.count("flits", flits, layer)
+            for router in tree.routers:
+                router.count("bytes", nbytes, layer)
+                router.count("flits", flits, layer)
+                router.packets += int(packets)
+        self._sent.clear()
+        for child in self.children:
+            child.flush()
+        super().flush()
+
+    def link_report(self, makespan: int) -> dict[str, dict[str, Any]]:
+        """Per link with traffic: busy ns, utilisation, packets, mean and maximum wait (ns)."""
+        out: dict[str, dict[str, Any]] = {}
+        to_ns = self.env.to_ns
+        for link in self.links.values():
+            if not link.packets:
+                continue
+            out[link.scope] = {
+                "busy_ns": to_ns(link.busy), "utilisation": link.busy / makespan if makespan else 0.0,
+                "packets": link.packets, "mean_wait_ns": to_ns(link.total_wait) / link.packets,
+                "max_wait_ns": to_ns(link.max_wait),
+            }
+        return dict(sorted(out.items()))
+
+    def router_report(self) -> dict[str, dict[str, Any]]:
+        """Per router with traffic: packets sent on, mean and maximum wait at its output links (ns)."""
+        out: dict[str, dict[str, Any]] = {}
+        to_ns = self.env.to_ns
+        for router in self.routers.values():
+            if not router.packets:
+                continue
+            out[router.scope] = {"packets": router.packets,
+                                 "mean_wait_ns": to_ns(router.total_wait) / router.packets,
+                                 "max_wait_ns": to_ns(router.max_wait)}
+        return dict(sorted(out.items()))

@@ -1,19 +1,18 @@
-"""Off-chip memory interface: one ``simpy.Resource(capacity=1)`` with latency and bandwidth.
+"""Off-chip memory interface: latency, bandwidth and several outstanding requests.
 
-Inputs of the first layers are read from, and outputs of the last layers written to, off-chip memory.
-Each transfer holds the interface for ``latency_ns + bytes / bandwidth`` and counts ``read_bytes`` or
-``write_bytes``.
+A request (read or write of ``B`` bytes) takes one of ``max_outstanding`` request slots, waits the access
+latency, then moves its data over the interface's pins, which carry one transfer at a time at the
+interface's bandwidth; the slot is released when the data has moved. So ``k <= max_outstanding`` requests
+issued together overlap their latencies and finish ``latency + B / bw, latency + 2 B / bw, ...``, where one
+slot would give ``k * (latency + B / bw)``. Counts ``read_bytes`` / ``write_bytes`` per layer; busy time is
+the pins' data time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
-
-import simpy
-
 from archsim.engine.component import Component
 from archsim.engine.env import SimEnvironment
+from archsim.engine.server import Server
 from archsim.engine.spec import OffchipSpec
 
 
@@ -23,15 +22,22 @@ class OffChipMemory(Component):
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, spec: OffchipSpec) -> None:
         super().__init__(env, name, parent)
         self.spec = spec
-        self.resource = simpy.Resource(env, capacity=1)
+        self.slots = Server(spec.max_outstanding)
+        self.pins = Server(1)
+        self._latency = env.to_ticks(spec.latency_ns)
 
-    def transfer(self, nbytes: float, action: str) -> Generator[Any, Any, None]:
-        """Read or write ``nbytes`` (``action`` is ``read_bytes`` or ``write_bytes``)."""
+    def access(self, nbytes: float, action: str, layer: str, at: int | None = None) -> int:
+        """Issue a request of ``nbytes`` (``read_bytes`` or ``write_bytes``) at tick ``at`` (default now);
+        return the tick its data has moved."""
+        now = int(self.env.now) if at is None else at
         if nbytes <= 0:
-            return
-        with self.resource.request() as req:
-            yield req
-            ticks = self.env.to_ticks(self.spec.transfer_ns(nbytes))
-            yield self.env.timeout(ticks)
-            self.count(action, nbytes)
-            self.add_busy(ticks)
+            return now
+        slot_free = self.slots.free_at
+        slot_start = now if now > slot_free else slot_free
+        data = self.env.to_ticks(nbytes / self.spec.bandwidth_bytes_per_ns)
+        ready = slot_start + self._latency
+        data_start, data_end = self.pins.reserve(ready, data)
+        self.slots.reserve(now, data_end - slot_start)
+        self.count(action, nbytes, layer)
+        self.add_busy(data)
+        return data_end

@@ -1,14 +1,13 @@
-"""DAC and ADC banks and a single crossbar array, simulated pass by pass (fine mode).
+"""DAC banks, ADC pools, sample-and-hold and crossbar arrays, simulated read by read.
 
-A converter bank is one :class:`simpy.Resource` of capacity 1: it serves one MVM pass at a time and,
-inside that pass, its ``n_units`` converters work on ``n_units`` lines in parallel, so a pass of ``L``
-lines holds the bank for ``spec.conversions(L) x conversion_ns`` (``ceil(L / n_units)``, or ``min(k, L)`` for
-converters that each multiplex ``k`` adjacent lines). Two crossbars sharing one bank
-therefore serialise on it. :class:`Crossbar` strings DAC -> integration -> ADC together for each pass
-of each vector: back to back, or (``overlap``) as a three-stage pipeline with a one-entry
-sample-and-hold between stages. The fine mode is exact and is used for small networks and tests; the
-coarse mode (:mod:`archsim.engine.schedule`) uses :meth:`CrossbarSpec.mvm_ns`, which equals the fine
-result when nothing contends.
+Used where converters can contend: when crossbars share an ADC pool (``tile.adc_pools``), a group's MVMs
+are simulated read by read, each crossbar waiting its turn at the pool. A converter bank is a
+:class:`simpy.Resource` of capacity 1: it serves one read at a time and, inside that read, its ``n_units``
+converters work on ``n_units`` lines in parallel (``spec.conversions(L) x conversion_ns``). :class:`Crossbar`
+strings DAC -> integration -> ADC together for each read of each pass: back to back, or (``overlap``) as a
+three-stage pipeline with a one-entry sample-and-hold between the array and the ADC, so the array
+integrates the next read while the pool digitises the held one. Where nothing can contend (every pool
+reads one crossbar), the closed form :meth:`CrossbarSpec.mvm_ns` gives the same time (a test compares).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from archsim.engine.spec import ConverterSpec, CrossbarSpec
 
 
 class ConverterBank(Component):
-    """A bank of DACs or ADCs; one pass at a time (``simpy.Resource(capacity=1)``)."""
+    """A bank of DACs or a pool of ADCs; one read at a time (``simpy.Resource(capacity=1)``)."""
 
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, spec: ConverterSpec) -> None:
         super().__init__(env, name, parent, units=1)
@@ -39,7 +38,6 @@ class ConverterBank(Component):
             self.trace("convert_start")
             yield self.env.timeout(ticks)
             self.trace("convert_end")
-            self.count("convert", lines)
             self.add_busy(ticks)
 
 
@@ -47,16 +45,16 @@ class DacBank(ConverterBank):
     """Digital-to-analog converters driving a crossbar's input lines."""
 
 
-class AdcBank(ConverterBank):
-    """Analog-to-digital converters reading a crossbar's output lines."""
+class AdcPool(ConverterBank):
+    """Analog-to-digital converters reading the columns of one or more crossbars."""
 
 
 class Crossbar(Component):
-    """One crossbar array with its DAC and ADC banks (possibly shared with other crossbars).
+    """One crossbar array with its DAC bank and the ADC pool it reads through (possibly shared).
 
     Args:
         spec: timing of the array.
-        dac, adc: the converter banks it uses (pass the same bank to several crossbars to share it).
+        dac, adc: the converter banks it uses (pass the same pool to several crossbars to share it).
     """
 
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, spec: CrossbarSpec,
@@ -67,7 +65,7 @@ class Crossbar(Component):
         self.adc = adc
         self.array = simpy.Resource(env, capacity=1)
 
-    def integrate(self, ns: float, action: str) -> Generator[Any, Any, None]:
+    def integrate(self, ns: float) -> Generator[Any, Any, None]:
         """Hold the array for one integration (read) of ``ns``."""
         with self.array.request() as req:
             yield req
@@ -75,42 +73,40 @@ class Crossbar(Component):
             self.trace("integrate_start")
             yield self.env.timeout(ticks)
             self.trace("integrate_end")
-            self.count(action)
             self.add_busy(ticks)
 
-    def execute_vectors(self, n_vectors: int, rows: int, cols: int, *,
-                        backward: bool = False) -> Generator[Any, Any, None]:
-        """Run ``n_vectors`` MVMs (each ``input_cycles`` passes) on a ``rows x cols`` block, pass by pass.
+    def execute(self, n_passes: int, rows: int, cols: int, *, backward: bool = False) -> Generator[Any, Any, None]:
+        """Run ``n_passes`` passes over a ``rows x cols`` block (each ``spec.reads(...)`` reads), read by read.
 
-        Waits on the DAC bank, the array and the ADC bank in turn; with ``overlap`` the three stages run
-        as separate processes joined by one-entry stores (sample-and-hold).
+        Waits on the DAC bank, the array and the ADC pool in turn; with ``overlap`` the three stages run
+        as separate processes joined by one-entry stores (the second one is the sample-and-hold).
         """
-        t_dac, t_int, t_adc = self.spec.stage_ns(rows, cols, backward=backward)
         drive, read = (cols, rows) if backward else (rows, cols)
-        action = "backward_pass" if backward else "forward_pass"
-        n_passes = n_vectors * self.spec.input_cycles
+        n_reads = n_passes * self.spec.reads(drive)
+        per_read = -(-drive // self.spec.reads(drive))
+        t_int = self.spec.stage_ns(rows, cols, backward=backward)[1]
         if not self.spec.overlap:
-            for _ in range(n_passes):
-                yield from self.dac.convert(drive)
-                yield from self.integrate(t_int, action)
+            for _ in range(n_reads):
+                yield from self.dac.convert(per_read)
+                yield from self.integrate(t_int)
                 yield from self.adc.convert(read)
             return
         held_in: simpy.Store = simpy.Store(self.env, capacity=1)
         held_out: simpy.Store = simpy.Store(self.env, capacity=1)
 
         def drive_stage() -> Generator[Any, Any, None]:
-            for i in range(n_passes):
-                yield from self.dac.convert(drive)
+            for i in range(n_reads):
+                yield from self.dac.convert(per_read)
                 yield held_in.put(i)
 
         def integrate_stage() -> Generator[Any, Any, None]:
-            for _ in range(n_passes):
+            for _ in range(n_reads):
                 i = yield held_in.get()
-                yield from self.integrate(t_int, action)
+                yield from self.integrate(t_int)
                 yield held_out.put(i)
 
         def read_stage() -> Generator[Any, Any, None]:
-            for _ in range(n_passes):
+            for _ in range(n_reads):
                 yield held_out.get()
                 yield from self.adc.convert(read)
 

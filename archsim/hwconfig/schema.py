@@ -688,12 +688,16 @@ class OffchipConfig(PartCost):
     """Access latency (ns)."""
     energy_pj_per_bit: float = 8.0
     """Energy per bit transferred (pJ/bit)."""
+    max_outstanding: int = 16
+    """Engine: requests in flight at once; their latencies overlap while the data moves one transfer at a
+    time at ``bandwidth_gbps`` (16: an assumed DRAM controller queue depth)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _number(self, "bandwidth_gbps", strict=True)
         _number(self, "latency_ns")
         _number(self, "energy_pj_per_bit")
+        _integer(self, "max_outstanding")
 
 
 # ------------------------------------------------------------------------------------------------ top level

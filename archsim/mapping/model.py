@@ -40,12 +40,23 @@ Conventions (documented once here, used everywhere in :mod:`archsim.mapping`):
   the forward, backward and update cycles. All blocks of a replica work in parallel, so this is also the
   number of *sequential* MVMs per sample of the layer (``sequential_mvms_per_sample``); input bit-serial
   cycles and bound-management re-runs are the engine's business.
+- **Per sample** always means per input sample of the network: ``vectors_per_sample`` is the number of MVM
+  input vectors one sample gives the layer, and every ``*_per_sample`` count or byte figure is for one sample.
+- **Dataflow** (what the engine needs, so it is built from the Mapping alone): ``preds`` are the sources of a
+  layer's MVM input, ``residual_sources`` those only the digital layers it owns need (the residual operand
+  of an add), ``owned`` the digital layers it runs, ``rows`` the row-level line-buffer dataflow
+  (:mod:`archsim.mapping.rows`) and ``digital_ops`` the digital work per cycle (:mod:`archsim.mapping.work`).
+- **Passes.** A network larger than the chip with ``mapping.overflow: reprogram`` runs in passes; every
+  layer carries its ``pass_index`` and blocks of different passes may share a crossbar.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
+
+from archsim.mapping.rows import LayerRows
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -150,7 +161,7 @@ class LayerMapping:
     cols_per_weight: int
     """Physical columns per logical column (2 for differential pairs, else 1)."""
     blocks: tuple[Block, ...]
-    """Every block of every replica and slice, ordered replica, slice, row block, column block."""
+    """Every block of every replica and slice, ordered replica, column block, row block, slice."""
     vectors_per_sample: int
     """MVM input vectors per sample (conv: output pixels/patches; linear: 1; LSTM: time steps)."""
     vectors_per_replica: tuple[int, ...]
@@ -182,6 +193,18 @@ class LayerMapping:
     :mod:`archsim.mapping.schedule`: a residual operand goes to the layer whose tile runs the add)."""
     needs_backward: bool
     """False when the layer's only source is the network input (no input gradient is needed in training)."""
+    preds: tuple[str, ...] = ()
+    """Sources (analog layers or ``"<input>"``) of the layer's MVM input, in topological order."""
+    residual_sources: tuple[str, ...] = ()
+    """Sources whose data only the digital layers it owns need (the residual operand of an add)."""
+    owned: tuple[str, ...] = ()
+    """The digital layers this layer runs on its tiles (activation, pooling, add, ...), in order."""
+    rows: LayerRows = field(default_factory=lambda: LayerRows(steps=1, vectors_per_step=1, needs=(), emits=()))
+    """Row-level dataflow: steps per sample, rows needed from each source and handed to each destination."""
+    digital_ops: MappingABC[str, MappingABC[str, float]] = field(default_factory=dict)
+    """``{cycle: {op: ops per sample}}`` (``nm_scale`` per bound-management pass)."""
+    pass_index: int = 0
+    """Pass this layer runs in (0 unless the network is reprogrammed in passes)."""
 
     @property
     def n_row_blocks(self) -> int:
@@ -230,6 +253,13 @@ class LayerMapping:
             "stage": self.stage,
             "sources": list(self.sources),
             "needs_backward": self.needs_backward,
+            "preds": list(self.preds),
+            "residual_sources": list(self.residual_sources),
+            "owned": list(self.owned),
+            "steps_per_sample": self.rows.steps,
+            "vectors_per_step": self.rows.vectors_per_step,
+            "digital_ops": {c: dict(sorted(ops.items())) for c, ops in self.digital_ops.items()},
+            "pass_index": self.pass_index,
         }
 
 
@@ -272,6 +302,14 @@ class Mapping:
     """Pipeline stages: layer names (analog and digital) grouped by analog depth, in topological order."""
     edges: tuple[TrafficEdge, ...]
     """Per-sample activation traffic between analog layers, with hop distances."""
+    n_passes: int = 1
+    """Passes the network runs in (more than 1 only with ``mapping.overflow: reprogram``)."""
+    input_bytes_per_sample: int = 0
+    """Network input bytes per sample read from off-chip memory."""
+    output_bytes_per_sample: int = 0
+    """Network output bytes per sample written to off-chip memory."""
+    output_layers: tuple[str, ...] = ()
+    """Analog layers whose owned digital layers produce the network output."""
     _by_name: dict[str, LayerMapping] = field(default_factory=dict, repr=False, compare=False)
     _by_tile: dict[int, tuple[Block, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -344,6 +382,7 @@ class Mapping:
             "total_bytes_between_layers_per_sample": sum(e.bytes_per_sample for e in self.edges),
             "total_hop_bytes_per_sample": self.total_hop_bytes_per_sample,
             "n_stages": len(self.stages),
+            "n_passes": self.n_passes,
         }
 
     def floorplan(self) -> list[dict[str, Any]]:
@@ -392,6 +431,9 @@ class Mapping:
             "placement": self.placement,
             "replicas_mode": self.replicas_mode,
             "activation_bytes": self.activation_bytes,
+            "input_bytes_per_sample": self.input_bytes_per_sample,
+            "output_bytes_per_sample": self.output_bytes_per_sample,
+            "output_layers": list(self.output_layers),
             "layers": layers,
             "totals": self.totals(),
             "stages": [list(s) for s in self.stages],

@@ -86,17 +86,19 @@ class Partition:
     def ranges(self) -> list[tuple[int, int, int, int, int, int, int]]:
         """``(slice, row_block, col_block, row_start, row_stop, col_start, col_stop)`` of every block.
 
-        Ordered slice-major, then row block, then column block.
+        Ordered column block, then row block, then slice: placement fills crossbars in this order, so the
+        blocks whose partial results are summed (one column block's row blocks and bit slices) sit on as few
+        tiles as possible and their shift-and-add and accumulation stay on the tile.
         """
         out = []
-        for s in range(self.n_slices):
-            r0 = 0
+        row_starts = [sum(self.row_splits[:i]) for i in range(len(self.row_splits))]
+        c0 = 0
+        for j, nc in enumerate(self.col_splits):
             for i, nr in enumerate(self.row_splits):
-                c0 = 0
-                for j, nc in enumerate(self.col_splits):
+                r0 = row_starts[i]
+                for s in range(self.n_slices):
                     out.append((s, i, j, r0, r0 + nr, c0, c0 + nc))
-                    c0 += nc
-                r0 += nr
+            c0 += nc
         return out
 
 

@@ -22,6 +22,13 @@ class ActionCounts:
 
     counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
     """``(scope, action) -> n``; scopes are dotted (``chip.tile3.adc``)."""
+    by_layer: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict, compare=False)
+    """The same counts split by the layer they were done for (``layer -> (scope, action) -> n``); their
+    sum is ``counts``. Not written to ``to_dict`` (price each with :func:`layer`)."""
+
+    def layer(self, name: str) -> ActionCounts:
+        """The counts done for layer ``name``."""
+        return ActionCounts(counts=dict(self.by_layer.get(name, {})))
 
     def __getitem__(self, key: tuple[str, str]) -> int:
         return int(self.counts.get(key, 0))
@@ -103,6 +110,27 @@ class LayerTiming:
     half of the batch; the pipelined time per sample of this layer)."""
     sequential_mvms_per_sample: float = 0.0
     """Sequential forward MVMs per sample on the busiest crossbar (vectors x input cycles x BM passes)."""
+    forward_span_ns: float = 0.0
+    """Mean time from the first to the last forward MVM of one sample on the layer (its forward cycle,
+    including waits for input rows and for the crossbars)."""
+    stall_ns: float = 0.0
+    """Mean time per sample the layer waited for space in its consumers' buffers (back-pressure)."""
+    steps_per_sample: int = 1
+    """Row handover steps per sample (conv: output rows)."""
+    bytes_in: float = 0.0
+    """Bytes delivered into the layer's tiles over the run (inputs and residual operands)."""
+    bytes_out: float = 0.0
+    """Bytes the layer sent to its consumers and to off-chip memory over the run."""
+    bytes_spilled: float = 0.0
+    """Bytes of its inputs that did not fit the tile buffers and went off-chip."""
+    bytes_offchip: float = 0.0
+    """Off-chip bytes moved for the layer (input, output, spills, weights for reprogramming)."""
+    pass_index: int = 0
+    """Reprogramming pass the layer ran in."""
+    reprogram_ns: float = 0.0
+    """Time from the start of its pass until its crossbars were programmed (0 without passes)."""
+    reprogram_cells: int = 0
+    """Cells written to program the layer's crossbars."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -142,6 +170,22 @@ class TimingResult:
     """Compact event timeline for a Gantt chart (possibly truncated, see ``timeline_truncated``)."""
     timeline_truncated: bool = False
     """True when the run produced more timeline entries than were kept."""
+    links: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Per link with traffic: ``busy_ns``, ``utilisation``, ``packets``, ``mean_wait_ns``, ``max_wait_ns``."""
+    routers: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Per router with traffic: ``packets``, ``mean_wait_ns``, ``max_wait_ns`` (waits at its output links)."""
+    ops: float = 0.0
+    """Arithmetic operations done (2 per multiply-accumulate; forward, backward and update cycles)."""
+    achieved_tops: float = 0.0
+    """ops / makespan (TOPS)."""
+    achieved_tops_steady: float = 0.0
+    """Ops of one sample / steady-state interval (TOPS)."""
+    samples_in_flight: int = 0
+    """Most samples admitted at once (training: bounded by the buffer space their activations need)."""
+    n_passes: int = 1
+    """Reprogramming passes."""
+    reprogram_ns: float = 0.0
+    """Total time spent programming crossbars between passes."""
 
     def layer(self, name: str) -> LayerTiming:
         """The :class:`LayerTiming` of layer ``name``."""
@@ -163,6 +207,12 @@ class TimingResult:
             "n_events": self.n_events,
             "timeline": [entry.to_dict() for entry in self.timeline],
             "timeline_truncated": self.timeline_truncated,
+            "links": {k: dict(v) for k, v in sorted(self.links.items())},
+            "routers": {k: dict(v) for k, v in sorted(self.routers.items())},
+            "ops": self.ops, "achieved_tops": self.achieved_tops,
+            "achieved_tops_steady": self.achieved_tops_steady,
+            "samples_in_flight": self.samples_in_flight, "n_passes": self.n_passes,
+            "reprogram_ns": self.reprogram_ns,
         }
 
     @classmethod

@@ -1,18 +1,20 @@
-"""Closed-form checks of the event engine (SimPy style: traces of (scope, event, time_ticks))."""
+"""Closed-form checks of the event engine's components (SimPy style: traces of (scope, event, time_ticks))."""
 
 from __future__ import annotations
+
+import random
 
 import networkx as nx
 import pytest
 import simpy
 
-from archsim.engine.buffer import TileBuffer
+from archsim.engine.buffer import LineBuffer, RowCounter
 from archsim.engine.env import SimEnvironment
 from archsim.engine.interconnect import Network
-from archsim.engine.peripherals import AdcBank, Crossbar, DacBank
-from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
-from archsim.engine.simulate import simulate_plan
-from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
+from archsim.engine.memory import OffChipMemory
+from archsim.engine.peripherals import AdcPool, Crossbar, DacBank
+from archsim.engine.server import Calendar, Server
+from archsim.engine.spec import ConverterSpec, CrossbarSpec, LinkSpec, OffchipSpec
 from archsim.errors import SimulationError
 
 PS = 1000  # ticks per ns at the default 1 ps tick
@@ -27,15 +29,16 @@ def xbar_spec(**kw):
 
 def make_crossbar(env, spec, name="xb", dac=None, adc=None):
     dac = dac or DacBank(env, f"{name}_dac", None, spec.dac)
-    adc = adc or AdcBank(env, f"{name}_adc", None, spec.adc)
+    adc = adc or AdcPool(env, f"{name}_adc", None, spec.adc)
     return Crossbar(env, name, None, spec, dac, adc)
 
 
+# -- crossbars and converters -------------------------------------------------------------------------
 def test_one_mvm_is_dac_plus_integration_plus_adc():
     env = SimEnvironment(trace=True)
     spec = xbar_spec()
     xb = make_crossbar(env, spec)
-    env.process(xb.execute_vectors(1, rows=8, cols=5))
+    env.process(xb.execute(1, rows=8, cols=5))
     env.run()
     # DAC: ceil(8/4) x 1 ns = 2 ns; integrate 10 ns; ADC: ceil(5/2) x 3 ns = 9 ns
     assert env.trace_log == [
@@ -44,7 +47,6 @@ def test_one_mvm_is_dac_plus_integration_plus_adc():
         ("xb_adc", "convert_start", 12 * PS), ("xb_adc", "convert_end", 21 * PS),
     ]
     assert spec.mvm_ns(8, 5, 1) == 21.0
-    assert env.counts[("xb_dac", "convert")] == 8 and env.counts[("xb_adc", "convert")] == 5
 
 
 def test_backward_drives_columns_and_reads_rows():
@@ -53,172 +55,194 @@ def test_backward_drives_columns_and_reads_rows():
     assert spec.stage_ns(8, 5, backward=True) == (2.0, 20.0, 12.0)
 
 
+@pytest.mark.parametrize("rows_per_read", [None, 3])
 @pytest.mark.parametrize("overlap", [False, True])
-def test_fine_chunk_equals_closed_form(overlap):
+def test_read_by_read_simulation_equals_closed_form(overlap, rows_per_read):
     env = SimEnvironment()
-    spec = xbar_spec(overlap=overlap, input_cycles=2)
+    spec = xbar_spec(overlap=overlap, input_cycles=2, rows_per_read=rows_per_read)
     xb = make_crossbar(env, spec)
-    env.process(xb.execute_vectors(3, rows=8, cols=5))
+    env.process(xb.execute(6, rows=8, cols=5))  # 3 vectors x 2 input cycles
     env.run()
-    n = 6  # 3 vectors x 2 input cycles
-    expected = 21 + (n - 1) * 10 if overlap else n * 21
-    assert env.now == expected * PS == env.to_ticks(spec.mvm_ns(8, 5, n))
+    reads = 6 * (1 if rows_per_read is None else 3)  # ceil(8 / 3) = 3 reads per pass
+    dac = 2.0 if rows_per_read is None else 1.0  # ceil(8/3) = 3 rows per read: ceil(3/4) = 1 conversion
+    stage = (dac, 10.0, 9.0)
+    expected = sum(stage) + (reads - 1) * max(stage) if overlap else reads * sum(stage)
+    assert env.now == env.to_ticks(expected) == env.to_ticks(spec.mvm_ns(8, 5, 6))
 
 
-def test_two_crossbars_sharing_an_adc_bank_serialise():
-    env = SimEnvironment(trace=True)
-    spec = xbar_spec()
-    shared = AdcBank(env, "adc", None, spec.adc)
-    a = make_crossbar(env, spec, "a", adc=shared)
-    b = make_crossbar(env, spec, "b", adc=shared)
-    env.process(a.execute_vectors(1, rows=8, cols=5))
-    env.process(b.execute_vectors(1, rows=8, cols=5))
-    env.run()
-    adc_events = [e for e in env.trace_log if e[0] == "adc"]
-    assert adc_events == [("adc", "convert_start", 12 * PS), ("adc", "convert_end", 21 * PS),
-                          ("adc", "convert_start", 21 * PS), ("adc", "convert_end", 30 * PS)]
+def test_rows_per_read_takes_ceil_n_over_r_reads():
+    for n, r, reads in ((128, 32, 4), (100, 32, 4), (128, 128, 1), (7, 2, 4)):
+        spec = xbar_spec(n_rows=128, rows_per_read=r)
+        assert spec.reads(n) == reads
+        assert spec.mvm_ns(n, 8, 1) == pytest.approx(reads * sum(spec.stage_ns(n, 8)))
+    assert xbar_spec(rows_per_read=None).reads(128) == 1
 
 
-def test_two_tiles_sharing_one_link_serialise():
-    env = SimEnvironment(trace=True)
+def test_two_crossbars_sharing_one_adc_take_twice_the_conversion_time():
+    """Integration and DAC take no time: what is left is conversion, which a shared pool serialises."""
+
+    def run(shared: bool) -> int:
+        env = SimEnvironment()
+        spec = xbar_spec(dac=ConverterSpec(n_units=8, conversion_ns=0.0), integrate_ns=0.0,
+                         adc=ConverterSpec(n_units=1, conversion_ns=2.0))
+        pool = AdcPool(env, "pool", None, spec.adc)
+        a = make_crossbar(env, spec, "a", adc=pool)
+        b = make_crossbar(env, spec, "b", adc=pool if shared else None)
+        env.process(a.execute(1, rows=8, cols=8))
+        env.process(b.execute(1, rows=8, cols=8))
+        env.run()
+        return env.now
+
+    own, shared = run(False), run(True)
+    assert own == 8 * 2 * PS  # 8 columns on one ADC, each crossbar its own
+    assert shared == 2 * own
+
+
+# -- servers ------------------------------------------------------------------------------------------
+def test_server_equals_a_fifo_simpy_resource():
+    rng = random.Random(3)
+    jobs = [(rng.randrange(0, 50), rng.randrange(1, 20)) for _ in range(40)]
+    jobs.sort()
+    for capacity in (1, 3):
+        env = simpy.Environment()
+        res = simpy.Resource(env, capacity=capacity)
+        seen = []
+
+        def job(at, hold, res=res, env=env, seen=seen):
+            yield env.timeout(at)
+            with res.request() as req:
+                yield req
+                start = env.now
+                yield env.timeout(hold)
+                seen.append((start, env.now))
+
+        for at, hold in jobs:
+            env.process(job(at, hold))
+        env.run()
+        server = Server(capacity)
+        mine = [server.reserve(at, hold) for at, hold in jobs]
+        assert sorted(mine) == sorted(seen)
+        assert server.busy == sum(h for _, h in jobs)
+
+
+def test_calendar_books_the_earliest_gap():
+    cal = Calendar()
+    assert cal.reserve(100, 10, now=0) == (100, 110)  # booked ahead
+    assert cal.reserve(0, 10, now=0) == (0, 10)  # fits before it
+    assert cal.reserve(95, 10, now=0) == (110, 120)  # 95..105 overlaps the booking: after it
+    assert cal.reserve(10, 85, now=0) == (10, 95)
+    assert cal.total_wait == 15
+
+
+# -- network ------------------------------------------------------------------------------------------
+def path(n, hop_ns=1.0, bw=4.0, flit=4.0, rate=None):
+    g = nx.path_graph([("tile", i) for i in range(n)])
+    return g, LinkSpec(bandwidth_bytes_per_ns=bw, hop_latency_ns=hop_ns, flit_bytes=flit, flits_per_ns=rate)
+
+
+@pytest.mark.parametrize("hops", [1, 2, 5])
+def test_one_packet_takes_hops_times_latency_plus_one_serialisation(hops):
+    env = SimEnvironment()
+    g, spec = path(hops + 1, hop_ns=5.0)
+    net = Network(env, "noc", None, g, spec)
+    [arrive] = net.send(("tile", 0), (("tile", hops),), 40, "l")
+    assert arrive == (hops * 5 + 40 / 4) * PS  # not hops x (5 + 10)
+
+
+def test_back_to_back_packets_finish_one_serialisation_apart():
+    env = SimEnvironment()
+    g, spec = path(4, hop_ns=5.0)
+    net = Network(env, "noc", None, g, spec)
+    first = net.send(("tile", 0), (("tile", 3),), 40, "l")[0]
+    second = net.send(("tile", 0), (("tile", 3),), 40, "l")[0]
+    assert first == (3 * 5 + 10) * PS and second - first == 10 * PS
+    net.flush()
+    first_link, link = net.links[(("tile", 0), ("tile", 1))], net.links[(("tile", 1), ("tile", 2))]
+    assert link.busy == 2 * 10 * PS  # each link busy only for the bytes
+    assert first_link.max_wait == 10 * PS and link.max_wait == 0  # the second waits at the source only
+    assert env.counts[(link.scope, "bytes")] == 80 and env.counts[(link.scope, "flits")] == 20
+
+
+def test_two_tiles_sharing_one_link_wait_for_it():
+    env = SimEnvironment()
     g = nx.Graph()
     g.add_edges_from([(("tile", 0), ("router", 0)), (("tile", 1), ("router", 0)), (("router", 0), ("tile", 2))])
     net = Network(env, "noc", None, g, LinkSpec(bandwidth_bytes_per_ns=4.0, hop_latency_ns=1.0))
-    done = []
-
-    def send(src):
-        yield from net.send(("tile", src), ("tile", 2), 40)
-        done.append((src, env.now))
-
-    env.process(send(0))
-    env.process(send(1))
-    env.run()
-    # one packet: 2 hops x 1 ns + 40 B / 4 B/ns = 12 ns; the second waits for the shared router0->tile2 link
-    assert done == [(0, 12 * PS), (1, 24 * PS)]
-    assert env.counts[("noc.link_router0_tile2", "bytes")] == 80
+    a = net.send(("tile", 0), (("tile", 2),), 40, "l")[0]
+    b = net.send(("tile", 1), (("tile", 2),), 40, "l")[0]
+    # each: 2 hops x 1 ns + 40 B / 4 B/ns; the second's last hop waits for the first's 10 ns there
+    assert (a, b) == (12 * PS, 22 * PS)
+    net.flush()
+    report = net.router_report()
     assert env.counts[("noc.router_router0", "bytes")] == 80
+    assert report["noc.router_router0"]["max_wait_ns"] == 10
 
 
 def test_disjoint_routes_run_in_parallel():
     env = SimEnvironment()
-    g = nx.path_graph([("tile", 0), ("tile", 1), ("tile", 2), ("tile", 3)])
-    net = Network(env, "noc", None, g, LinkSpec(bandwidth_bytes_per_ns=1.0))
-    env.process(net.send(("tile", 0), ("tile", 1), 10))
-    env.process(net.send(("tile", 2), ("tile", 3), 10))
-    env.run()
-    assert env.now == 10 * PS
+    g, spec = path(4, hop_ns=0.0, bw=1.0, flit=1.0)
+    net = Network(env, "noc", None, g, spec)
+    a = net.send(("tile", 0), (("tile", 1),), 10, "l")[0]
+    b = net.send(("tile", 2), (("tile", 3),), 10, "l")[0]
+    assert a == b == 10 * PS
 
 
-def test_full_buffer_stalls_its_producer():
-    env = SimEnvironment(trace=True)
-    buf = TileBuffer(env, "buf", None, BufferSpec(capacity_bytes=100, bandwidth_bytes_per_ns=1e9), entries=1)
-    produced = []
-
-    def producer():
-        for i in range(3):
-            yield from buf.put(i)
-            produced.append((i, env.now))
-
-    def consumer():
-        for _ in range(3):
-            yield env.timeout(10 * PS)
-            yield from buf.get()
-
-    env.process(producer())
-    env.process(consumer())
-    env.run()
-    # item 0 enters at once; item 1 waits until the consumer takes item 0 at 10 ns; item 2 until 20 ns
-    assert produced == [(0, 0), (1, 10 * PS), (2, 20 * PS)]
+def test_multicast_crosses_each_link_once():
+    env = SimEnvironment()
+    g = nx.star_graph(3)
+    g = nx.relabel_nodes(g, {0: ("router", 0), 1: ("tile", 0), 2: ("tile", 1), 3: ("tile", 2)})
+    net = Network(env, "noc", None, g, LinkSpec(bandwidth_bytes_per_ns=4.0, hop_latency_ns=1.0))
+    arrivals = net.send(("tile", 0), (("tile", 1), ("tile", 2)), 40, "l")
+    assert arrivals == [12 * PS, 12 * PS]
+    net.flush()
+    first = net.links[(("tile", 0), ("router", 0))]
+    assert env.counts[(first.scope, "bytes")] == 40  # once, not once per destination
 
 
-# -- whole-plan schedules -------------------------------------------------------------------------
-def chip(n_tiles, *, digital_ops_per_ns=1e9, bw=1e9, buffer_bytes=10**9):
-    g = nx.path_graph([("tile", i) for i in range(n_tiles)])
-    tile = TileSpec(crossbar=CrossbarSpec(n_rows=16, n_cols=16, dac=ConverterSpec(n_units=16, conversion_ns=0.0),
-                                          adc=ConverterSpec(n_units=16, conversion_ns=0.0), integrate_ns=1.0,
-                                          pulse_ns=1.0),
-                    digital=DigitalSpec(ops_per_ns=digital_ops_per_ns),
-                    buffer=BufferSpec(capacity_bytes=buffer_bytes, bandwidth_bytes_per_ns=bw))
-    return ChipPlan(tile=tile, graph=g, link=LinkSpec(bandwidth_bytes_per_ns=bw),
-                    offchip=OffchipSpec(bandwidth_bytes_per_ns=bw))
+def test_flit_width_and_router_clock_are_live():
+    # 5 bytes in 4-byte flits: 2 flits = 8 bytes on the wire; at 4 B/ns that is 2 ns
+    spec = LinkSpec(bandwidth_bytes_per_ns=4.0, flit_bytes=4.0)
+    assert spec.flits(5) == 2 and spec.serialise_ns(5) == 2.0
+    # a router forwarding one 4-byte flit per 1 ns cycle caps a 16 B/ns link at 4 B/ns
+    slow = LinkSpec(bandwidth_bytes_per_ns=16.0, flit_bytes=4.0, flits_per_ns=1.0)
+    wide = LinkSpec(bandwidth_bytes_per_ns=16.0, flit_bytes=16.0, flits_per_ns=1.0)
+    assert slow.serialise_ns(64) == 16.0 and wide.serialise_ns(64) == 4.0
 
 
-def chain(vectors, **kw):
-    layers = []
-    for i, v in enumerate(vectors):
-        layers.append(LayerPlan(name=f"l{i}", preds=(f"l{i-1}",) if i else (),
-                                groups=(GroupPlan(blocks=(BlockPlan(tile=i, rows=16, cols=16),),
-                                                  vectors_per_sample=v),), **kw))
-    return tuple(layers)
+# -- off-chip memory ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("k", [1, 4])
+def test_outstanding_offchip_reads_overlap_their_latency(k):
+    env = SimEnvironment()
+    mem = OffChipMemory(env, "offchip", None, OffchipSpec(bandwidth_bytes_per_ns=10.0, latency_ns=100.0,
+                                                          max_outstanding=k))
+    ends = [mem.access(50, "read_bytes", "l") for _ in range(4)]
+    if k == 4:  # all latencies overlap: 100 + i x 5 ns
+        assert ends == [(100 + 5 * (i + 1)) * PS for i in range(4)]
+    else:  # one at a time: i x (100 + 5) ns
+        assert ends == [105 * (i + 1) * PS for i in range(4)]
+    mem.flush()
+    assert env.counts[("offchip", "read_bytes")] == 200
 
 
-@pytest.mark.parametrize("batch", [1, 5])
-def test_pipelined_throughput_is_one_over_slowest_stage(batch):
-    stages = [3, 7, 2]  # ns per sample (1 ns per vector)
-    plan = RunPlan(layers=chain(stages), chip=chip(3), batch=batch, pipeline=True)
-    timing, counts, _ = simulate_plan(plan)
-    assert timing.makespan_ns == sum(stages) + (batch - 1) * max(stages)
-    assert counts[("chip.tile1.xbar", "forward_pass")] == 7 * batch
+# -- buffers ------------------------------------------------------------------------------------------
+def test_full_line_buffer_stalls_its_producer_until_freed():
+    env = SimEnvironment()
+    line = LineBuffer(env, "l", quota=100.0, working_set=60.0)
+    assert line.reserve(60) is None
+    ev = line.reserve(60)
+    assert ev is not None and not ev.triggered
+    line.free(60)
+    assert ev.triggered and line.used == 60 and line.peak == 60
 
 
-def test_sequential_time_is_sum_of_stages():
-    stages = [3, 7, 2]
-    plan = RunPlan(layers=chain(stages), chip=chip(3), batch=4, pipeline=False)
-    timing, _, _ = simulate_plan(plan)
-    assert timing.makespan_ns == 4 * sum(stages)
-    assert timing.latency_ns_per_sample == sum(stages)
-
-
-def test_replicas_split_vectors_and_run_in_parallel():
-    groups = tuple(GroupPlan(replica=r, blocks=(BlockPlan(tile=r, rows=16, cols=16),), vectors_per_sample=4)
-                   for r in range(4))
-    plan = RunPlan(layers=(LayerPlan(name="conv", groups=groups),), chip=chip(4), batch=1)
-    timing, _, _ = simulate_plan(plan)
-    assert timing.makespan_ns == 4.0
-    assert timing.layer("conv").sequential_mvms_per_sample == 4
-
-
-def test_groups_on_the_same_crossbar_serialise():
-    groups = tuple(GroupPlan(replica=r, blocks=(BlockPlan(tile=0, rows=16, cols=16),), vectors_per_sample=4)
-                   for r in range(3))
-    plan = RunPlan(layers=(LayerPlan(name="conv", groups=groups),), chip=chip(1), batch=1)
-    timing, _, _ = simulate_plan(plan)
-    assert timing.makespan_ns == 12.0
-
-
-def test_slow_digital_unit_becomes_the_bottleneck_stage():
-    # 2 ns analog per sample, then 100 ops at 10 ops/ns = 10 ns digital on the same layer's tile
-    layers = chain([2], digital_forward={"activation": 100})
-    plan = RunPlan(layers=layers, chip=chip(1, digital_ops_per_ns=10.0), batch=3, pipeline=True)
-    timing, counts, _ = simulate_plan(plan)
-    assert timing.makespan_ns == 2 + 10 + 2 * 10
-    assert counts[("chip.tile0.digital", "activation")] == 300
-
-
-def test_training_sample_is_forward_backward_update():
-    # two layers, 2 vectors each, 1 ns per pass; update: BL 3 pulses of 1 ns per vector
-    layers = chain([2, 2], bl=3.0)
-    layers = (LayerPlan(**{**layers[0].__dict__, "backward": False}), layers[1])
-    plan = RunPlan(layers=layers, chip=chip(2), mode="training", batch=1, pipeline=False)
-    timing, counts, _ = simulate_plan(plan)
-    # fwd l0 2 + fwd l1 2 ; l1: backward 2 then update 6 ; l0: update 6 (after l1's gradient at t=6)
-    assert timing.makespan_ns == 2 + 2 + 2 + 6
-    assert counts[("chip.tile1.xbar", "backward_pass")] == 2
-    assert ("chip.tile0.xbar", "backward_pass") not in counts.counts
-    assert counts[("chip.tile0.xbar", "update")] == 2
-    assert counts[("chip.tile0.xbar", "update_line_pulse")] == 2 * 3 * (16 + 16)
-
-
-def test_same_seed_same_result_and_timeline():
-    plan = RunPlan(layers=chain([3, 5]), chip=chip(2), batch=3, mode="training")
-    a = simulate_plan(plan, seed=1)
-    b = simulate_plan(plan, seed=1)
-    assert a[0].to_dict() == b[0].to_dict() and a[1].to_dict() == b[1].to_dict()
-
-
-def test_invalid_mode_is_a_simulation_error():
-    with pytest.raises(SimulationError):
-        simulate_plan(RunPlan(layers=chain([1]), chip=chip(1), mode="bogus"))
+def test_row_counter_wakes_waiters_in_order():
+    env = SimEnvironment()
+    rows = RowCounter(env)
+    a, b = rows.wait(0, 2), rows.wait(0, 5)
+    rows.add(0, 3)
+    assert a.triggered and not b.triggered
+    rows.add(0, 5)
+    assert b.triggered and rows.wait(0, 4) is None and rows.rows(1) == 0
 
 
 def test_ticks_are_integers():
@@ -226,58 +250,5 @@ def test_ticks_are_integers():
     assert env.to_ticks(1.234) == 123 and env.to_ns(123) == pytest.approx(1.23)
     with pytest.raises(SimulationError):
         env.to_ticks(-1)
-    assert isinstance(simpy.Environment, type)
-
-
-def test_full_layer_buffer_stalls_the_producer_layer():
-    # l0: 1 ns per sample, l1: 10 ns per sample; l1's inbox holds exactly one sample (100 B of 100 B)
-    layers = chain([1, 10], bytes_in_per_sample=100.0)
-    plan = RunPlan(layers=layers, chip=chip(2, buffer_bytes=100), batch=7, pipeline=True)
-    timing, _, env = simulate_plan(plan)
-    starts = [e.start_ns for e in timing.timeline if e.layer == "l0" and e.phase == "forward"]
-    # s0..s4 fill l0's stage queue, its digital half and l1's inbox; then l0 runs at l1's pace (10 ns)
-    assert starts == [0, 1, 2, 3, 4, 11, 21]
-    assert timing.makespan_ns == 1 + 7 * 10
-
-
-def _residual():
-    def layer(name, i, v, **kw):
-        return LayerPlan(name=name, groups=(GroupPlan(blocks=(BlockPlan(tile=i, rows=16, cols=16),),
-                                                       vectors_per_sample=v),), **kw)
-    # l0 -> l1 (MVM input) ; l0 -> l2 ; l2 -> l1 as the residual operand of the add l1 owns
-    return (layer("l0", 0, 2), layer("l1", 1, 3, preds=("l0",), post_preds=("l2",)),
-            layer("l2", 2, 4, preds=("l0",)))
-
-
-def test_residual_operand_gates_the_digital_stage_only():
-    timing, _, _ = simulate_plan(RunPlan(layers=_residual(), chip=chip(3), batch=1))
-    # l1's MVMs run [2, 5] in parallel with l2's [2, 6]; the add at l1 waits for l2 -> done at 6
-    assert timing.layer("l1").last_end_ns == 5 and timing.makespan_ns == 6
-
-
-def test_residual_training_sends_gradients_both_ways():
-    timing, counts, _ = simulate_plan(RunPlan(layers=_residual(), chip=chip(3), batch=2, mode="training"))
-    assert counts[("chip.tile2.xbar", "backward_pass")] == 2 * 4  # l2 receives l1's residual gradient
-    assert counts[("chip.tile1.xbar", "backward_pass")] == 2 * 3
-    assert timing.makespan_ns > 0
-
-
-def test_minibatch_update_applies_all_vectors_once_per_batch():
-    layers = chain([2, 2], bl=3.0)
-    layers = (LayerPlan(**{**layers[0].__dict__, "backward": False}), layers[1])
-    per_sample = simulate_plan(RunPlan(layers=layers, chip=chip(2), mode="training", batch=4))[1]
-    timing, per_batch, _ = simulate_plan(RunPlan(layers=layers, chip=chip(2), mode="training", batch=4,
-                                                 update_every=4))
-    assert per_batch.to_dict() == per_sample.to_dict()  # same work, other order
-    updates = [e for e in timing.timeline if e.phase == "update"]
-    assert [(e.layer, e.sample, e.end_ns - e.start_ns) for e in updates] == [("l1", 3, 24.0), ("l0", 3, 24.0)]
-
-
-def test_multiplexed_adc_groups_serialise_a_partial_block():
-    """ADCs that each multiplex k adjacent columns: a block on columns 0..L-1 needs min(k, L) conversions."""
-    from archsim.engine.spec import ConverterSpec
-
-    spread = ConverterSpec(n_units=128, conversion_ns=2.0)
-    muxed = ConverterSpec(n_units=128, conversion_ns=2.0, lines_per_unit=4)  # 512 columns, 4 per ADC
-    assert [spread.time_ns(n) for n in (1, 100, 512)] == [2.0, 2.0, 8.0]
-    assert [muxed.time_ns(n) for n in (1, 3, 100, 512)] == [2.0, 6.0, 8.0, 8.0]
+    with pytest.raises(SimulationError):
+        SimEnvironment(tick_ps=0)

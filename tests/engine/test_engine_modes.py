@@ -1,16 +1,12 @@
-"""Fine vs coarse events, chunk traces, statistics defaults, and the bundled configs end to end."""
+"""Plans built from the Mapping alone, statistics defaults, training counts, the bundled configs end to end."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import networkx as nx
 import pytest
 
 from archsim.engine import build_plan, simulate
-from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
-from archsim.engine.simulate import simulate_plan
-from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
 from archsim.errors import SimulationError
 from archsim.hwconfig import load_hardware
 from archsim.mapping import map_workload
@@ -18,38 +14,6 @@ from archsim.results.stats import LayerStats
 from archsim.workload import load_workload
 
 ROOT = Path(__file__).resolve().parents[2]
-PS = 1000
-
-
-def _chip(overlap):
-    xs = CrossbarSpec(n_rows=8, n_cols=8, dac=ConverterSpec(n_units=4, conversion_ns=1.0),
-                      adc=ConverterSpec(n_units=2, conversion_ns=3.0), integrate_ns=10.0, input_cycles=2,
-                      overlap=overlap)
-    tile = TileSpec(crossbar=xs, digital=DigitalSpec(ops_per_ns=1e9),
-                    buffer=BufferSpec(capacity_bytes=10**9, bandwidth_bytes_per_ns=1e9))
-    return ChipPlan(tile=tile, graph=nx.path_graph([("tile", 0), ("tile", 1)]),
-                    link=LinkSpec(bandwidth_bytes_per_ns=1e9), offchip=OffchipSpec(bandwidth_bytes_per_ns=1e9))
-
-
-@pytest.mark.parametrize("overlap", [False, True])
-def test_fine_mode_equals_coarse_without_contention(overlap):
-    layer = LayerPlan(name="l", groups=(GroupPlan(blocks=(BlockPlan(tile=0, rows=8, cols=5),), vectors_per_sample=3),))
-    coarse = simulate_plan(RunPlan(layers=(layer,), chip=_chip(overlap), batch=2))[0]
-    fine, _, env = simulate_plan(RunPlan(layers=(layer,), chip=_chip(overlap), batch=2, fine=True), trace=True)
-    # one vector = 2 passes of (2 + 10 + 9) ns; overlapped: 21 + 10 per extra pass
-    per_sample = (21 + 5 * 10) if overlap else 6 * 21
-    assert coarse.makespan_ns == fine.makespan_ns == 2 * per_sample
-    starts = [t for scope, ev, t in env.trace_log if scope == "l.r0" and ev == "forward_start"]
-    assert len(starts) == 6  # 3 vectors x 2 samples, one event each
-
-
-def test_chunk_trace_of_two_replicas_on_one_crossbar():
-    groups = tuple(GroupPlan(replica=r, blocks=(BlockPlan(tile=0, rows=8, cols=5),), vectors_per_sample=1)
-                   for r in range(2))
-    _, _, env = simulate_plan(RunPlan(layers=(LayerPlan(name="l", groups=groups),), chip=_chip(False)), trace=True)
-    chunks = [e for e in env.trace_log if e[0].startswith("l.")]
-    assert chunks == [("l.r0", "forward_start", 0), ("l.r0", "forward_end", 42 * PS),
-                      ("l.r1", "forward_start", 42 * PS), ("l.r1", "forward_end", 84 * PS)]
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +25,11 @@ def rpu_rapa():
 
 def test_defaults_bl_is_desired_bl_and_stats_override_it(rpu_rapa):
     hw, wl, mapping = rpu_rapa
-    plan = build_plan(mapping, hw, mode="training", workload=wl)
+    plan = build_plan(mapping, hw, mode="training")
     assert all(lp.bl == hw.crossbar.rpu.update.desired_bl and lp.bm_passes_forward == 1.0 for lp in plan.layers)
     stats = {"conv1": LayerStats(layer="conv1", mean_bl=5.0, mean_bm_passes_forward=2.0)}
-    t_def, c_def = simulate(mapping, hw, mode="training", workload=wl)
-    t_st, c_st = simulate(mapping, hw, mode="training", workload=wl, stats=stats)
+    t_def, c_def = simulate(mapping, hw, mode="training")
+    t_st, c_st = simulate(mapping, hw, mode="training", stats=stats)
     conv1_def, conv1_st = t_def.layer("conv1"), t_st.layer("conv1")
     assert conv1_st.forward_ns_per_sample == pytest.approx(2 * conv1_def.forward_ns_per_sample, rel=1e-3)
     xs = build_plan(mapping, hw).chip.tile.crossbar
@@ -83,7 +47,7 @@ def test_stats_for_unknown_layers_are_rejected(rpu_rapa):
 
 def test_training_counts_three_cycles(rpu_rapa):
     hw, wl, mapping = rpu_rapa
-    timing, counts = simulate(mapping, hw, mode="training", batch=2, workload=wl)
+    timing, counts = simulate(mapping, hw, mode="training", batch=2)
     first = mapping.layer("conv1")
     assert not first.needs_backward
     assert counts.total("backward_pass") > 0 and counts.total("update") > 0
@@ -93,3 +57,46 @@ def test_training_counts_three_cycles(rpu_rapa):
     phases = {e.phase for e in timing.timeline}
     assert {"forward", "backward", "update"} <= phases
     assert timing.makespan_ns > 0 and 0 < max(timing.utilisation.values()) <= 1.0 + 1e-9
+
+
+def test_the_plan_comes_from_the_mapping_alone():
+    import inspect
+
+    assert "workload" not in inspect.signature(simulate).parameters
+    hw = load_hardware(ROOT / "hwconfigs" / "isaac-2016.yaml")
+    mapping = map_workload(hw, load_workload(ROOT / "workloads" / "resnet50.yaml"))
+    lm = mapping.layer("layer1.0.conv3")
+    assert lm.preds == ("layer1.0.conv2",) and lm.residual_sources == ("layer1.0.downsample",)
+    assert lm.owned == ("layer1.0.add", "layer1.0.relu")
+    plan = build_plan(mapping, hw)
+    lp = next(lp for lp in plan.layers if lp.name == "layer1.0.conv3")
+    edges = {e.source: e for e in lp.inputs}
+    assert any(edges["layer1.0.conv2"].mvm) and not any(edges["layer1.0.downsample"].mvm)
+    assert edges["layer1.0.downsample"].post[:3] == (1, 2, 3)  # the add needs residual row i for row i
+    assert lp.steps == 56 and lp.digital_forward["elementwise"] == 256 * 56 * 56
+
+
+def test_an_op_no_digital_unit_serves_is_an_error():
+    hw = load_hardware(ROOT / "hwconfigs" / "isaac-2016.yaml", ["crossbar.rpu.forward.noise_management=abs_max"])
+    mapping = map_workload(hw, load_workload(ROOT / "workloads" / "mlp-digits.yaml"))
+    with pytest.raises(SimulationError, match=r"no unit serves op 'nm_scale'.*noise_management: none"):
+        simulate(mapping, hw)
+    bare = load_hardware(ROOT / "hwconfigs" / "tiny-test.yaml", ["tile.digital={}", "chip.n_tiles=64",
+                                                                   "interconnect.dims=[8,8]"])
+    mapping = map_workload(bare, load_workload(ROOT / "workloads" / "mlp-digits.yaml"))
+    with pytest.raises(SimulationError, match="describes no digital unit"):
+        simulate(mapping, bare)
+
+
+def test_clock_buffer_latency_and_flit_width_are_live():
+    wl = load_workload(ROOT / "workloads" / "rapa-cnn3.yaml")
+    base = ["chip.n_tiles=100"]
+
+    def makespan(extra):
+        hw = load_hardware(ROOT / "hwconfigs" / "rpu-gokmen-vlasov-2016.yaml", base + extra)
+        return simulate(map_workload(hw, wl), hw, batch=2)[0].makespan_ns
+
+    ref = makespan([])
+    assert makespan(["chip.clock_freq_mhz=100"]) > ref  # routers forward one flit per clock cycle
+    assert makespan(["interconnect.flit_bits=8"]) > ref
+    assert makespan(["tile.buffer.latency_ns=200"]) > ref

@@ -22,6 +22,9 @@ class FakeLayer:
     matrix_out: int = 0
     vectors_per_sample: int = 0
     bias: bool = True
+    kernel_size: tuple[int, int] | None = None
+    stride: tuple[int, int] | None = None
+    padding: tuple[int, int] | None = None
 
     @property
     def is_analog(self) -> bool:
@@ -50,14 +53,24 @@ def conv(name, src, c_in, c_out, hw_in, k=5, stride=1, pad=2, bias=True):
     return FakeLayer(
         name=name, kind="conv2d", inputs=(src,), in_shape=(c_in, hw_in, hw_in),
         out_shape=(c_out, hw_out, hw_out), matrix_in=k * k * c_in, matrix_out=c_out,
-        vectors_per_sample=hw_out * hw_out, bias=bias,
+        vectors_per_sample=hw_out * hw_out, bias=bias, kernel_size=(k, k), stride=(stride, stride), padding=(pad, pad),
     )
 
 
 def digital(name, kind, src, in_shape, out_shape=None):
+    """A digital layer; a pooling layer that shrinks an image gets the window ``(h_in - h_out + 1)`` stride 1
+    unless the output is about half the input (then 3x3, stride 2, padding 1)."""
     if isinstance(src, str):
         src = (src,)
-    return FakeLayer(name=name, kind=kind, inputs=tuple(src), in_shape=in_shape, out_shape=out_shape or in_shape)
+    out_shape = out_shape or in_shape
+    window = {}
+    if kind.endswith("pool") and len(in_shape) == 3:
+        if out_shape[1] * 2 == in_shape[1]:
+            window = {"kernel_size": (3, 3), "stride": (2, 2), "padding": (1, 1)}
+        else:
+            k = in_shape[1] - out_shape[1] + 1
+            window = {"kernel_size": (k, k), "stride": (1, 1), "padding": (0, 0)}
+    return FakeLayer(name=name, kind=kind, inputs=tuple(src), in_shape=in_shape, out_shape=out_shape, **window)
 
 
 def linear(name, src, n_in, n_out, bias=True):

@@ -1,0 +1,910 @@
+"""Layer behaviour: the processes of one analog layer and the data it receives and sends.
+
+Forward, per sample and step (an output row of a conv layer; the whole vector of a linear layer)::
+
+    rows needed by the step have arrived on the group's tiles (line buffers; spilled rows read back)
+      -> each replica (group) holds its crossbars for the step's vectors (its own process; the analog
+         half runs at most two steps ahead of the digital half: output registers)
+      -> partial sums of row blocks on other tiles travel to each column block's reduce tile
+    all groups done with the step, residual rows there
+      -> digital work on the output tiles (accumulate, shift-and-add, NM scaling, the layers it owns)
+      -> rows no later step needs are freed; the rows now complete are sent to every consumer's tiles
+         (space reserved first: flow control), or written off-chip for the network output
+
+The analog and digital halves are separate processes, so one sample's rows pipeline through a layer and
+across layers (a conv layer starts once the input rows its kernel needs are there). Training adds, per
+sample and layer in reverse order, the backward cycle (input gradient; skipped for the first layers) and
+the update (``bl`` pulses per vector plus the algorithm's transfer reads and writes), whole-sample, and
+keeps the layer's inputs until the update.
+
+Closed-form crossbar time (:meth:`CrossbarSpec.mvm_ns`) is used where nothing can contend: every ADC pool
+of a group reads one crossbar. A group whose crossbars share a pool with any other crossbar in use is
+simulated read by read (:mod:`archsim.engine.peripherals`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Generator, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from archsim.engine.buffer import LineBuffer, RowCounter
+from archsim.engine.plan import INPUT, OUTPUT, EdgePlan, GroupPlan, LayerPlan
+from archsim.engine.server import Server
+from archsim.engine.spec import ConverterSpec
+from archsim.errors import SimulationError
+
+if TYPE_CHECKING:
+    from archsim.engine.chip import Chip
+
+WINDOW = 2
+"""Steps the analog half of a layer may run ahead of its digital half (double-buffered output registers)."""
+
+
+@dataclass
+class LayerStats:
+    """What a layer accumulates during the run (ticks and bytes)."""
+
+    forward_ticks: float = 0.0
+    backward_ticks: float = 0.0
+    update_ticks: float = 0.0
+    bytes_in: float = 0.0
+    bytes_out: float = 0.0
+    bytes_spilled: float = 0.0
+    bytes_offchip: float = 0.0
+    stall_ticks: float = 0.0
+    reprogram_ticks: int = 0
+    reprogram_cells: int = 0
+    group_forward_ticks: dict[int, int] = field(default_factory=dict)
+    unit_digital_ticks: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+def _at(env: simpy.Environment, tick: int, fn: Callable[[], None]) -> None:
+    """Call ``fn`` at tick ``tick`` (now if it has passed)."""
+    delay = tick - int(env.now)
+    if delay <= 0:
+        fn()
+        return
+    ev = env.timeout(delay)
+    ev.callbacks.append(lambda _: fn())
+
+
+def line_spill_ok(layer: LayerRun, tile: int) -> bool:
+    """Whether rows for ``layer`` on ``tile`` may go off-chip when its share is full (``spill: offchip``)."""
+    return layer.chip.tiles[tile].buffer.spec.spill == "offchip"
+
+
+class GroupRun:
+    """A replica at run time: its blocks, tiles, lock, step vectors and chunk costs."""
+
+    def __init__(self, layer: LayerRun, plan: GroupPlan, index: int, n_groups: int, total: float) -> None:
+        self.layer = layer
+        self.env = layer.env
+        self.plan = plan
+        self.index = index
+        steps = layer.plan.steps
+        if steps == 1:
+            self.vec = [plan.vectors_per_sample]
+        else:
+            n_p = int(round(total))
+            bounds = [round(i * n_p / steps) for i in range(steps + 1)]
+            r = index
+            self.vec = [float(_count_mod(bounds[i], bounds[i + 1], r, n_groups)) for i in range(steps)]
+        self.tiles = sorted({b.tile for b in plan.blocks})
+        self.fine = False
+        self.lock: Any = None
+        self._ticks: dict[tuple[str, float], int] = {}
+        self.done: dict[str, float] = {}
+        self.busy: dict[str, int] = {}
+        self.state: tuple[int, int, str] = (0, 0, "not started")
+        """``(sample, step, what it waits for)`` (for deadlock reports)."""
+        chip = layer.chip
+        act = chip.plan.activation_bytes
+        by_col: dict[int, list[Any]] = {}
+        for b in plan.blocks:
+            by_col.setdefault(b.col_block, []).append(b)
+        total_cols = sum(max(b.cols for b in blocks) for blocks in by_col.values()) or 1
+        vec_share = plan.vectors_per_sample / total if total > 0 else 1.0 / n_groups
+        self.reduce: list[tuple[int, float, list[tuple[int, float]]]] = []
+        self.pieces: list[tuple[int, tuple[float, float], float]] = []
+        """``(reduce tile, channel interval in [0, 1], share of the vectors)`` per column block."""
+        lo = 0.0
+        for j in sorted(by_col):
+            blocks = by_col[j]
+            per: dict[int, int] = {}
+            for b in blocks:
+                per[b.tile] = per.get(b.tile, 0) + 1
+            red = min(per, key=lambda t: (-per[t], t))
+            cols = max(b.cols for b in blocks)
+            senders = []
+            for t in sorted(per):
+                if t != red:
+                    rbs = {b.row_block for b in blocks if b.tile == t}
+                    senders.append((t, len(rbs) * cols * act))
+            self.reduce.append((red, vec_share * cols / total_cols, senders))
+            hi = lo + cols / total_cols
+            self.pieces.append((red, (lo, hi), vec_share))
+            lo = hi
+
+    def new_lock(self) -> Server:
+        """A fresh lock for this group's crossbars."""
+        return Server(1)
+
+    def pool_users(self) -> list[tuple[int, int]]:
+        """``(tile, pool id)`` of every block (for sharing detection)."""
+        spec = self.layer.chip.plan.chip.tile
+        return [(b.tile, spec.pool_of(b.crossbar)[0]) for b in self.plan.blocks]
+
+    def _pool(self, crossbar: int) -> ConverterSpec:
+        return self.layer.chip.plan.chip.tile.pool_of(crossbar)[1]
+
+    def chunk_ticks(self, phase: str, n: float) -> int:
+        """Closed-form crossbar time of ``n`` vectors in ``phase`` (slowest block)."""
+        key = (phase, n)
+        found = self._ticks.get(key)
+        if found is not None:
+            return found
+        lp = self.layer.plan
+        xs = self.layer.chip.plan.chip.tile.crossbar
+        if phase == "update":
+            writes = lp.transfer_writes_per_sample / len(self.layer.groups) * (n / max(self.plan.vectors_per_sample,
+                                                                                         1e-12))
+            reads = (lp.transfer_reads_per_sample / len(self.layer.groups) * xs.input_cycles
+                     * (n / max(self.plan.vectors_per_sample, 1e-12)))
+            ns = (xs.update_ns(n, lp.bl) + xs.update_ns(writes, lp.transfer_bl)
+                  + max((xs.mvm_ns(b.rows, b.cols, reads, adc=self._pool(b.crossbar)) for b in self.plan.blocks),
+                        default=0.0))
+        else:
+            backward = phase == "backward"
+            passes = n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)
+            ns = max((xs.mvm_ns(b.rows, b.cols, passes, backward=backward, adc=self._pool(b.crossbar))
+                      for b in self.plan.blocks), default=0.0)
+        ticks = self.env.to_ticks(ns)
+        self._ticks[key] = ticks
+        return ticks
+
+    def count_chunk(self, phase: str, n: float, ticks: int) -> None:
+        """Accumulate one chunk (counts are linear in the vectors; :meth:`flush` expands them)."""
+        self.done[phase] = self.done.get(phase, 0.0) + n
+        self.busy[phase] = self.busy.get(phase, 0) + ticks
+
+    def flush(self) -> None:
+        """Count the crossbar and converter actions of every chunk run, on the tiles (end of the run)."""
+        lp = self.layer.plan
+        xs = self.layer.chip.plan.chip.tile.crossbar
+        name = lp.name
+        tiles = self.layer.chip.tiles
+        per_tile_blocks: dict[int, int] = {}
+        for b in self.plan.blocks:
+            per_tile_blocks[b.tile] = per_tile_blocks.get(b.tile, 0) + 1
+        for phase, n in sorted(self.done.items()):
+            ticks = self.busy[phase]
+            for t, k in per_tile_blocks.items():
+                tiles[t].xbar.add_busy(ticks * k)
+            if phase == "update":
+                frac = n / max(self.plan.vectors_per_sample, 1e-12)
+                writes = lp.transfer_writes_per_sample / len(self.layer.groups) * frac
+                reads = lp.transfer_reads_per_sample / len(self.layer.groups) * xs.input_cycles * frac
+                for b in self.plan.blocks:
+                    tile = tiles[b.tile]
+                    tile.xbar.count("update", n, name)
+                    tile.xbar.count("update_line_pulse", (n * lp.bl + writes * lp.transfer_bl) * (b.rows + b.cols),
+                                    name)
+                    tile.xbar.count("update_coincidence", n * lp.pulses_per_device_per_update * b.rows * b.cols, name)
+                    tile.xbar.count("transfer_write", writes, name)
+                    if reads:
+                        tile.xbar.count("transfer_pass", reads, name)
+                        tile.xbar.count("transfer_cells", reads * b.rows * b.cols, name)
+                        tile.dac.count("convert", reads * b.rows, name)
+                        tile.adc.count("convert", reads * b.cols * xs.reads(b.rows), name)
+                continue
+            backward = phase == "backward"
+            passes = n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)
+            for b in self.plan.blocks:
+                tile = tiles[b.tile]
+                drive, read = (b.cols, b.rows) if backward else (b.rows, b.cols)
+                tile.xbar.count(f"{phase}_pass", passes, name)
+                tile.xbar.count(f"{phase}_cells", b.rows * b.cols * passes, name)
+                tile.dac.count("convert", drive * passes, name)
+                tile.adc.count("convert", read * passes * xs.reads(drive), name)
+
+    def run_fine(self, phase: str, n: float) -> Generator[Any, Any, None]:
+        """Simulate ``n`` vectors read by read (shared ADC pools)."""
+        lp = self.layer.plan
+        xs = self.layer.chip.plan.chip.tile.crossbar
+        if phase == "update":
+            yield self.env.timeout(self.chunk_ticks("update", n))
+            return
+        backward = phase == "backward"
+        passes = int(round(n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)))
+        procs = [self.env.process(self.layer.chip.tiles[b.tile].crossbar(b.crossbar).execute(
+            passes, b.rows, b.cols, backward=backward)) for b in self.plan.blocks]
+        yield self.env.all_of(procs)
+
+    def hold(self, phase: str, n: float, sample: int, at: int | None = None) -> Generator[Any, Any, tuple[int, int]]:
+        """Hold the crossbars for ``n`` vectors of ``phase``; return the busy ``(start, end)``."""
+        env = self.env
+        if self.fine:
+            with self.lock.request() as req:
+                yield req
+                start = int(env.now)
+                yield from self.run_fine(phase, n)
+                end = int(env.now)
+        else:
+            ticks = self.chunk_ticks(phase, n)
+            now = int(env.now)
+            start, end = self.lock.reserve(now if at is None or at < now else at, ticks)
+            if end > now:
+                yield env.timeout(end - now)
+        self.count_chunk(phase, n, end - start)
+        env.busy(self.layer.name, phase, sample, start, end)
+        self.env.trace(f"{self.layer.name}.r{self.plan.replica}", f"{phase}_start@{start}")
+        return start, end
+
+
+def _count_mod(a: int, b: int, r: int, n: int) -> int:
+    """How many integers ``v`` in ``[a, b)`` have ``v mod n == r``."""
+    if b <= a:
+        return 0
+    return (b - 1 - r) // n - (a - 1 - r) // n
+
+
+class EdgeRun:
+    """The rows one layer receives from one source: where they go, who waits, what they occupy."""
+
+    def __init__(self, layer: LayerRun, plan: EdgePlan) -> None:
+        self.layer = layer
+        self.plan = plan
+        self.source_name = plan.source
+        self.source: LayerRun | None = None
+        steps = layer.plan.steps
+        for name, arr in (("mvm", plan.mvm), ("post", plan.post), ("release", plan.release)):
+            if arr and len(arr) != steps:
+                raise SimulationError(f"engine: layer {layer.name}: edge from {plan.source}: {name} has {len(arr)} "
+                                      f"entries, expected one per step ({steps})")
+        self.need_mvm = plan.need_mvm(steps)
+        self.need_post = plan.need_post(steps)
+        self.release = plan.released(steps)
+        self.is_mvm = any(self.need_mvm)
+        self.row_bytes = plan.bytes_per_sample / max(1, plan.rows)
+        self.counters: dict[int, RowCounter] = {}
+        self.tile_frac: dict[int, float] = {}
+        self.demands: list[tuple[tuple[int, ...], tuple[tuple[float, float], ...], float]] = []
+        self._transfers: dict[Any, list[tuple[Hashable, tuple[Hashable, ...], tuple[int, ...], float]]] = {}
+        self.onchip: dict[tuple[int, int], deque[tuple[int, float]]] = {}
+        self.lines: dict[int, LineBuffer] = {}
+        """This edge's share of each destination tile's buffer."""
+        self.released: dict[int, int] = {}
+        """Per sample: rows the layer no longer needs (rows below arrive and are dropped at once)."""
+        self.spilled: dict[tuple[int, int], list[list[Any]]] = {}
+
+    def setup(self) -> None:
+        """Where the rows go: every tile of the layer (MVM inputs, by the row blocks it holds; tiles with the
+        same row blocks get one multicast), or the output tiles (residual operands, by the channels and
+        vectors they reduce)."""
+        layer = self.layer
+        if self.is_mvm:
+            sets: dict[int, set[int]] = {}
+            rows_of: dict[int, int] = {}
+            for g in layer.groups:
+                for b in g.plan.blocks:
+                    sets.setdefault(b.tile, set()).add(b.row_block)
+                    rows_of[b.row_block] = max(rows_of.get(b.row_block, 0), b.rows)
+            total = sum(rows_of.values()) or 1
+            pos, acc = {}, 0
+            for r in sorted(rows_of):
+                pos[r] = (acc / total, (acc + rows_of[r]) / total)
+                acc += rows_of[r]
+            by_set: dict[frozenset[int], list[int]] = {}
+            for t, rbs in sets.items():
+                by_set.setdefault(frozenset(rbs), []).append(t)
+            for rbs, tiles in sorted(by_set.items(), key=lambda kv: min(kv[1])):
+                intervals = tuple(pos[r] for r in sorted(rbs))
+                frac = sum(b - a for a, b in intervals)
+                self.demands.append((tuple(sorted(tiles)), intervals, 1.0))
+                for t in tiles:
+                    self.tile_frac[t] = frac
+        else:
+            for t, intervals, pix in layer.out_pieces_by_tile():
+                self.demands.append(((t,), intervals, pix))
+                self.tile_frac[t] = self.tile_frac.get(t, 0.0) + sum(b - a for a, b in intervals) * pix
+        for t in self.tile_frac:
+            self.counters[t] = RowCounter(layer.env)
+
+    def transfers(self, key: Any, pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]]
+                  ) -> list[tuple[Hashable, tuple[Hashable, ...], tuple[int, ...], float]]:
+        """Packets of one row from the source's ``pieces`` to the demands: ``(source node, destination nodes,
+        destination tiles, fraction of the row's bytes)``. A piece goes where its channels are needed
+        (channel positions are matched proportionally), so a 1x1 convolution's input row block receives
+        exactly the output column block with the same channels."""
+        found = self._transfers.get(key)
+        if found is not None:
+            return found
+        chip = self.layer.chip
+        out = []
+        for tiles, intervals, pix_d in self.demands:
+            nodes = tuple(chip.tiles[t].node for t in tiles)
+            for src, src_iv, pix_s in pieces:
+                node = chip.tiles[src].node if isinstance(src, int) else src
+                overlap = sum(max(0.0, min(b, d) - max(a, c)) for a, b in src_iv for c, d in intervals)
+                frac = overlap * pix_s * pix_d
+                if frac > 1e-12:
+                    out.append((node, nodes, tiles, frac))
+        self._transfers[key] = out
+        return out
+
+    def bytes_at(self, tile: int) -> float:
+        """Bytes per sample this edge puts on ``tile``."""
+        return self.plan.bytes_per_sample * self.tile_frac.get(tile, 0.0)
+
+    def working_at(self, tile: int) -> float:
+        """Bytes of this edge one step needs on ``tile`` at once (rows needed minus rows released)."""
+        frac = self.tile_frac.get(tile, 0.0)
+        best, prev = 0, 0
+        for i in range(self.layer.plan.steps):
+            need = max(self.need_mvm[i], self.need_post[i])
+            best = max(best, need - prev)
+            prev = self.release[i]
+        return best * self.row_bytes * frac
+
+    # -- delivery (called by the producer or a feed) ------------------------------------------------
+    def deliver(self, sample: int, a: int, b: int, key: Any,
+                pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]],
+                sender: str) -> Generator[Any, Any, None]:
+        """Send rows ``a .. b-1`` of ``sample`` now: :meth:`reserve` space, then :meth:`send`."""
+        spill = yield from self.reserve(sample, a, b)
+        yield from self.send(sample, a, b, key, pieces, sender, spill)
+
+    def reserve(self, sample: int, a: int, b: int) -> Generator[Any, Any, dict[int, float]]:
+        """Reserve space for rows ``a .. b-1`` of ``sample`` on every destination tile, waiting while a share
+        that can hold the working set is full; return the bytes per tile that will not fit (spilled)."""
+        env = self.layer.env
+        spill: dict[int, float] = {}
+        if b <= a:
+            return spill
+        for t, frac in self.tile_frac.items():
+            kept = max(0, b - max(a, self.released.get(sample, 0)))
+            need = kept * self.row_bytes * frac
+            line = self.lines[t]
+            if line.spills or (not self.is_mvm and line.used + need > line.quota + 1e-9
+                               and line_spill_ok(self.layer, t)):
+                on = min(need, max(0.0, line.quota - line.used))
+                line.used += on
+                line.peak = max(line.peak, line.used)
+            else:
+                on = need
+                ev = line.reserve(need)
+                if ev is not None:
+                    t0 = int(env.now)
+                    yield ev
+                    self.source_stats_stall(int(env.now) - t0)
+                    late = max(0, b - max(a, self.released.get(sample, 0)))
+                    if late < kept:  # the consumer moved past these rows while we waited
+                        drop = (kept - late) * self.row_bytes * frac
+                        line.free(drop)
+                        on -= drop
+            if on > 1e-9:
+                self.onchip.setdefault((t, sample), deque()).append((b, on))
+            spill[t] = need - on
+        return spill
+
+    def send(self, sample: int, a: int, b: int, key: Any,
+             pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]], sender: str,
+             spill: Mapping[int, float]) -> Generator[Any, Any, None]:
+        """Inject the packets of rows ``a .. b-1``, each once its first link is free (the sender holds it until
+        then), write them into the destination buffers (the part that did not fit goes on to off-chip
+        memory) and count the rows as arrived when the last piece is written."""
+        chip = self.layer.chip
+        env = chip.env
+        latest: dict[int, int] = {}
+        net = chip.network
+        row = (b - a) * self.row_bytes
+        for src, nodes, tiles, frac in self.transfers(key, pieces):
+            if src is None:
+                arrivals = [int(env.now)] * len(nodes)
+            else:
+                ready = net.inject_at(src, nodes)
+                if ready > int(env.now):
+                    yield env.timeout(ready - int(env.now))
+                arrivals = net.send(src, nodes, row * frac, sender)
+            for t, arrive in zip(tiles, arrivals):
+                if arrive > latest.get(t, -1):
+                    latest[t] = arrive
+        layer = self.layer
+        for t, arrive in latest.items():
+            tile = chip.tiles[t]
+            nbytes = row * self.tile_frac[t]
+            layer.stats.bytes_in += nbytes
+            out = spill.get(t, 0.0)
+            done = tile.buffer.access(nbytes - out, "write_bytes", layer.name, at=arrive)
+            if out > 0:
+                ready = chip.spill_out(tile, out, layer, at=arrive)
+                self.spilled.setdefault((t, sample), []).append([a, b, out, ready, False])
+            self.counters[t].add(sample, b, done)
+
+    def source_stats_stall(self, ticks: int) -> None:
+        if self.source is not None:
+            self.source.stats.stall_ticks += ticks
+
+    def fetch_spilled(self, sample: int, tile: int, rows: int) -> int:
+        """Read back the spilled parts of rows below ``rows`` on ``tile``; return the tick they are there."""
+        pieces = self.spilled.get((tile, sample))
+        ready = int(self.layer.env.now)
+        if not pieces:
+            return ready
+        chip = self.layer.chip
+        for piece in pieces:
+            a, _, nbytes, stored, fetched = piece
+            if fetched or a >= rows:
+                continue
+            piece[4] = True
+            ready = max(ready, chip.spill_in(chip.tiles[tile], nbytes, self.layer, at=stored))
+        return ready
+
+    def free_upto(self, sample: int, rows: int) -> None:
+        """Free the on-chip bytes of rows below ``rows`` of ``sample`` on every tile."""
+        if rows > self.released.get(sample, 0):
+            self.released[sample] = rows
+        for t in self.tile_frac:
+            queue = self.onchip.get((t, sample))
+            if not queue:
+                continue
+            freed = 0.0
+            while queue and queue[0][0] <= rows:
+                freed += queue.popleft()[1]
+            if freed:
+                self.lines[t].free(freed)
+
+    def forget(self, sample: int) -> None:
+        """Drop the bookkeeping of ``sample``."""
+        self.released[sample] = self.plan.rows  # rows that still arrive (not needed) are dropped at once
+        for t, counter in self.counters.items():
+            counter.forget(sample)
+            self.spilled.pop((t, sample), None)
+            self.onchip.pop((t, sample), None)
+
+
+class SourceFeed:
+    """Rows read from off-chip memory into layers: the network input, or data stored by an earlier pass."""
+
+    def __init__(self, chip: Chip, name: str, edges: list[EdgeRun], rows: int, row_bytes: float,
+                 account: str) -> None:
+        self.chip = chip
+        self.name = name
+        self.edges = edges
+        self.rows = rows
+        self.row_bytes = row_bytes
+        self.account = account
+        self._queue: simpy.Store | None = None
+
+    def feed(self, sample: int) -> Generator[Any, Any, None]:
+        """Read the rows of ``sample``: space is reserved first, then the read is issued (at most
+        ``max_outstanding`` in flight, so their latencies overlap); :meth:`_inject` sends each row on once its
+        data has left the memory."""
+        chip = self.chip
+        env = chip.env
+        if self._queue is None:
+            self._queue = simpy.Store(env)
+            env.process(self._inject())
+        for r in range(self.rows):
+            free = chip.offchip.slots.free_at
+            if free > int(env.now):
+                yield env.timeout(free - int(env.now))
+            spills = []
+            for e in self.edges:
+                spills.append((yield from e.reserve(sample, r, r + 1)))
+            end = chip.offchip.access(self.row_bytes, "read_bytes", self.account)
+            chip.by_name[self.account].stats.bytes_offchip += self.row_bytes
+            self._queue.put((end, sample, r, spills))
+
+    def _inject(self) -> Generator[Any, Any, None]:
+        env = self.chip.env
+        pieces = [(self.chip.offchip_node, ((0.0, 1.0),), 1.0)]
+        while True:
+            end, sample, r, spills = yield self._queue.get()
+            if end > int(env.now):
+                yield env.timeout(end - int(env.now))
+            for e, sp in zip(self.edges, spills):
+                yield from e.send(sample, r, r + 1, "offchip", pieces, e.layer.name, sp)
+
+
+class LayerRun:
+    """An analog layer at run time: groups, edges, line buffers, processes and statistics."""
+
+    def __init__(self, chip: Chip, plan: LayerPlan) -> None:
+        self.chip = chip
+        self.env = chip.env
+        self.plan = plan
+        self.name = plan.name
+        total = sum(g.vectors_per_sample for g in plan.groups)
+        self.total_vectors = total
+        for g in plan.groups:
+            for b in g.blocks:
+                chip.tile(b.tile)
+        self.groups = [GroupRun(self, g, k, len(plan.groups), total) for k, g in enumerate(plan.groups)]
+        self.tiles = sorted({t for g in self.groups for t in g.tiles})
+        self.home = plan.groups[0].blocks[0].tile
+        share: dict[int, float] = {}
+        for g in self.groups:
+            for red, sh, _ in g.reduce:
+                share[red] = share.get(red, 0.0) + sh
+        tot = sum(share.values()) or 1.0
+        self.out_share = {t: v / tot for t, v in sorted(share.items())}
+        rows_w = {t: 0.0 for t in self.tiles}
+        for g in self.groups:
+            for b in g.plan.blocks:
+                rows_w[b.tile] += b.rows * g.plan.vectors_per_sample
+        tot_r = sum(rows_w.values()) or 1.0
+        self.in_share = {t: v / tot_r for t, v in rows_w.items()}
+        self.edges = [EdgeRun(self, e) for e in plan.edges()]
+        self.consumers: list[tuple[LayerRun, EdgeRun]] = []
+        self.emits: list[tuple[str, tuple[int, ...], LayerRun | None, EdgeRun | None, float]] = []
+        self.writes_output = False
+        self.stats = LayerStats()
+        self._pieces: list[tuple[int, tuple[tuple[float, float], ...], float]] | None = None
+        self.fwd_start: dict[int, int] = {}
+        self.fwd_end: dict[int, int] = {}
+        self.digital_end: dict[int, int] = {}
+        self.grads: dict[str, RowCounter] = {}
+        steps = plan.steps
+        self._left: dict[int, list[int]] = {}
+        self.step_workers = [sum(1 for g in self.groups if g.vec[i] > 0) for i in range(steps)]
+        self.step_keys = [tuple(g.index for g in self.groups if g.vec[i] > 0) for i in range(steps)]
+        self._step_cache: dict[tuple[int, ...], Any] = {}
+        """Groups with work in each step (the digital half waits for all of them)."""
+        self._barrier: tuple[int, int, simpy.Event] | None = None
+        self.digital_done = 0
+        self._window: dict[int, simpy.Event] = {}
+        self.step_frac = [sum(g.vec[i] for g in self.groups) / total if total else 1.0 / steps
+                          for i in range(steps)]
+
+    def out_pieces_by_tile(self) -> list[tuple[int, tuple[tuple[float, float], ...], float]]:
+        """The layer's outputs by tile: ``(tile, channel intervals in [0, 1], share of the vectors)``; every
+        replica's column block is reduced on one tile (:attr:`GroupRun.reduce`)."""
+        if self._pieces is not None:
+            return self._pieces
+        shares: dict[tuple[int, tuple[float, float]], float] = {}
+        for g in self.groups:
+            for red, iv, pix in g.pieces:
+                shares[(red, iv)] = shares.get((red, iv), 0.0) + pix
+        self._pieces = [(t, (iv,), pix) for (t, iv), pix in sorted(shares.items())]
+        return self._pieces
+
+    def step_pieces(self, step: int) -> tuple[tuple[int, ...], list[tuple[int, tuple[tuple[float, float], ...], float]],
+                                              dict[int, float]]:
+        """The outputs of one step by tile (the groups that had vectors in it): ``(key, pieces, shares)``."""
+        key = self.step_keys[step]
+        found = self._step_cache.get(key)
+        if found is not None:
+            return found
+        if not key:
+            pieces = self.out_pieces_by_tile()
+        else:
+            total = sum(self.groups[k].vec[step] for k in key)
+            acc: dict[tuple[int, tuple[float, float]], float] = {}
+            for k in key:
+                g = self.groups[k]
+                w = g.vec[step] / total
+                for red, iv, _ in g.pieces:
+                    acc[(red, iv)] = acc.get((red, iv), 0.0) + w
+            pieces = [(t, (iv,), pix) for (t, iv), pix in sorted(acc.items())]
+        shares: dict[int, float] = {}
+        for t, ivs, pix in pieces:
+            shares[t] = shares.get(t, 0.0) + sum(b - a for a, b in ivs) * pix
+        found = self._step_cache[key] = (key, pieces, shares)
+        return found
+
+    # -- wiring -----------------------------------------------------------------------------------
+    def connect(self, by_name: Mapping[str, LayerRun]) -> None:
+        """Resolve sources, register with producers, set up deliveries."""
+        for e in self.edges:
+            if e.source_name != INPUT:
+                e.source = by_name[e.source_name]
+                e.source.consumers.append((self, e))
+            e.setup()
+
+    def finish_outputs(self, writes_output: bool, n_outputs: int) -> None:
+        """Pair every consumer with its emit plan (default: everything after the last step)."""
+        steps = self.plan.steps
+        listed = {o.dest: o for o in self.plan.outputs}
+        for consumer, edge in self.consumers:
+            o = listed.get(consumer.name)
+            emit = o.emitted(steps) if o is not None else (0,) * (steps - 1) + (edge.plan.rows,)
+            if emit[-1] != edge.plan.rows:
+                raise SimulationError(f"engine: layer {self.name}: emits {emit[-1]} rows to {consumer.name}, "
+                                      f"which receives {edge.plan.rows}")
+            self.emits.append((consumer.name, emit, consumer, edge, edge.row_bytes))
+            self.grads[consumer.name] = RowCounter(self.env)
+        self.writes_output = writes_output
+        if writes_output:
+            o = listed.get(OUTPUT)
+            rows = o.rows if o is not None else 1
+            emit = o.emitted(steps) if o is not None else (0,) * (steps - 1) + (1,)
+            out = self.chip.plan.output_bytes_per_sample / max(1, n_outputs)
+            self.emits.append((OUTPUT, emit, None, None, out / max(1, rows)))
+            self.grads["<loss>"] = RowCounter(self.env)
+        for dest in listed:
+            if dest != OUTPUT and dest not in {c.name for c, _ in self.consumers}:
+                raise SimulationError(f"engine: layer {self.name}: emits to {dest!r}, which does not read it")
+        for e in self.edges:
+            for i in range(1, steps):
+                if e.need_mvm[i] < e.need_mvm[i - 1] or e.release[i] < e.release[i - 1]:
+                    raise SimulationError(f"engine: layer {self.name}: row needs must not decrease")
+
+    def sinks_per_sample(self) -> int:
+        """Completions this layer reports per sample (training: its update; inference: its output writes)."""
+        if self.chip.plan.mode == "training":
+            return 1
+        return sum(1 for dest, *_ in self.emits if dest == OUTPUT or self._later_pass(dest))
+
+    def _later_pass(self, dest: str) -> bool:
+        other = self.chip.by_name.get(dest)
+        return other is not None and other.plan.pass_index != self.plan.pass_index
+
+    # -- processes --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the group, digital and (training) backward processes."""
+        env = self.env
+        for g in self.groups:
+            env.process(self._group_forward(g))
+        env.process(self._digital_forward())
+        if self.chip.plan.mode == "training":
+            env.process(self._backward())
+
+    def _window_wait(self, index: int) -> simpy.Event | None:
+        """None when the digital half has done step ``index`` (a global step number), else an event."""
+        if self.digital_done > index:
+            return None
+        ev = self._window.get(index + 1)
+        if ev is None:
+            ev = self._window[index + 1] = self.env.event()
+        return ev
+
+    def _step_done(self, sample: int, step: int) -> None:
+        """One group finished its work of ``step`` (partial sums included)."""
+        left = self._left.get(sample)
+        if left is None:
+            left = self._left[sample] = list(self.step_workers)
+        left[step] -= 1
+        waiting = self._barrier
+        if left[step] == 0 and waiting is not None and waiting[0] == sample and waiting[1] == step:
+            self._barrier = None
+            waiting[2].succeed()
+
+    def _group_forward(self, g: GroupRun) -> Generator[Any, Any, None]:
+        env = self.env
+        steps = self.plan.steps
+        mvm_edges = [e for e in self.edges if e.is_mvm]
+        work = [i for i in range(steps) if g.vec[i] > 0]
+        n_work = len(work)
+        m = 0
+        for s in range(self.chip.plan.batch):
+            for i in work:
+                n = g.vec[i]
+                g.state = (s, i, "output registers")
+                if m >= WINDOW:  # its output registers hold its last WINDOW steps until the digital half reads them
+                    back = m - WINDOW
+                    ev = self._window_wait((back // n_work) * steps + work[back % n_work])
+                    if ev is not None:
+                        yield ev
+                g.state = (s, i, "input rows")
+                m += 1
+                for e in mvm_edges:
+                    need = e.need_mvm[i]
+                    for t in g.tiles:
+                        ev = e.counters[t].wait(s, need)
+                        if ev is not None:
+                            yield ev
+                ready = int(env.now)
+                for e in mvm_edges:
+                    if e.spilled:
+                        for t in g.tiles:
+                            ready = max(ready, e.fetch_spilled(s, t, e.need_mvm[i]))
+                    new = e.need_mvm[i] - (e.need_mvm[i - 1] if i else 0)
+                    if new > 0 and g.index == 0:
+                        for t in self.tiles:
+                            frac = e.tile_frac.get(t, 0.0)
+                            if frac:
+                                ready = max(ready, self.chip.tiles[t].buffer.access(
+                                    new * e.row_bytes * frac, "read_bytes", self.name))
+                start, end = yield from g.hold("forward", n, s, at=ready)
+                self.stats.forward_ticks += end - start
+                gf = self.stats.group_forward_ticks
+                gf[g.index] = gf.get(g.index, 0) + end - start
+                if s not in self.fwd_start or start < self.fwd_start[s]:
+                    self.fwd_start[s] = start
+                if end > self.fwd_end.get(s, -1):
+                    self.fwd_end[s] = end
+                arrive = self._partial_sums(g, n)
+                _at(env, arrive, lambda s=s, i=i: self._step_done(s, i))
+
+    def _partial_sums(self, g: GroupRun, n: float) -> int:
+        """Send the step's partial sums of row blocks on other tiles to the reduce tiles; return arrival."""
+        chip = self.chip
+        latest = int(self.env.now)
+        for red, _, senders in g.reduce:
+            dst = chip.tiles[red].node
+            for t, per_vector in senders:
+                nbytes = per_vector * n
+                arrive = chip.network.send(chip.tiles[t].node, (dst,), nbytes, self.name)[0]
+                arrive = chip.tiles[red].buffer.access(nbytes, "write_bytes", self.name, at=arrive)
+                latest = max(latest, arrive)
+        return latest
+
+    def _digital_jobs(self, ops: Mapping[str, float], shares: Mapping[int, float], sample: int,
+                      phase: str) -> int:
+        """Queue the digital work ``ops`` split over tiles by ``shares``; return the tick it is done."""
+        end = int(self.env.now)
+        if not ops:
+            return end
+        chip = self.chip
+        for t, share in shares.items():
+            if share <= 0:
+                continue
+            tile = chip.tiles[t]
+            per_unit: dict[str, dict[str, float]] = {}
+            for op, n in ops.items():
+                if n > 0:
+                    per_unit.setdefault(tile.spec.unit_of(op), {})[op] = n * share
+            for unit_name in sorted(per_unit):
+                start, finish = tile.digital[unit_name].run_job(per_unit[unit_name], self.name)
+                self.env.busy(self.name, "digital" if phase == "forward" else phase, sample, start, finish)
+                if phase == "forward":
+                    ud = self.stats.unit_digital_ticks
+                    ud[(t, unit_name)] = ud.get((t, unit_name), 0) + finish - start
+                end = max(end, finish)
+        return end
+
+    def _digital_forward(self) -> Generator[Any, Any, None]:
+        env, chip = self.env, self.chip
+        steps = self.plan.steps
+        training = chip.plan.mode == "training"
+        ops_total = self.plan.digital_forward
+        post_edges = [e for e in self.edges if any(e.need_post)]
+        for s in range(chip.plan.batch):
+            for i in range(steps):
+                left = self._left.get(s)
+                if self.step_workers[i] and (left is None or left[i] > 0):
+                    ev = env.event()
+                    self._barrier = (s, i, ev)
+                    yield ev
+                for e in post_edges:
+                    need = e.need_post[i]
+                    for t in self.out_share:
+                        if t in e.counters:
+                            ev = e.counters[t].wait(s, need)
+                            if ev is not None:
+                                yield ev
+                frac = self.step_frac[i]
+                ops = {op: n * frac for op, n in ops_total.items()}
+                key, pieces, shares = self.step_pieces(i)
+                end = self._digital_jobs(ops, shares, s, "forward")
+                if end > int(env.now):
+                    yield env.timeout(end - int(env.now))
+                if not training:
+                    for e in self.edges:
+                        e.free_upto(s, e.release[i])
+                for dest, emit, consumer, edge, row_bytes in self.emits:
+                    a = emit[i - 1] if i else 0
+                    b = emit[i]
+                    if b <= a:
+                        continue
+                    if edge is not None and consumer is not None and not self._later_pass(dest):
+                        self.stats.bytes_out += (b - a) * row_bytes
+                        yield from edge.deliver(s, a, b, (id(self), key), pieces, self.name)
+                    else:
+                        self._write_out(s, a, b, row_bytes, b == emit[-1], dest, shares)
+                self.digital_done += 1
+                ev = self._window.pop(self.digital_done, None)
+                if ev is not None:
+                    ev.succeed()
+            self._left.pop(s, None)
+            self.digital_end[s] = int(env.now)
+            if not training:
+                for e in self.edges:
+                    e.forget(s)
+            # outputs without a consumer on chip close the sample for this layer in _write_out
+
+    def _write_out(self, sample: int, a: int, b: int, row_bytes: float, last: bool, dest: str,
+                   shares: Mapping[int, float]) -> None:
+        """Write rows ``a .. b-1`` to off-chip memory (the network output, or for a later pass)."""
+        chip = self.chip
+        env = self.env
+        nbytes = (b - a) * row_bytes
+        self.stats.bytes_out += nbytes
+        self.stats.bytes_offchip += nbytes
+        node = chip.offchip_node
+        done = int(env.now)
+        for t, share in shares.items():
+            piece = nbytes * share
+            arrive = int(env.now)
+            if node is not None:
+                arrive = chip.network.send(chip.tiles[t].node, (node,), piece, self.name)[0]
+            done = max(done, arrive)
+        done = chip.offchip.access(nbytes, "write_bytes", self.name, at=done)
+        if last:
+            if chip.plan.mode == "training":
+                if dest == OUTPUT:
+                    self.grads["<loss>"].add(sample, 1, done)
+            else:
+                _at(env, done, lambda: chip.sink_done(sample))
+
+    # -- training ---------------------------------------------------------------------------------
+    def _backward(self) -> Generator[Any, Any, None]:
+        env, chip = self.env, self.chip
+        preds = [e for e in self.edges if e.is_mvm and e.source is not None]
+        posts = [e for e in self.edges if not e.is_mvm and e.source is not None]
+        every = chip.plan.update_every
+        for s in range(chip.plan.batch):
+            for counter in self.grads.values():
+                ev = counter.wait(s, 1)
+                if ev is not None:
+                    yield ev
+            for e in posts:
+                self._send_grad(e, s, {self.home: 1.0})
+            if self.plan.backward and preds:
+                ends = []
+                for g in self.groups:
+                    ends.append(env.process(g.hold("backward", g.plan.vectors_per_sample, s)))
+                yield env.all_of(ends)
+                for p in ends:
+                    start, end = p.value
+                    self.stats.backward_ticks += end - start
+                end = self._digital_jobs(self.plan.digital_backward, self.in_share, s, "backward")
+                if end > int(env.now):
+                    yield env.timeout(end - int(env.now))
+                for e in preds:
+                    self._send_grad(e, s, self.in_share)
+            if every == 1:
+                yield from self._update(s, 1)
+                self._finish_sample(s)
+                continue
+            self._finish_sample(s)
+            if (s + 1) % every == 0 or s == chip.plan.batch - 1:
+                yield from self._update(s, s % every + 1)
+                chip.update_end = max(chip.update_end, int(env.now))
+
+    def _update(self, sample: int, repeat: int) -> Generator[Any, Any, None]:
+        """The pulsed update of ``repeat`` samples ending at ``sample``; frees their kept inputs after."""
+        env = self.env
+        first = sample - repeat + 1
+        ready = int(env.now)
+        for s in range(first, sample + 1):
+            for e in self.edges:
+                if e.spilled:
+                    for t in e.tile_frac:
+                        ready = max(ready, e.fetch_spilled(s, t, e.plan.rows))
+        if ready > int(env.now):
+            yield env.timeout(ready - int(env.now))
+        procs = [env.process(g.hold("update", g.plan.vectors_per_sample * repeat, sample)) for g in self.groups]
+        yield env.all_of(procs)
+        for p in procs:
+            start, end = p.value
+            self.stats.update_ticks += end - start
+        ops = {a: n * repeat for a, n in self.plan.digital_update.items()}
+        end = self._digital_jobs(ops, self.out_share, sample, "update")
+        if end > int(env.now):
+            yield env.timeout(end - int(env.now))
+        for s in range(first, sample + 1):
+            for e in self.edges:
+                e.free_upto(s, e.plan.rows)
+                e.forget(s)
+
+    def _finish_sample(self, sample: int) -> None:
+        self.chip.sink_done(sample)
+
+    def _send_grad(self, edge: EdgeRun, sample: int, shares: Mapping[int, float]) -> None:
+        """Send ``edge``'s gradient for ``sample`` from this layer's tiles to the source's home tile."""
+        chip = self.chip
+        src = edge.source
+        assert src is not None
+        dst = chip.tiles[src.home].node
+        latest = int(self.env.now)
+        for t, share in shares.items():
+            nbytes = edge.plan.bytes_per_sample * share
+            arrive = chip.network.send(chip.tiles[t].node, (dst,), nbytes, self.name)[0]
+            latest = max(latest, arrive)
+        src.grads[self.name].add(sample, 1, latest)
