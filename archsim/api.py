@@ -338,7 +338,7 @@ def meta_section(state: RunState) -> dict[str, Any]:
 
 def step_assemble(state: RunState) -> None:
     """Build the :class:`RunResult` from every section produced so far."""
-    from archsim.hwconfig.load import non_default, to_raw
+    from archsim.loader import non_default, to_raw
 
     hw_section = {"resolved": to_raw(state.hw), "non_default": non_default(state.hw)}
     if hasattr(state.hw, "summary"):
@@ -361,7 +361,7 @@ def default_out_dir(state: RunState) -> Path:
 
 def step_write(state: RunState) -> None:
     """Write ``result.json``, ``hwconfig.resolved.yaml`` and ``workload.yaml`` into the run folder."""
-    from archsim.hwconfig.load import dump_yaml
+    from archsim.loader import dump_yaml
 
     assert state.result is not None
     out = Path(state.options.out_dir) if state.options.out_dir is not None else default_out_dir(state)
@@ -405,7 +405,7 @@ def insert_step(steps: Sequence[tuple[str, Step]], name: str, step: Step, *,
 
 def run(options: RunOptions, *, steps: Sequence[tuple[str, Step]] | None = None) -> RunState:
     """Run ``steps`` (default: :func:`default_steps`) on a fresh :class:`RunState`; return it."""
-    from archsim.hwconfig.load import resolve_path
+    from archsim.loader import resolve_path
 
     # Bundled names ("isaac-2016") become the bundled files' paths once, so every step sees real files.
     options = dataclasses.replace(options, hw_path=resolve_path(options.hw_path, "hwconfigs"),

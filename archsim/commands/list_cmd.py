@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from archsim.hwconfig.load import bundled_files
+from archsim.loader import bundled_files
 
 
 def register(subparsers: Any) -> None:

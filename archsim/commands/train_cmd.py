@@ -112,9 +112,9 @@ def _replicas(text: str | None) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Load, train, write result.json, print a summary."""
     from archsim import __version__
+    from archsim.hwconfig import load_hardware
     from archsim.nn.tile_array import MappingOptions
     from archsim.nn.train import train_workload
-    from archsim.hwconfig import load_hardware
     from archsim.results.io import write_json_atomic
     from archsim.workload import load_workload
 

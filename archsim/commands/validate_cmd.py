@@ -14,7 +14,8 @@ import json
 import sys
 from typing import Any
 
-from archsim.hwconfig.load import load_hardware, non_default
+from archsim.hwconfig.load import load_hardware
+from archsim.loader import non_default
 from archsim.workload.load import load_workload
 
 

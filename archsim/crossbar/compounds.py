@@ -41,11 +41,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from archsim.errors import ConfigError
 from archsim.crossbar.devices import DeviceArray
 from archsim.crossbar.io import new_key
 from archsim.crossbar.tile import TileContext, register_algorithm
 from archsim.crossbar.update import UpdateResult, pulsed_update
+from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import (
     BufferedTransferCompoundConfig,
     ChoppedTransferCompoundConfig,

@@ -31,8 +31,8 @@ import math
 
 import numpy as np
 
-from archsim.errors import ConfigError, DataError
 from archsim.crossbar import kernels as K
+from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.rpu import (
     ConstantStepDevice,
     DeviceConfig,

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.errors import ConfigError
 from archsim.crossbar.io import as_float32_matrix, new_key
 from archsim.crossbar.modifiers import apply_weight_modifier
 from archsim.crossbar.tile import AnalogTile
+from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import (
     DriftCompensation,
     PCMNoiseConfig,

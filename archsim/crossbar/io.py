@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.errors import ConfigError, DataError
 from archsim.crossbar import kernels as K
+from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.rpu import (
     AnalogMVType,
     BoundManagementType,

@@ -43,10 +43,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from archsim.errors import ConfigError, DataError
 from archsim.crossbar.devices import DeviceArray
 from archsim.crossbar.io import IOPipeline, NoiseManagementState, as_float32_matrix, new_key
 from archsim.crossbar.update import UpdateResult, pulsed_update
+from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.algorithms import SGDConfig
 from archsim.hwconfig.rpu import IOParameters, RPUConfig
 from archsim.results.stats import LayerStats

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archsim.errors import ConfigError
 from archsim.gpu.schema import GPUConfig
-from archsim.hwconfig.load import load_yaml_as
+from archsim.loader import load_yaml_as
 
 #: Folder of the shipped GPU descriptions (repository checkout or installed tree).
 GPU_DIR = Path(__file__).resolve().parents[2] / "hwconfigs" / "gpus"

@@ -546,46 +546,12 @@ def _build_presets() -> dict[str, dict[str, Any]]:
 ALGORITHM_PRESETS: dict[str, dict[str, Any]] = _build_presets()
 
 
-def build_algorithm(raw: Any) -> AlgorithmConfig:
-    """Build an algorithm config from an instance or a raw YAML-like dict chosen by its ``kind`` tag."""
-    if isinstance(raw, tuple(ALGORITHM_KINDS.values())):
-        return raw
-    if not isinstance(raw, dict):
-        raise ConfigError(f"rpu.algorithm: expected a mapping with 'kind', got {type(raw).__name__}")
-    kind = raw.get("kind", "sgd")
-    if kind not in ALGORITHM_KINDS:
-        raise ConfigError(f"rpu.algorithm.kind: unknown algorithm {kind!r}",
-                          hint="valid: " + ", ".join(ALGORITHM_KINDS))
-    cls = ALGORITHM_KINDS[kind]
-    known = set(cls.__dataclass_fields__)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
-        raise ConfigError(f"rpu.algorithm ({kind}): unknown key {unknown[0]!r}"
-                          + (f" (did you mean {close[0]!r}?)" if close else ""),
-                          hint="valid keys: " + ", ".join(sorted(known)))
-    values = dict(raw)
-    if "update_policy" in values and not isinstance(values["update_policy"], VectorUpdatePolicy):
-        try:
-            values["update_policy"] = VectorUpdatePolicy(str(values["update_policy"]).lower())
-        except ValueError:
-            raise ConfigError(f"rpu.algorithm (vector).update_policy: expected one of "
-                              f"{', '.join(m.value for m in VectorUpdatePolicy)}, got {values['update_policy']!r}"
-                              ) from None
-    for key in ("gamma_vec",):
-        if key in values and isinstance(values[key], list):
-            values[key] = tuple(float(v) for v in values[key])
-    return cls(**values)
-
-
 def compound_preset_raw(name: str, device_presets: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Raw ``RPUConfig`` dict of an aihwkit compound preset, given the single-device preset registry.
 
     ``device_presets`` is ``archsim.hwconfig.rpu.PRESETS`` (passed in to avoid a circular import); the
     result is that device preset's dict with the update overrides merged in and ``algorithm`` set to the
-    raw algorithm dict (build it with :func:`build_algorithm`).
+    raw algorithm dict.
     """
     import copy
 

@@ -34,9 +34,9 @@ from archsim.hwconfig.algorithms import (
     AlgorithmConfig,
     InferenceConfig,
     SGDConfig,
-    build_algorithm,
     compound_preset_raw,
 )
+from archsim.loader import build_dataclass
 
 __all__ = [
     "DEVICE_KINDS",
@@ -799,60 +799,9 @@ class RPUConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RPUConfig:
-        """Build from a raw YAML-like dict (nested dicts, enum strings, ``kind`` tags); strict on unknown keys.
-
-        The hardware loader (hwconfig/load.py) does the same generically with file/path context; this method
-        exists so that the core and its tests need no YAML.
-        """
-        if not isinstance(raw, dict):
-            raise ConfigError(f"RPUConfig: expected a mapping, got {type(raw).__name__}")
-        _check_keys("RPUConfig", raw, cls)
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key == "device":
-                values[key] = _build_device(value)
-            elif key in ("forward", "backward"):
-                values[key] = _build(IOParameters, value, key)
-            elif key == "update":
-                values[key] = _build(UpdateParameters, value, key)
-            elif key == "algorithm":
-                values[key] = build_algorithm(value)
-            elif key == "inference" and value is not None:
-                values[key] = _build(InferenceConfig, value, key)
-            else:
-                values[key] = value
-        return cls(**values)
-
-
-def _check_keys(where: str, raw: dict[str, Any], cls: type) -> None:
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
-                          hint="valid keys: " + ", ".join(sorted(known)))
-
-
-def _build(cls: type, value: Any, where: str) -> Any:
-    if isinstance(value, cls):
-        return value
-    if not isinstance(value, dict):
-        raise ConfigError(f"RPUConfig.{where}: expected a mapping or {cls.__name__}, got {type(value).__name__}")
-    _check_keys(f"RPUConfig.{where}", value, cls)
-    return cls(**value)
-
-
-def _build_device(value: Any) -> Any:
-    if isinstance(value, tuple(DEVICE_KINDS.values())):
-        return value
-    if not isinstance(value, dict):
-        raise ConfigError(f"RPUConfig.device: expected a mapping with 'kind', got {type(value).__name__}")
-    kind = value.get("kind", "constant_step")
-    if kind not in DEVICE_KINDS:
-        raise ConfigError(f"RPUConfig.device.kind: unknown device {kind!r}", hint="valid: " + ", ".join(DEVICE_KINDS))
-    return _build(DEVICE_KINDS[kind], value, "device")
+        """Build from a raw YAML-like dict (nested dicts, enum strings, ``kind`` tags), through the project's one
+        strict loader (:func:`archsim.loader.build_dataclass`): the same checks and messages as a hardware file."""
+        return build_dataclass(raw, cls, "RPUConfig")
 
 
 PRESETS.update({

@@ -35,7 +35,7 @@ from typing import Any, Union
 import networkx as nx
 
 from archsim.errors import ConfigError, WorkloadError
-from archsim.hwconfig.load import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
+from archsim.loader import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
 from archsim.workload.model import Layer, LayerKind, Workload
 
 __all__ = ["load_workload", "load_workload_text", "workload_from_dict"]

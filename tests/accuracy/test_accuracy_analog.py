@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from archsim.hwconfig.rpu import RPUConfig
 from archsim.nn.network import analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.rapa import RapaConv2d
 from archsim.nn.train import layer_statistics, train_workload
-from archsim.hwconfig.rpu import RPUConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,6 +14,8 @@ import pytest
 
 from archsim import api
 from archsim.cli import main
+from archsim.hwconfig import load_hardware
+from archsim.hwconfig.rpu import RPUConfig
 from archsim.nn.deploy import (
     copy_weights,
     dataset_sizes,
@@ -22,8 +24,6 @@ from archsim.nn.deploy import (
 )
 from archsim.nn.network import analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.train import train_workload
-from archsim.hwconfig import load_hardware
-from archsim.hwconfig.rpu import RPUConfig
 from archsim.report.data import build_report_data
 from archsim.workload import load_workload
 
