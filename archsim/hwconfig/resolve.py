@@ -162,10 +162,17 @@ def resolve_hardware(hw: HardwareConfig, raw: Mapping[str, Any] | None = None,
         if getattr(chip, name) is None:
             raise r.error(("chip",), f"missing {name!r}: a hardware file states every quantity it relies on")
         r.prov[f"chip.{name}"] = "explicit"
-    for name in ("n_rows", "n_cols", "n_crossbars", "bits_per_cell"):
+    for name in ("n_rows", "n_cols", "n_crossbars"):
         if getattr(tile, name) is None:
             raise r.error(("tile",), f"missing {name!r}: a hardware file states every quantity it relies on")
         r.prov[f"tile.{name}"] = "explicit"
+    if xb.weight_bits is not None:
+        if tile.bits_per_cell is None:
+            raise r.error(("tile",), "missing 'bits_per_cell': crossbar.weight_bits slices weights over cells")
+        r.prov["tile.bits_per_cell"] = "explicit"
+    elif tile.bits_per_cell is not None:
+        raise r.error(("tile", "bits_per_cell"), "bits_per_cell without crossbar.weight_bits has no effect",
+                      hint="an analog weight sits in one device (pair); give weight_bits to slice digital weights")
     clock_ghz = chip.clock_freq_mhz / 1000.0
     ctx = ModelContext(technology_nm=float(chip.technology_nm), clock_freq_mhz=float(chip.clock_freq_mhz),
                        n_rows=tile.n_rows, n_cols=tile.n_cols,

@@ -423,7 +423,8 @@ class TileConfig:
     n_crossbars: int | None = None
     """Crossbar arrays per tile."""
     bits_per_cell: int | None = None
-    """Bits stored per cell for bit-sliced weights (ISAAC: 2); analog training devices: 1."""
+    """Bits stored per cell for bit-sliced weights (ISAAC: 2); only with ``crossbar.weight_bits`` (an analog weight
+    sits in one device or pair)."""
     dac: DacConfig = field(default_factory=DacConfig)
     """The DACs of every crossbar (per-instance figures; counts follow from ``rows_per_dac``)."""
     adc: AdcConfig = field(default_factory=AdcConfig)

@@ -128,7 +128,8 @@ def fake_hw(
     from archsim.hwconfig.load import load_hardware_text
 
     extra = {"chip": {"n_tiles": n_tiles}, "interconnect": {"dims": None},
-             "tile": {"n_rows": n_rows, "n_cols": n_cols, "n_crossbars": n_crossbars, "bits_per_cell": bits_per_cell,
+             "tile": {"n_rows": n_rows, "n_cols": n_cols, "n_crossbars": n_crossbars,
+                      "bits_per_cell": bits_per_cell if weight_bits is not None else None,
                       "adc": {"columns_per_adc": n_cols}},
              "crossbar": {"weight_bits": weight_bits}}
     import yaml
