@@ -58,8 +58,8 @@ def test_train_and_run_train_the_same_network(tmp_path: Path, monkeypatch: pytes
     (["--tile-budget", "0"], r"--tile-budget: expected an integer >= 1, got 0"),
 ])
 def test_flag_errors_name_the_flag(argv: list[str], message: str, tmp_path: Path) -> None:
-    from archsim.commands.common import options_from_args
     from archsim.cli import build_parser
+    from archsim.commands.common import options_from_args
 
     args = build_parser().parse_args(["run", "tiny-test", "mlp-digits", *argv])
     with pytest.raises(ConfigError, match=message):
