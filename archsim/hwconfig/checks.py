@@ -23,7 +23,7 @@ import networkx as nx
 
 from archsim.errors import ConfigError
 from archsim.hwconfig.resolve import res_bits
-from archsim.hwconfig.schema import DigitalOp, HardwareConfig
+from archsim.hwconfig.schema import DigitalOp, HardwareConfig, _check_adc_pools, _check_engine_fields
 
 __all__ = ["MODES", "check_hardware", "check_mode", "countable_actions", "required_ops", "res_bits"]
 
@@ -116,6 +116,17 @@ def check_hardware(hw: HardwareConfig, *, where: str = "hardware") -> None:
     if hw.tile.dac.rows_per_dac > hw.tile.n_rows:
         raise ConfigError(f"{where}: tile.dac.rows_per_dac: expected at most tile.n_rows ({hw.tile.n_rows}), "
                           f"got {hw.tile.dac.rows_per_dac}")
+    try:
+        _check_adc_pools(hw.tile)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: tile.{exc.message}", hint=exc.hint) from None
+    try:
+        _check_engine_fields(hw)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
+    if hw.mapping.overflow.value == "reprogram" and not hw.crossbar.write_energy_pj:
+        raise ConfigError(f"{where}: crossbar.write_energy_pj: expected the energy of programming one cell (> 0) "
+                          f"with mapping.overflow: reprogram", hint="give it with its source")
     _served(hw, required_ops(hw), where)
     valid = countable_actions(hw)
     for scope, parts in (("tile", hw.tile.components), ("chip", hw.chip.components)):
