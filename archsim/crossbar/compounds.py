@@ -269,10 +269,7 @@ class OneSidedUnitCell:
         self.g_minus = copy.deepcopy(self.g_plus)  # same d2d parameters (aihwkit: a copy of the first device)
         self.g_minus.rng = ctx.rng
         if config.copy_inverted:
-            P = self.g_minus.P
-            P[..., 0], P[..., 1] = P[..., 1].copy(), P[..., 0].copy()
-            P[..., 2], P[..., 3] = -P[..., 3].copy(), -P[..., 2].copy()
-            P[..., 4], P[..., 5] = P[..., 5].copy(), P[..., 4].copy()
+            self.g_minus.invert()
         zero = np.zeros((ctx.out_size, ctx.in_size), _F32)
         self.g_plus.set_weights(zero)
         self.g_minus.set_weights(zero)

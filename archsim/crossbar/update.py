@@ -176,8 +176,8 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
             key = new_key(rng)
             K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
             kernel = K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)
-            kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, pd[s:e], sched.bl[s:e],
-                   idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
+            kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, pd[s:e], sched.bl[s:e], idx, counts, lr_sign,
+                   pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
     else:
         blf = sched.bl.astype(_F32)[:, None]
         if pt is PulseType.MEAN_COUNT:
@@ -192,5 +192,5 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
         cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
         kernel = K.pick(K.dense_update, cd.size * x.shape[1])
-        kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx, coef.astype(_F32),
-               pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
+        kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, cd, cx, coef.astype(_F32), pt is PulseType.MEAN_COUNT,
+               lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
