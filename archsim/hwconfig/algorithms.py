@@ -30,9 +30,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Any, ClassVar
 
 from archsim.errors import ConfigError
+from archsim.registry import Registry
 
 
 class VectorUpdatePolicy(str, Enum):
@@ -54,15 +55,29 @@ def _check(cond: bool, cls: str, field: str, expected: str, got: Any) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SGDConfig:
+class AlgorithmConfig:
+    """Base of every training-algorithm config (``rpu.algorithm``). ``KINDS`` holds the registered configs by their
+    ``kind`` tag, so ``algorithm: {kind: ...}`` in YAML selects among them (registry-based tagged union); the
+    implementations are registered separately in ``archsim.crossbar.context.ALGORITHMS``."""
+
+    KINDS: ClassVar[Registry[type]] = Registry("algorithm kind")
+
+    kind: str = ""
+    """Tag selecting the algorithm in YAML (each config sets its own default)."""
+
+
+@AlgorithmConfig.KINDS.register_class
+@dataclass(frozen=True, kw_only=True)
+class SGDConfig(AlgorithmConfig):
     """Plain analog SGD: the gradient is applied as stochastic pulse trains to a single device array."""
 
     kind: str = "sgd"
     """Tag selecting this algorithm in YAML."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class VectorUnitCellConfig:
+class VectorUnitCellConfig(AlgorithmConfig):
     """Several devices per cross-point; the weight is W = Σ_k γ_k W_k (aihwkit ``VectorUnitCell``)."""
 
     kind: str = "vector"
@@ -84,8 +99,9 @@ class VectorUnitCellConfig:
                f"empty or {self.n_devices} values", self.gamma_vec)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class ReferenceUnitCellConfig:
+class ReferenceUnitCellConfig(AlgorithmConfig):
     """A device and a reference device, W = g − g_ref (aihwkit ``ReferenceUnitCell``), with zero-shifting.
 
     Only device 0 is updated (SINGLE_FIXED). The reference is zero unless ``zero_shift`` programs it:
@@ -108,8 +124,9 @@ class ReferenceUnitCellConfig:
                self.zero_shift_n_pulses)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class OneSidedUnitCellConfig:
+class OneSidedUnitCellConfig(AlgorithmConfig):
     """Two devices g⁺, g⁻ that are only ever pulsed up; W = g⁺ − g⁻, with refresh (aihwkit ``OneSidedUnitCell``)."""
 
     kind: str = "one_sided"
@@ -129,8 +146,9 @@ class OneSidedUnitCellConfig:
         _check(self.refresh_every >= 0, "one_sided", "refresh_every", ">= 0", self.refresh_every)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class TransferCompoundConfig:
+class TransferCompoundConfig(AlgorithmConfig):
     """Tiki-Taka v1 (Gokmen & Haensch 2020; aihwkit ``TransferCompound``): fast array A, slow array C.
 
     W = γ·A + C. Every sample updates A with the pulse-count learning rate ``fast_lr`` (× the SGD
@@ -183,6 +201,7 @@ class TransferCompoundConfig:
         _check(self.transfer_desired_bl >= 1, name, "transfer_desired_bl", ">= 1", self.transfer_desired_bl)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class BufferedTransferCompoundConfig(TransferCompoundConfig):
     """TTv2 (Gokmen 2021; aihwkit ``BufferedTransferCompound``): reads of A go into a digital buffer H.
@@ -209,6 +228,7 @@ class BufferedTransferCompoundConfig(TransferCompoundConfig):
     """BL management in the transfer write."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class ChoppedTransferCompoundConfig(BufferedTransferCompoundConfig):
     """c-TTv2 (Rasch et al. 2023; aihwkit ``ChoppedTransferCompound``): TTv2 with input/output choppers.
@@ -256,6 +276,7 @@ class ChoppedTransferCompoundConfig(BufferedTransferCompoundConfig):
         _check(0.0 <= self.auto_momentum < 1.0, name, "auto_momentum", "in [0, 1)", self.auto_momentum)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
     """AGAD (Rasch et al. 2023; aihwkit ``DynamicTransferCompound``): chopped TTv2 with a dynamic reference.
@@ -277,8 +298,9 @@ class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
     """aihwkit experimental flag (accepted, not modelled)."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class MixedPrecisionConfig:
+class MixedPrecisionConfig(AlgorithmConfig):
     """Mixed precision (Nandakumar et al.; aihwkit ``MixedPrecisionCompound``): digital χ accumulation.
 
     Each sample χ += η·d xᵀ in floating point (x, d optionally quantised to n_bins levels of their
@@ -315,25 +337,8 @@ class MixedPrecisionConfig:
                (self.n_x_bins, self.n_d_bins))
 
 
-#: The union of algorithm configurations the loader accepts for ``rpu.algorithm`` (tag: ``kind``).
-AlgorithmConfig = Union[  # noqa: UP007 - a runtime union the loader introspects
-    SGDConfig,
-    VectorUnitCellConfig,
-    ReferenceUnitCellConfig,
-    OneSidedUnitCellConfig,
-    TransferCompoundConfig,
-    BufferedTransferCompoundConfig,
-    ChoppedTransferCompoundConfig,
-    DynamicTransferCompoundConfig,
-    MixedPrecisionConfig,
-]
-
-#: kind tag -> class, for code that dispatches on the tag.
-ALGORITHM_KINDS: dict[str, type] = {
-    c.kind: c for c in (SGDConfig, VectorUnitCellConfig, ReferenceUnitCellConfig, OneSidedUnitCellConfig,
-                        TransferCompoundConfig, BufferedTransferCompoundConfig, ChoppedTransferCompoundConfig,
-                        DynamicTransferCompoundConfig, MixedPrecisionConfig)
-}
+#: kind tag -> algorithm config class (the registry behind the ``rpu.algorithm`` tagged union).
+ALGORITHM_KINDS = AlgorithmConfig.KINDS
 
 
 # ---------------------------------------------------------------------------------------------------------
