@@ -1,4 +1,5 @@
-"""Pulsed update of a device array (aihwkit ``PulsedRPUWeightUpdater``, research/aihwkit-reference.md §2).
+"""Pulsed update of a device array (aihwkit 1.1.0 ``PulsedRPUWeightUpdater``: ``src/rpucuda/rpu_weight_updater.cpp``,
+``src/rpucuda/rpu_pulsed_meta_parameter.cpp``, ``src/rpucuda/sparse_bit_line_maker.cpp``; Gokmen & Vlasov 2016).
 
 :func:`pulsed_update` applies the SGD step W ← W − lr·Σ_b d_b x_bᵀ to a
 :class:`~archsim.crossbar.devices.DeviceArray` the way an RPU crossbar does, **sample by sample in batch

@@ -1,7 +1,7 @@
 """Training-algorithm (unit-cell / compound) configurations of a crossbar, and inference-noise settings.
 
 The crossbar's ``rpu.algorithm`` field selects how gradients reach the devices: plain analog SGD on
-one device array, or one of the compounds of research/aihwkit-reference.md §4 (Tiki-Taka family,
+one device array, or one of aihwkit's compounds (``src/aihwkit/simulator/configs/compounds.py``: Tiki-Taka family,
 mixed precision, vector/reference/one-sided unit cells). In YAML the member is chosen by ``kind:``::
 
     algorithm: {kind: chopped_transfer, in_chop_prob: 0.01, auto_scale: true}
@@ -17,10 +17,11 @@ defaults), except where a field's docstring says otherwise. Differences from aih
   full ``transfer_forward`` / ``transfer_update`` parameter objects instead;
 * transfer compounds hold exactly two arrays (fast A, slow C), as all aihwkit presets do;
 * ``fast_zero_shift`` / ``fast_reference_offset`` model the reference of the fast array (zero-shifting,
-  research/seed-papers.md §0.4 E, and the programmed offset of the c-TTv2 paper's toy, §8).
+  Kim et al. 2019, arXiv 1907.10228, and the programmed offset of the c-TTv2 paper's toy, Rasch et al. 2023,
+  arXiv 2303.04721).
 
 This module also holds the inference-side settings (PCM-like programming/drift/read noise, drift
-compensation, hardware-aware-training weight modifiers; research/aihwkit-reference.md §6) consumed
+compensation, hardware-aware-training weight modifiers; aihwkit ``src/aihwkit/inference/``) consumed
 by ``archsim.crossbar.inference_noise`` and ``archsim.crossbar.modifiers``, and the aihwkit
 compound preset names (:data:`ALGORITHM_PRESETS`).
 """
@@ -106,7 +107,7 @@ class ReferenceUnitCellConfig(AlgorithmConfig):
 
     Only device 0 is updated (SINGLE_FIXED). The reference is zero unless ``zero_shift`` programs it:
     before training, every device is driven to its symmetry point w* with alternating up/down pulses
-    (a soft-bound device converges to w*, research/seed-papers.md §0.4 E) and the reference is set to
+    (a soft-bound device converges to w*, Kim et al. 2019, arXiv 1907.10228) and the reference is set to
     the reached value, so W = 0 at the symmetry point (Kim et al. 2019).
     """
 
@@ -342,7 +343,7 @@ ALGORITHM_KINDS = AlgorithmConfig.KINDS
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Inference side (research/aihwkit-reference.md §6)
+# Inference side (aihwkit src/aihwkit/inference/, src/aihwkit/simulator/parameters/inference.py)
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -452,7 +453,7 @@ class InferenceConfig:
     then evaluates the network at each time in ``t_inference_s`` after programming (drift + fresh 1/f read
     noise, optionally drift-compensated), averaging ``n_repeats`` independent programmings. Model and
     numbers: aihwkit ``PCMLikeNoiseModel`` (Joshi et al. 2020, Nature Comms 11:2473),
-    research/aihwkit-reference.md §6, ``archsim.crossbar.inference_noise``. In YAML::
+    ``archsim.crossbar.inference_noise``. In YAML::
 
         rpu:
           inference: {noise_model: {g_max_us: 25}, drift_compensation: global, t_inference_s: [1, 86400]}
@@ -496,7 +497,7 @@ class InferenceConfig:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# aihwkit compound preset names (research/aihwkit-reference.md §5)
+# aihwkit compound preset names (src/aihwkit/simulator/presets/configs.py)
 # ---------------------------------------------------------------------------------------------------------
 
 _DEVICES = ("ReRamES", "ReRamSB", "Capacitor", "EcRam", "EcRamMO", "Idealized")

@@ -1,7 +1,8 @@
 """Numerics of one crossbar (RPU) tile: peripheral I/O, pulsed update, device model and algorithm.
 
 These frozen dataclasses are archsim's equivalent of aihwkit's ``IOParameters``, ``UpdateParameters``, the
-pulsed device configs and ``SingleRPUConfig`` (../shared/research/aihwkit-reference.md §1–§3, §5). The
+pulsed device configs and ``SingleRPUConfig`` (aihwkit 1.1.0: ``src/aihwkit/simulator/parameters/io.py``,
+``training.py``, ``configs/configs.py``, ``presets/devices.py``; device models in :mod:`archsim.devices`). The
 **defaults are aihwkit's Python defaults** (not the C++ struct defaults), so a user porting an aihwkit
 configuration gets the same numerics. The functional core (``archsim.crossbar``) consumes an
 :class:`RPUConfig`; the hardware loader builds one from the ``crossbar.rpu`` section of a hardware YAML.
@@ -94,7 +95,7 @@ def resolution_fraction(res: float) -> float:
 
 
 class NoiseManagementType(str, Enum):
-    """Input scaling before the DAC (aihwkit ``NoiseManagementType``), research/aihwkit-reference.md §1.3."""
+    """Input scaling before the DAC (aihwkit ``NoiseManagementType``)."""
 
     NONE = "none"
     ABS_MAX = "abs_max"
@@ -131,7 +132,7 @@ class AnalogMVType(str, Enum):
 
 
 class PulseType(str, Enum):
-    """How the rank-one update is turned into pulses (aihwkit ``PulseType``), §2."""
+    """How the rank-one update is turned into pulses (aihwkit ``PulseType``)."""
 
     NONE = "none"
     NONE_WITH_DEVICE = "none_with_device"
@@ -146,7 +147,7 @@ class PulseType(str, Enum):
 
 @dataclass(frozen=True, kw_only=True)
 class IOParameters:
-    """Peripheral (DAC / analog MAC / ADC) parameters of one MVM direction (aihwkit ``IOParameters``, §1.1)."""
+    """Peripheral (DAC / analog MAC / ADC) parameters of one MVM direction (aihwkit ``IOParameters``)."""
 
     is_perfect: bool = False
     """Bypass all non-idealities: y = out_scale · W x."""
@@ -252,7 +253,7 @@ class IOParameters:
 
 @dataclass(frozen=True, kw_only=True)
 class UpdateParameters:
-    """Pulsed-update parameters (aihwkit ``UpdateParameters``, research/aihwkit-reference.md §2.1)."""
+    """Pulsed-update parameters (aihwkit ``UpdateParameters``, ``src/aihwkit/simulator/parameters/training.py``)."""
 
     desired_bl: int = 31
     """Pulse-train length BL (the maximum BL when update_bl_management is on)."""
@@ -309,8 +310,8 @@ def _preset(device: dict[str, Any]) -> dict[str, Any]:
     return {"device": device, "forward": dict(_PRESET_IO), "backward": dict(_PRESET_IO), "update": dict(_PRESET_UPDATE)}
 
 
-#: aihwkit preset names → raw YAML-like dicts of :class:`RPUConfig` fields (research/aihwkit-reference.md §5,
-#: ``src/aihwkit/simulator/presets/devices.py``). Peripherals are aihwkit's ``PresetIOParameters`` (out_bound 20,
+#: aihwkit preset names → raw YAML-like dicts of :class:`RPUConfig` fields (aihwkit 1.1.0
+#: ``src/aihwkit/simulator/presets/devices.py``, ``presets/configs.py``). Peripherals are aihwkit's ``PresetIOParameters`` (out_bound 20,
 #: out_noise 0.1, 7-bit DAC, 9-bit ADC) and ``PresetUpdateParameters``. "default" is plain ``RPUConfig()``.
 #: aihwkit's compound presets (TikiTaka*, TTv2*, ChoppedTTv2*, AGAD*, MixedPrecision*) are added below from
 #: ``algorithms.ALGORITHM_PRESETS``, for every one whose device preset exists here.

@@ -1,6 +1,7 @@
 """Slow, obvious numpy references of the functional core's kernels (one sample, one element at a time).
 
-Written straight from research/aihwkit-reference.md §1–§3, independently of archsim.crossbar's code. Random
+Written straight from aihwkit 1.1.0 (src/rpucuda/rpu_forward_backward_pass.cpp, rpu_pulsed_meta_parameter.cpp,
+rpu_*_device.cpp), independently of archsim.crossbar's code. Random
 parts are left out (callers set noise to 0) or passed in explicitly, so results can be compared exactly.
 """
 
