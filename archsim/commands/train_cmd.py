@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from archsim.hwconfig import load_hardware
     from archsim.nn.tile_array import MappingOptions
     from archsim.nn.train import train_workload
-    from archsim.results.io import write_json_atomic
+    from archsim.results.run import RunResult
     from archsim.workload import load_workload
 
     t0 = time.perf_counter()
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         "workload": {"name": workload.name, "path": str(args.workload)},
         "wall_s": time.perf_counter() - t0,
     }
-    path = write_json_atomic(out_dir / "result.json", {"meta": meta, "accuracy": result.to_dict()})
+    path = RunResult(meta=meta, accuracy=result.to_dict()).write(out_dir / "result.json")  # with schema_version
     for label, curves in (("analog", result.analog), ("fp", result.fp)):
         if curves is not None:
             print(
