@@ -23,7 +23,6 @@ def _speedup(argv):
 
 
 def test_gpu_speedup_rapa_cnn3(tmp_path, capsys):
-    out_json = tmp_path / "speedup.json"
     assert (
         _speedup(
             [
@@ -33,8 +32,8 @@ def test_gpu_speedup_rapa_cnn3(tmp_path, capsys):
                 "a100",
                 "--batch",
                 "4",
-                "--json",
-                str(out_json),
+                "-o",
+                str(tmp_path),
             ]
         )
         == 0
@@ -55,7 +54,8 @@ def test_gpu_speedup_rapa_cnn3(tmp_path, capsys):
         "16.0x",
     ):
         assert needle in out, needle
-    data = json.loads(out_json.read_text())
+    result = json.loads((tmp_path / "result.json").read_text())
+    data = {**result["gpu"], "sweep": result["design_sweep"]}
     assert data["speedup"] > 0 and data["energy_ratio"] > 0
     assert {row["label"] for row in data["sweep"]} >= {
         "baseline",
@@ -67,10 +67,12 @@ def test_gpu_speedup_rapa_cnn3(tmp_path, capsys):
     assert auto["speedup"] > 4 * none["speedup"]  # replicas shorten the bottleneck layer
 
 
-def test_gpu_speedup_mlp_inference_without_sweep(capsys):
+def test_gpu_speedup_mlp_inference_without_sweep(tmp_path, capsys):
     assert (
         _speedup(
             [
+                "-o",
+                str(tmp_path),
                 RPU_HW,
                 str(ROOT / "workloads" / "mlp-784-256-128-10.yaml"),
                 "--gpu",
@@ -94,11 +96,11 @@ def test_gpu_speedup_mlp_inference_without_sweep(capsys):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["--replicas", "conv1=0"], r"--replicas: expected 'auto' or LAYER=N"),
+        (["--replicas", "conv1=0"], r"--replicas: expected 'auto'"),
         (["--gpu", "p100"], r"--gpu: unknown GPU 'p100'"),
-        (["--batch", "0"], r"--batch: expected a positive integer"),
+        (["--batch", "0"], r"--batch: expected an integer >= 1, got 0"),
     ],
 )
-def test_gpu_speedup_errors(argv, match):
+def test_gpu_speedup_errors(argv, match, tmp_path):
     with pytest.raises(ConfigError, match=match):
-        _speedup([RPU_HW, str(ROOT / "workloads" / "mlp-digits.yaml"), "--no-sweep", *argv])
+        _speedup([RPU_HW, str(ROOT / "workloads" / "mlp-digits.yaml"), "--no-sweep", "-o", str(tmp_path), *argv])
