@@ -1,10 +1,10 @@
 """Loading hardware descriptions (``hwconfigs/*.yaml``) with the project's one strict loader (:mod:`archsim.loader`).
 
-:func:`load_hardware` reads a file (or a bundled name such as ``isaac-2016``), applies ``--set`` overrides, builds
-the :class:`~archsim.hwconfig.schema.HardwareConfig`, resolves every physical quantity (stated, derived or computed
-by a component model: :mod:`archsim.hwconfig.resolve`) and runs the whole-config checks of
-:mod:`archsim.hwconfig.checks`. Every problem is one :class:`~archsim.errors.ConfigError` line naming the file,
-line and YAML path.
+:func:`load_hardware` reads a file (or a bundled name such as ``isaac-2016``; ``extends:`` expanded by the loader),
+applies ``--set`` overrides, builds the :class:`~archsim.hwconfig.schema.HardwareConfig`, resolves every physical
+quantity (stated, derived or computed by a component model: :mod:`archsim.hwconfig.resolve`) and runs the
+whole-config checks of :mod:`archsim.hwconfig.checks`. Every problem is one :class:`~archsim.errors.ConfigError`
+line naming the file, line and YAML path.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from archsim.errors import ConfigError
 from archsim.hwconfig.checks import check_hardware
 from archsim.hwconfig.resolve import resolve_hardware
 from archsim.hwconfig.schema import HardwareConfig
-from archsim.loader import Source, apply_overrides, build_dataclass, describe, parse_yaml, read_yaml, resolve_path
+from archsim.loader import HARDWARE, Source, apply_overrides, build_dataclass, parse_yaml, prepare_input
+from archsim.loader.inputs import read_input
 
 __all__ = ["load_hardware", "load_hardware_text"]
 
 
 def _load(raw: Any, source: Source, overrides: Sequence[str]) -> HardwareConfig:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source.name}:1: expected a mapping at the top level, got {describe(raw)}")
     if "version" not in raw:
         raise ConfigError(f"{source.name}:1: missing key 'version'", hint="add 'version: 1' at the top of the file")
     raw = apply_overrides(raw, overrides, source)
@@ -40,12 +39,11 @@ def load_hardware(path: str | Path, overrides: Sequence[str] = ()) -> HardwareCo
     Raises:
         ConfigError: on any problem in the file or the overrides (file, line, YAML path in the message).
     """
-    path = resolve_path(path, "hwconfigs")
-    raw, source = read_yaml(path)
+    raw, source = read_input(path, HARDWARE)
     return _load(raw, source, overrides)
 
 
 def load_hardware_text(text: str, overrides: Sequence[str] = (), name: str = "<string>") -> HardwareConfig:
     """Like :func:`load_hardware` for YAML text (tests, notebooks)."""
-    raw, source = parse_yaml(text, name)
+    raw, source = prepare_input(*parse_yaml(text, name), HARDWARE)
     return _load(raw, source, overrides)
