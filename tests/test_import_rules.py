@@ -40,6 +40,8 @@ ALLOWED: dict[str, set[str]] = {
     "nn": {"errors", "units", "loader", "registry", "devices", "hwconfig", "workload", "mapping", "results", "crossbar",
            "datasets"},
     "engine": {"errors", "units", "loader", "registry", "hwconfig", "mapping", "results"},
+    "validation": {"errors", "units", "loader", "registry", "hwconfig", "workload", "mapping", "engine", "cost",
+                   "results"},
     "cost": {"errors", "units", "loader", "registry", "hwconfig", "results"},
     "gpu": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results"},
     "report": {"errors", "registry", "results"},

@@ -4,7 +4,8 @@ full-activity power (``crossbar.from_power``).
 ``crossbar.ohmic``: a read drives ``read_voltage_v`` across every active cell for the integration time, so one
 full-array pass dissipates ``rows x cols x V² x G_mean x t_int x a`` with ``a`` the mean input activity (the
 fraction of the full-scale input a row carries on average); the engine charges the fraction of the array a block
-uses (partial row activation, ``forward_cells`` per cell). This is the cell read energy of NeuroSim's manual
+uses (``forward_cells`` per cell). With partial row activation (``crossbar.rows_per_read``) only that share of
+the rows conducts at a time, so the full-activity power is ``read energy x rows_per_read / rows / t_int``. This is the cell read energy of NeuroSim's manual
 (V_read² / R x t_read; DNN+NeuroSim V1.3 manual §6) and of CiMLoop's memory-cell models. Area is
 ``rows x cols x cell_area_f2 x F²`` at the chip's feature size F (NeuroSim's cell areas in F², e.g. RRAM 1T1R
 4x12 F²). Optional update figures: one pulse of ``update_voltage_v`` for ``crossbar.pulse_ns`` through a cell of
@@ -41,7 +42,8 @@ def _ohmic(inp: ModelInput) -> dict[str, float]:
     act = inp.param("input_activity", "mean input activity 0..1")
     t = _t_int(inp)
     read_pj = cells * v * v * g_us * t * act * 1e-3  # V² x µS x ns = 1e-15 J
-    out = {"read_energy_pj": read_pj, "power_mw": read_pj / t}
+    active = min(inp.fields.get("rows_per_read", c.n_rows), c.n_rows) / c.n_rows  # partial row activation
+    out = {"read_energy_pj": read_pj, "power_mw": read_pj * active / t}
     if "cell_area_f2" in inp.params:
         f_um = c.technology_nm * 1e-3
         out["area_um2"] = cells * inp.params["cell_area_f2"] * f_um * f_um

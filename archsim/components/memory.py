@@ -10,7 +10,7 @@ square root of the capacity (the word- and bit-line length of a square array). T
 ``0.156 pJ/bit x sqrt(capacity / 8 KiB)`` per bit read or written at 45 nm and scales it to the chip's node with
 Stillmaker & Baas 2017. Area = capacity bits x ``cell_area_f2`` x F² / ``array_efficiency`` (cell area in F²:
 NeuroSim V1.3 manual Table III, 6T SRAM 200 F² at 22 nm; the efficiency is the cell share of the macro). Access
-latency = ``access_cycles`` clock periods. Valid from 64 B to 64 MiB (Horowitz's points span 8 KB to 1 MB; CACTI
+latency = ``access_cycles`` clock periods; peak power = energy per bit x the port bandwidth. Valid from 64 B to 64 MiB (Horowitz's points span 8 KB to 1 MB; CACTI
 results stay within a factor two of the square-root law over this range).
 """
 
@@ -47,12 +47,15 @@ def _horowitz(inp: ModelInput) -> dict[str, float]:
         out["area_um2"] = cap * 8 * inp.params["cell_area_f2"] * f_um * f_um / eff
     if "access_cycles" in inp.params:
         out["latency_ns"] = inp.params["access_cycles"] * inp.ctx.cycle_ns
+    if "bandwidth_gbps" in inp.fields:
+        out["power_mw"] = per_bit * inp.fields["bandwidth_gbps"]  # pJ/bit x Gbit/s = mW at full bandwidth
     return out
 
 
 MEMORY_HOROWITZ = CostModel(
     name="memory.horowitz", part="buffer",
-    produces=("read_energy_pj_per_bit", "write_energy_pj_per_bit", "area_um2", "latency_ns"), compute=_horowitz,
+    produces=("read_energy_pj_per_bit", "write_energy_pj_per_bit", "area_um2", "latency_ns", "power_mw"),
+    compute=_horowitz,
     source="Horowitz ISSCC 2014 SRAM access energy (sqrt of capacity, 45 nm) with Stillmaker & Baas 2017 scaling",
     params=(
         Param(name="cell_area_f2", minimum=10.0, maximum=2000.0, doc="bit-cell area in F²"),

@@ -5,8 +5,9 @@ cycle per pass; a full-precision MAC at the chip's data widths (``crossbar.input
 takes ``input_cycles x weight_slices`` crossbar passes. The time of one pass at full occupancy is the steady-state
 interval of the read pipeline (the engine's model, ``archsim.engine.spec``): DACs
 ``rows_per_dac x dac.latency_ns``, integration ``crossbar.integration_ns``, ADCs ``columns_per_adc x
-adc.latency_ns``; with ``crossbar.overlap_stages`` the stages overlap and the slowest one sets the interval,
-otherwise they add up. Hence
+adc.latency_ns`` (a shared ADC pool converts its crossbars in turn), repeated for each partial read of
+``crossbar.rows_per_read`` rows; with ``crossbar.overlap_stages`` the stages overlap and the slowest one sets the
+interval, otherwise they add up (:func:`pass_interval_ns`). Hence
 
     peak ops/s = 2 x crossbars x rows x cols / (input_cycles x weight_slices x t_pass)
 
@@ -18,8 +19,11 @@ TOPS/mm² by its area, the convention of ISAAC's CE/PE and PUMA's figures. Achie
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from archsim.hwconfig.schema import adc_pool_layout
 
 __all__ = ["PeakFigures", "merit_section", "pass_interval_ns", "peak_figures"]
 
@@ -59,12 +63,23 @@ class PeakFigures:
 
 
 def pass_interval_ns(hw: Any) -> float:
-    """Steady-state interval of one crossbar pass at full occupancy (ns)."""
+    """Steady-state interval of one crossbar pass at full occupancy (ns), every crossbar of a tile busy.
+
+    A pass of all ``n_rows`` rows takes ``ceil(n_rows / rows_per_read)`` reads (partial row activation); each read
+    drives its rows (``rows_per_dac`` conversions per DAC), integrates, and converts every column. An ADC pool
+    shared by ``k`` crossbars converts their reads in turn, ``ceil(n_cols / n_adcs)`` conversions each (at least
+    ``columns_per_adc``), so the busiest pool sets the conversion stage (``tile.adc_pools``).
+    """
     t, x = hw.tile, hw.crossbar
-    t_dac = min(t.dac.rows_per_dac, t.n_rows) * t.dac.latency_ns
-    t_adc = min(t.adc.columns_per_adc, t.n_cols) * t.adc.latency_ns
+    rows_read = t.n_rows if x.rows_per_read is None else min(x.rows_per_read, t.n_rows)
+    reads = math.ceil(t.n_rows / rows_read)
+    t_dac = min(t.dac.rows_per_dac, rows_read) * t.dac.latency_ns
+    per_read = max(min(t.adc.columns_per_adc, t.n_cols), 1)
+    t_adc = max(len(crossbars) * max(math.ceil(t.n_cols / n_adcs), min(t.adc.columns_per_adc, t.n_cols))
+                for crossbars, n_adcs in adc_pool_layout(t)) * t.adc.latency_ns if t.adc_pools else \
+        per_read * t.adc.latency_ns
     stages = (t_dac, float(x.integration_ns), t_adc)
-    return max(stages) if x.overlap_stages else sum(stages)
+    return reads * (max(stages) if x.overlap_stages else sum(stages))
 
 
 def peak_figures(hw: Any) -> PeakFigures:
