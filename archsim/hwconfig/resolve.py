@@ -36,7 +36,7 @@ from archsim.hwconfig.rpu import resolution_fraction
 from archsim.hwconfig.schema import ComponentConfig, CrossbarConfig, DigitalUnitConfig, HardwareConfig, PartCost
 from archsim.loader.source import Path_, Source, dotted
 
-__all__ = ["dump_resolved", "res_bits", "resolution_of_bits", "resolve_hardware"]
+__all__ = ["dump_resolved", "provenance_summary", "res_bits", "resolution_of_bits", "resolve_hardware"]
 
 _NUMERIC = (int, float)
 
@@ -378,3 +378,19 @@ def dump_resolved(hw: HardwareConfig) -> str:
         out.append(f"{line}  # {note}" if note else line)
     return "\n".join(out) + "\n"
 
+
+
+def provenance_summary(hw: HardwareConfig) -> dict[str, Any]:
+    """A section for ``archsim validate`` and the report: which model produced which fields, which stated values
+    override a model (with the model's value), and what was derived."""
+    models: dict[str, list[str]] = {}
+    overrides: dict[str, str] = {}
+    derived: dict[str, str] = {}
+    for path, how in hw.provenance.items():
+        if how.startswith("model "):
+            models.setdefault(how.removeprefix("model "), []).append(path)
+        elif how.startswith("explicit (model "):
+            overrides[path] = how.removeprefix("explicit (").removesuffix(")")
+        elif how.startswith("derived: "):
+            derived[path] = how.removeprefix("derived: ")
+    return {"models": models, "explicit_over_model": overrides, "derived": derived}

@@ -1,7 +1,7 @@
 """Every hardware parameter is live: perturbing any numeric leaf of any bundled hardware file changes a result.
 
 For each bundled file, every number in the YAML (nested mappings and lists, ``params:`` included; ``version`` is the
-schema's) is perturbed in turn (x1.5, or +1 for integers; a zero becomes a small positive value; if that makes the
+schema's, and the crossbar indices of ``adc_pools`` and tile ids of ``edges`` name parts) is perturbed in turn (x1.5, or +1 for integers; a zero becomes a small positive value; if that makes the
 file invalid, x0.5 / -1 are tried) and the file is re-loaded. The result is the signature of a small run in every
 mode where the field applies:
 
@@ -66,6 +66,7 @@ EXEMPT: dict[tuple[str, str], str] = {
                                                      "occupies tiles that share router 0 for every valid value",
     ("isaac-2016", "interconnect.energy_pj_per_bit_hop"): "LeNet's tiles share one router: no router-to-router "
                                                           "wire is crossed (the ResNet-18 gold run crosses them)",
+    ("puma", "interconnect.energy_pj_per_bit_hop"): "LeNet's tiles share one c-mesh router: no router-to-router wire",
     ("tiny-test", "chip.technology_nm"): "a test fixture of stated round figures: no model scales with the node",
 }
 
@@ -83,9 +84,14 @@ ENGINE_PENDING: set[str] = {
     "tile.components.tile_output_register.capacity_bytes",
     "interconnect.hop_latency_ns",
     "offchip.latency_ns",
+    "crossbar.rows_per_read",
+    "tile.buffer.params.access_cycles",
     # the engine runs a layer's digital jobs on their units in parallel, so the activation unit's job latency
     # hides behind the much longer shift-and-add job although it depends on it
     "tile.digital.sigmoid.latency_cycles",
+    "tile.digital.vfu.latency_cycles",
+    "tile.digital.act.latency_cycles",
+    "tile.components.register_file.capacity_bytes",
 }
 
 
@@ -98,8 +104,15 @@ def _leaves(node: Any, path: tuple = ()) -> list[tuple]:
         for i, value in enumerate(node):
             out += _leaves(value, path + (i,))
     elif isinstance(node, (int, float)) and not isinstance(node, bool) and path != ("version",):
-        out.append(path)
+        if not _is_identifier(path):
+            out.append(path)
     return out
+
+
+def _is_identifier(path: tuple) -> bool:
+    """Crossbar indices of an ADC pool and tile ids of explicit edges name parts; they are not quantities."""
+    names = [p for p in path if not isinstance(p, int)]
+    return names[-2:] == ["adc_pools", "crossbars"] or names[-1:] == ["edges"]
 
 
 def _set(raw: dict, path: tuple, value: Any) -> dict:

@@ -142,3 +142,12 @@ def test_check_mode() -> None:
     with pytest.raises(ConfigError, match=r"no unit serves op 'pulse_prob', needed for the pulsed update"):
         check_mode(load_hardware("tiny-test", ["tile.digital.alu.ops=[accumulate, activation, nm_scale]"]),
                    "training")
+
+
+def test_provenance_summary_for_validate() -> None:
+    from archsim.hwconfig.resolve import provenance_summary
+
+    s = provenance_summary(load_hardware("isaac-2016", ["tile.dac.energy_pj=0.5"]))
+    assert "tile.adc.energy_pj" in s["models"]["adc.from_power"]
+    assert s["explicit_over_model"]["tile.dac.energy_pj"] == "model dac.scaled gives 0.39"
+    assert s["derived"]["tile.buffer.bandwidth_gbps"] == "width_bits x ports x clock"
