@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--measure",
         action="store_true",
-        help="also time the GEMM-equivalent network on this machine's GPU (needs PyTorch + CUDA)",
+        help="also time the workload's layers on this machine's GPU with PyTorch (needs PyTorch + CUDA)",
     )
     p.add_argument(
         "--json", dest="json_path", metavar="FILE", default=None, help="write the comparison as JSON"
@@ -228,17 +228,13 @@ def format_comparison(section: dict[str, Any]) -> list[str]:
         ("TOPS/W", fmt_num(analog["tops_per_w"]), fmt_num(section["gpu_tops_per_w"]), ""),
     ]
     lines += _table(("total", "analog", "GPU", "GPU/analog"), totals)
-    if base.get("measured_time_ns_per_batch"):
-        lines.append(
-            f"measured GEMM-equivalent on this GPU: {_fmt_t(base['measured_time_ns_per_batch'] / base['batch_size'])}"
-            " per sample"
-        )
+    lines += section["comparison"]["comparison_lines"]
     return lines
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print it."""
-    from archsim.gpu.compare import compare
+    from archsim.gpu.compare import analog_precision_text, compare
     from archsim.gpu.load import load_gpu
     from archsim.gpu.model import layer_work_from_workload, predict
     from archsim.gpu.paper import rapa_check
@@ -264,7 +260,9 @@ def run(args: argparse.Namespace) -> int:
         m = measure(works, mode=mode, precision=args.precision, batch_size=gpu_result.batch_size)
         if m.time_ns_per_batch is None:
             print(f"archsim: --measure: nothing measured ({m.reason})", file=sys.stderr)
-        gpu_result = replace(gpu_result, measured_time_ns_per_batch=m.time_ns_per_batch)
+        model_ns = {layer.layer: layer.time_ns_per_sample * gpu_result.batch_size for layer in gpu_result.layers}
+        gpu_result = replace(gpu_result, measured_time_ns_per_batch=m.time_ns_per_batch,
+                             measurement=m.to_dict(model_ns))
     print(f"simulating {workload.name} on {hw.name} ({mode}, {args.batch} samples) ...", file=sys.stderr)
     base = simulate_analog(hw, workload, mode=mode, batch=args.batch, replicas=replicas, label="baseline")
     macs = float(workload.total_macs_per_sample)
@@ -295,7 +293,8 @@ def run(args: argparse.Namespace) -> int:
     except ArchsimError as exc:
         print(f"archsim: RAPA check skipped: {exc}", file=sys.stderr)
     section = compare(
-        gpu_result, timing=base.timing, energy=base.energy, macs_per_sample=macs, paper_checks=checks
+        gpu_result, timing=base.timing, energy=base.energy, macs_per_sample=macs, paper_checks=checks,
+        analog_precision=analog_precision_text(hw),
     )
 
     lines = [f"{workload.name} on {hw.name} vs {gpu.name}, {mode}", ""]
