@@ -30,8 +30,13 @@ def test_gpu_round_sig_and_format():
     assert format_value(0.5081) == "0.5081" and format_value(1.0) == "1"
 
 
-def test_gpu_fit_reproduces_the_yaml_files():
-    values = fit_all(load_gpu)
+@pytest.fixture(scope="module")
+def fitted():
+    return fit_all(load_gpu)
+
+
+def test_gpu_fit_reproduces_the_yaml_files(fitted):
+    values = fitted
     assert set(values) == {"v100", "a100", "h100", "h200"}
     for gpu, vals in values.items():
         text = (GPU_DIR / f"{gpu}.yaml").read_text(encoding="utf-8")
@@ -41,14 +46,14 @@ def test_gpu_fit_reproduces_the_yaml_files():
             assert getattr(getattr(g, section), key) == value
 
 
-def test_gpu_fit_is_independent_of_the_current_files():
+def test_gpu_fit_is_independent_of_the_current_files(fitted):
     """The fit starts from fixed values, so perturbing the fitted fields of the files changes nothing."""
     perturbed = {
         name: load_gpu(name, ["efficiency.tensor=0.9", "efficiency.memory=0.3", "overheads.kernel_us=1",
                               "overheads.host_dispatch_us=5"])
         for name in ("v100", "a100", "h100", "h200")
     }
-    assert fit_all(lambda name: perturbed[name]) == fit_all(load_gpu)
+    assert fit_all(lambda name: perturbed[name]) == fitted
 
 
 def test_gpu_fit_uses_only_the_fit_subset():

@@ -150,3 +150,14 @@ def test_gpu_markdown_table(rows):
     assert len(lines) == 2 + 7
     assert "| resnet50, training, amp, batch 2560, pytorch, NCHW | 3,079.0 |" in lines[3]
     assert "| fit |" in lines[3] and "LAMBDA-v2" in lines[3] and "(2024-08-02)" in lines[3]
+
+
+def test_gpu_docs_validation_tables_are_current(rows):
+    """docs/validation.md carries the tables the model gives today (regenerate them after a refit)."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert doc.startswith("# Validation\n") and "## GPU baselines" in doc
+    for gpu in ("v100", "a100", "h100", "h200"):
+        for line in markdown_table(rows, gpu):
+            assert line in doc, line
