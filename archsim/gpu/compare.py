@@ -26,10 +26,12 @@ per sample, speedup, gpu_bound, and the measured GPU time when ``--measure`` ran
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from archsim.gpu.measure import Measurement
 from archsim.gpu.model import GPUResult
 
 
@@ -67,6 +69,11 @@ def analog_precision_text(hw: Any) -> str:
     return text
 
 
+def _measured_line(device: str, measured_ns_per_sample: float, model_ns_per_sample: float) -> str:
+    return (f"GPU time measured on {device}: {measured_ns_per_sample:.4g} ns per sample "
+            f"(model {model_ns_per_sample:.4g} ns; per layer in gpu.baseline.measurement)")
+
+
 def comparison_lines(gpu_result: GPUResult, *, analog_batch: Any, analog_precision: str) -> list[str]:
     """What the speed-up compares, stated on both sides, and when launch overhead decides it."""
     g = gpu_result
@@ -77,9 +84,8 @@ def comparison_lines(gpu_result: GPUResult, *, analog_batch: Any, analog_precisi
         f"the modelled time x measured power ({g.power_scope})",
     ]
     if g.measured_time_ns_per_batch is not None:
-        lines.append(f"GPU time measured on {g.measurement.get('device', 'this machine')}: "
-                     f"{g.measured_time_ns_per_batch / g.batch_size:.4g} ns per sample "
-                     f"(model {g.time_ns_per_sample:.4g} ns)")
+        lines.append(_measured_line(str(g.measurement.get("device", "this machine")),
+                                    g.measured_time_ns_per_batch / g.batch_size, g.time_ns_per_sample))
     if g.launch_bound:
         lines.append(
             f"launch overhead dominates the GPU side: {100 * g.launch_fraction:.0f} % of its batch time is kernel-launch "
@@ -87,6 +93,31 @@ def comparison_lines(gpu_result: GPUResult, *, analog_batch: Any, analog_precisi
             f"{g.batch_size}); the speed-up measures the GPU's launch overhead more than its arithmetic"
         )
     return lines
+
+
+def attach_measurement(section: Mapping[str, Any], measurement: Measurement) -> dict[str, Any]:
+    """A copy of a ``gpu`` section with a ``--measure`` record (:class:`archsim.gpu.measure.Measurement`):
+    the measured batch time and per-layer record (with the model's per-layer batch time next to each
+    measured row) in ``baseline``, the measured time per sample in each ``layers`` row, the basis and the
+    comparison lines updated."""
+    out = copy.deepcopy(dict(section))
+    base = out["baseline"]
+    batch = base["batch_size"]
+    model_ns = {layer["layer"]: layer["time_ns_per_sample"] * batch for layer in base["layers"]}
+    record = measurement.to_dict(model_ns)
+    base["measured_time_ns_per_batch"] = measurement.time_ns_per_batch
+    base["measurement"] = record
+    base["basis"]["measured_time"] = (
+        f"measured on {record['device']} (--measure)" if measurement.time_ns_per_batch is not None
+        else f"not measured: {record['reason']}"
+    )
+    for row in out["layers"]:
+        measured = record["layers"].get(row["layer"])
+        row["gpu_measured_time_ns_per_sample"] = measured["measured_ns"] / batch if measured else None
+    if measurement.time_ns_per_batch is not None:
+        out["comparison"]["comparison_lines"].append(
+            _measured_line(record["device"], measurement.time_ns_per_batch / batch, base["time_ns_per_sample"]))
+    return out
 
 
 def compare(

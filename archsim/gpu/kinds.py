@@ -1,8 +1,9 @@
 """What each layer kind asks of a GPU: the kernels it launches per phase and the bytes they move.
 
-A registry maps a layer kind (``conv2d``, ``relu``, ``batchnorm``, ...) to a :class:`KindCost`. The GPU
-model (:mod:`archsim.gpu.model`) asks the kind for its kernels; adding a kind is one
-:func:`register_kind` call (the per-kind ``gpu_work`` of a future layer registry plugs in here).
+A registry (:data:`GPU_KINDS`) maps a layer kind (``conv2d``, ``relu``, ``batchnorm``, ...) to a
+:class:`KindCost`. The GPU model (:mod:`archsim.gpu.model`) asks the kind for its kernels and measured mode
+asks it how to time the layer; adding a kind is one :func:`register_kind` call (the per-kind ``gpu_work``
+of the layer registry plugs in here).
 
 Kernel classes:
 
@@ -28,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from archsim.errors import ConfigError
 from archsim.gpu.timing import PhaseTimes, TimingBackend
 from archsim.gpu.work import LayerWork
+from archsim.registry import Registry
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,38 +234,31 @@ def _optimizer(n_weights: int, ctx: KernelContext) -> KernelSpec:
                       count=ctx.optimizer_share)
 
 
-_KINDS: dict[str, KindCost] = {}
+#: Layer kind -> its GPU cost description (the extension point of the GPU model).
+GPU_KINDS: Registry[KindCost] = Registry("GPU layer kind")
 
 
 def register_kind(name: str, cost: KindCost) -> None:
     """Make layer kind ``name`` known to the GPU model.
 
     Raises:
-        ConfigError: if ``name`` is already registered.
+        ValueError: if ``name`` is already registered with another entry.
     """
-    if name in _KINDS:
-        raise ConfigError(f"GPU layer kind {name!r} is already registered")
-    _KINDS[name] = cost
+    GPU_KINDS.register(name, cost)
 
 
 def kind_cost(name: str) -> KindCost:
     """The cost description of layer kind ``name``.
 
     Raises:
-        ConfigError: for a kind the GPU model does not know (the message lists the known ones).
+        ConfigError: for a kind the GPU model does not know (with the closest match and the known kinds).
     """
-    try:
-        return _KINDS[name]
-    except KeyError:
-        raise ConfigError(
-            f"GPU model: no cost model for layer kind {name!r}; known kinds: {', '.join(sorted(_KINDS))}",
-            hint="register one with archsim.gpu.kinds.register_kind",
-        ) from None
+    return GPU_KINDS[name]
 
 
 def known_kinds() -> tuple[str, ...]:
     """Registered layer kinds, sorted."""
-    return tuple(sorted(_KINDS))
+    return tuple(sorted(GPU_KINDS.names()))
 
 
 def is_matmul_kind(name: str) -> bool:

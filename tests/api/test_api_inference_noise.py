@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 
 from archsim.cli import main
-from archsim.errors import ConfigError
-from archsim.nn.deploy import estimate_accuracy_seconds, evaluate_inference_workload
 from archsim.crossbar.inference_noise import InferenceTile
-from archsim.nn.network import build_network, inference_tile_factory
+from archsim.errors import ConfigError
 from archsim.hwconfig import load_hardware
 from archsim.hwconfig.algorithms import DriftCompensation, InferenceConfig, PCMNoiseConfig
-from archsim.hwconfig.load import dump_yaml, load_hardware_text
+from archsim.hwconfig.load import load_hardware_text
 from archsim.hwconfig.rpu import RPUConfig
+from archsim.loader import dump_yaml
+from archsim.nn.deploy import estimate_accuracy_seconds, evaluate_inference_workload
+from archsim.nn.network import build_network, inference_tile_factory
 from archsim.report.data import build_report_data
 from archsim.workload import load_workload
 

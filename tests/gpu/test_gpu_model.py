@@ -237,9 +237,9 @@ def test_gpu_result_to_dict_is_json(resnet50):
 
 def test_gpu_unknown_kind_is_an_error_and_kinds_register():
     gpu = load_gpu("v100")
-    with pytest.raises(ConfigError, match=r"no cost model for layer kind 'warp'.*known kinds: add, avgpool"):
-        predict(gpu, [LayerWork(name="w", kind="warp")])
-    with pytest.raises(ConfigError, match=r"'relu' is already registered"):
+    with pytest.raises(ConfigError, match=r"unknown GPU layer kind 'relux' \(did you mean 'relu'\?\)"):
+        predict(gpu, [LayerWork(name="w", kind="relux")])
+    with pytest.raises(ValueError, match=r"GPU layer kind 'relu' is registered twice"):
         register_kind("relu", object())  # type: ignore[arg-type]
     assert {"batchnorm", "layernorm", "matmul", "gelu", "embedding"} <= set(known_kinds())
 

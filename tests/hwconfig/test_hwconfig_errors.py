@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from archsim.errors import ArchsimWarning, ConfigError
-from archsim.hwconfig.load import load_hardware, load_hardware_text, parse_yaml
+from archsim.hwconfig.load import load_hardware, load_hardware_text
+from archsim.loader import parse_yaml
 
 BASE = "version: 1\nname: t\n"
 

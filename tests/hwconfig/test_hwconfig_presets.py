@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from archsim.hwconfig.load import bundled_files, dump_yaml, load_hardware, load_hardware_text, non_default
+from archsim.hwconfig.load import load_hardware, load_hardware_text
 from archsim.hwconfig.rpu import PRESETS, RPUConfig
 from archsim.hwconfig.schema import DigitalOp, HardwareConfig, Topology
+from archsim.loader import bundled_files, dump_yaml, non_default
 
 HWCONFIGS = bundled_files("hwconfigs")
 REQUIRED = {"rpu-gokmen-vlasov-2016", "aihwkit-default", "isaac-2016", "tiny-test"}
