@@ -226,9 +226,11 @@ def gpu_section_for_run(
     mode: str,
     precision: str = "amp",
     batch_size: int | None = None,
+    stack: str = "pytorch",
     hw: Any = None,
 ) -> dict[str, Any]:
-    """The ``gpu`` section of ``archsim run``: predict ``workload`` on ``gpu`` and compare.
+    """The ``gpu`` section of ``archsim run``: predict ``workload`` on ``gpu`` (with the software ``stack``) and
+    compare.
 
     ``hw`` (the run's hardware description) states the analog side's precision in the section.
     Paper checks: the RAPA n_t-fold figure of the run's own mapping (analytic, convolutions only).
@@ -244,6 +246,7 @@ def gpu_section_for_run(
         mode=mode,
         precision=precision,
         batch_size=batch_size,
+        stack=stack,
     )
     checks = []
     conv = [lm for lm in mapping.layers if lm.vectors_per_sample > 1]
