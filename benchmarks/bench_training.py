@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import numba
 
-    from archsim.nn.network import analog_tile_factory, fp_tile_factory
     from archsim.hwconfig import load_hardware
+    from archsim.nn.network import analog_tile_factory, fp_tile_factory
     from archsim.workload import load_workload
 
     hw = load_hardware(ROOT / "hwconfigs" / "aihwkit-default.yaml")

@@ -1,7 +1,7 @@
-"""Hardware descriptions: the schema (:mod:`.schema`), crossbar numerics (:mod:`.rpu`), the strict YAML
-loader (:mod:`.load`) and whole-config checks (:mod:`.checks`)."""
+"""Hardware descriptions: the schema (:mod:`.schema`), crossbar numerics (:mod:`.rpu`), loading (:mod:`.load`)
+and whole-config checks (:mod:`.checks`)."""
 
-from archsim.hwconfig.load import build_dataclass, load_hardware, load_hardware_text, load_yaml_as
+from archsim.hwconfig.load import load_hardware, load_hardware_text
 from archsim.hwconfig.schema import HardwareConfig
 
-__all__ = ["HardwareConfig", "build_dataclass", "load_hardware", "load_hardware_text", "load_yaml_as"]
+__all__ = ["HardwareConfig", "load_hardware", "load_hardware_text"]

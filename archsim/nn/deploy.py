@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from archsim.errors import ConfigError
 from archsim.datasets import Dataset, load_dataset
+from archsim.errors import ConfigError
 from archsim.nn.network import (
     Network,
     analog_tile_factory,

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from archsim.errors import ConfigError, DataError
 from archsim.datasets import Dataset, load_dataset
+from archsim.errors import ConfigError, DataError
 from archsim.nn.layers import softmax, softmax_cross_entropy
 from archsim.nn.network import Network, analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.threads import network_threads

@@ -8,7 +8,6 @@ import struct
 import numpy as np
 import pytest
 
-from archsim.errors import DataError
 from archsim.datasets.loaders import (
     bundled_text,
     char_sequences,
@@ -19,6 +18,7 @@ from archsim.datasets.loaders import (
     read_idx,
     split_train_test,
 )
+from archsim.errors import DataError
 
 
 def _write_idx(path, array, gz):

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError, DataError
 from archsim.datasets import load_dataset
+from archsim.errors import ConfigError, DataError
 from archsim.nn.train import SGD, LRSchedule, train_workload
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 from archsim.results.io import dumps

@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError
 from archsim.crossbar import AnalogTile
-from archsim.crossbar.compounds import find_symmetry_point, threshold_buffer
+from archsim.crossbar.algorithms import find_symmetry_point, threshold_buffer
 from archsim.crossbar.devices import DeviceArray
+from archsim.errors import ConfigError
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import (
     ConstantStepDevice,
@@ -409,7 +409,6 @@ def test_compound_presets_build_tiles():
     for name in ("TikiTakaReRamSBPreset", "TTv2CapacitorPreset", "ChoppedTTv2EcRamPreset", "AGADIdealizedPreset",
                  "MixedPrecisionGokmenVlasovPreset"):
         raw = A.compound_preset_raw(name, PRESETS)
-        raw["algorithm"] = A.build_algorithm(raw["algorithm"])
         tile = AnalogTile(3, 5, RPUConfig.from_dict(raw), seed=0)
         rng = np.random.default_rng(0)
         tile.update(rng.normal(size=(4, 5)).astype(F32), (0.1 * rng.normal(size=(4, 3))).astype(F32), 0.1)
@@ -419,13 +418,16 @@ def test_compound_presets_build_tiles():
         A.compound_preset_raw("MixedPrecisionPCMPreset", PRESETS)  # PCM device preset not available
 
 
-def test_build_algorithm_errors():
-    assert A.build_algorithm({"kind": "vector", "update_policy": "SINGLE_RANDOM"}).update_policy \
+def test_algorithm_configs_through_the_strict_loader():
+    def algorithm(raw):
+        return RPUConfig.from_dict({"algorithm": raw}).algorithm
+
+    assert algorithm({"kind": "vector", "update_policy": "SINGLE_RANDOM"}).update_policy \
         is A.VectorUpdatePolicy.SINGLE_RANDOM
-    with pytest.raises(ConfigError, match="unknown algorithm"):
-        A.build_algorithm({"kind": "tiki"})
+    with pytest.raises(ConfigError, match=r"algorithm\.kind: unknown kind 'tiki'"):
+        algorithm({"kind": "tiki"})
     with pytest.raises(ConfigError, match="did you mean 'in_chop_prob'"):
-        A.build_algorithm({"kind": "chopped_transfer", "in_chop_prop": 0.1})
+        algorithm({"kind": "chopped_transfer", "in_chop_prop": 0.1})
 
 
 def test_same_seed_same_result():
@@ -440,8 +442,8 @@ def test_same_seed_same_result():
 
 
 def test_compound_preset_and_yaml_through_the_loader():
-    from archsim.hwconfig.load import build_dataclass
     from archsim.hwconfig.rpu import PRESETS
+    from archsim.loader import build_dataclass
 
     cfg = build_dataclass(A.compound_preset_raw("AGADReRamSBPreset", PRESETS), RPUConfig)
     assert isinstance(cfg.algorithm, A.DynamicTransferCompoundConfig)

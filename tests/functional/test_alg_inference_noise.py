@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError
 from archsim.crossbar import inference_noise as inf
 from archsim.crossbar.modifiers import apply_weight_modifier
+from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import (
     DriftCompensation,
     PCMNoiseConfig,

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError
 from archsim.crossbar import AnalogTile, DeviceArray, weight_granularity
+from archsim.errors import ConfigError
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))

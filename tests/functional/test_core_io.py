@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError, DataError
 from archsim.crossbar import AnalogTile, IOPipeline, NoiseManagementState
 from archsim.crossbar import kernels as K
+from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.rpu import IOParameters, RPUConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.errors import ConfigError, DataError
 from archsim.crossbar import AnalogTile, DeviceArray, TileContext, register_algorithm
+from archsim.errors import ConfigError, DataError
 from archsim.hwconfig import rpu
 from archsim.results.stats import LayerStats
 
@@ -164,7 +164,7 @@ def test_presets_and_overrides():
     assert cfg.device == rpu.SoftBoundsDevice()
     with pytest.raises(ConfigError, match="unknown key 'out_nois'"):
         rpu.RPUConfig.from_dict({"forward": {"out_nois": 0.1}})
-    with pytest.raises(ConfigError, match="unknown device 'softbound'"):
+    with pytest.raises(ConfigError, match=r"device\.kind: unknown kind 'softbound' \(did you mean 'soft_bounds'\?\)"):
         rpu.RPUConfig.from_dict({"device": {"kind": "softbound"}})
     assert set(rpu.DEVICE_KINDS) == {"constant_step", "linear_step", "soft_bounds", "soft_bounds_pmax",
                                      "soft_bounds_reference", "exp_step", "pow_step", "pow_step_reference",

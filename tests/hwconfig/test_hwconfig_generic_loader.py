@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, Union
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.hwconfig.load import build_dataclass, load_yaml_as, parse_yaml
+from archsim.loader import build_dataclass, load_yaml_as, parse_yaml
 
 
 class Color(str, Enum):

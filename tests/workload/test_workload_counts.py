@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archsim.hwconfig.load import bundled_files
+from archsim.loader import bundled_files
 from archsim.workload import LayerKind, Workload, load_workload
 
 WORKLOADS = bundled_files("workloads")
