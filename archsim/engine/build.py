@@ -62,7 +62,9 @@ def tile_spec(hw: HardwareConfig) -> TileSpec:
                           lines_per_unit=t.adc.columns_per_adc),
         integrate_ns=x.integration_ns, backward_integrate_ns=x.backward_integration_ns,
         input_cycles=hw.input_cycles, overlap=x.overlap_stages, rows_per_read=x.rows_per_read,
-        pulse_ns=x.pulse_ns, update_setup_ns=x.update_setup_ns,
+        # inference chips state no update timing (the load-time resolution requires it where the chip trains)
+        pulse_ns=0.0 if x.pulse_ns is None else x.pulse_ns,
+        update_setup_ns=0.0 if x.update_setup_ns is None else x.update_setup_ns,
         rows_per_write=1 if x.rows_per_write is None else x.rows_per_write,
     )
     units: dict[str, DigitalSpec] = {}
@@ -207,6 +209,11 @@ def build_plan(mapping: Mapping, hw: HardwareConfig, *, mode: str = "inference",
     if unknown:
         raise SimulationError(f"engine: --stats names layers not in the mapping: {unknown[:5]}",
                               hint="use the result.json of a training run of the same workload")
+    if mapping.n_passes > 1 and hw.crossbar.pulse_ns is None:
+        raise SimulationError(
+            f"engine: hardware {hw.name!r}: crossbar.pulse_ns: expected the duration of one write step to "
+            f"reprogram the crossbars ({mapping.n_passes} passes, mapping.overflow: reprogram)",
+            hint="give crossbar.pulse_ns (and crossbar.rows_per_write) with their source")
     chip = chip_plan(hw)
     layers = [_layer_plan(lm, hw, mapping, stats.get(lm.layer) or LayerStats.default(lm.layer), batch)
               for lm in mapping.layers]
@@ -219,7 +226,7 @@ def build_plan(mapping: Mapping, hw: HardwareConfig, *, mode: str = "inference",
                    update_every=update_every, input_bytes_per_sample=float(mapping.input_bytes_per_sample),
                    input_rows=rows_in, output_bytes_per_sample=float(mapping.output_bytes_per_sample),
                    output_layers=mapping.output_layers, activation_bytes=mapping.activation_bytes,
-                   n_passes=mapping.n_passes)
+                   n_passes=mapping.n_passes, hw_name=hw.name)
 
 
 __all__ = ["OUTPUT", "build_plan", "chip_plan", "engine_graph", "tile_spec"]

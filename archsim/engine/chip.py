@@ -34,6 +34,7 @@ from archsim.engine.layer import EdgeRun, LayerRun, SourceFeed
 from archsim.engine.memory import OffChipMemory
 from archsim.engine.peripherals import AdcPool, Crossbar, DacBank
 from archsim.engine.plan import INPUT, OUTPUT, RunPlan
+from archsim.engine.server import Calendar, Server
 from archsim.engine.spec import TileSpec
 from archsim.errors import SimulationError
 
@@ -116,15 +117,19 @@ class Chip(Component):
             layer.name for layer in self.layers if not layer.consumers}
         for layer in self.layers:
             layer.finish_outputs(layer.name in outputs, len(outputs))
-        users: dict[tuple[int, int, int], int] = {}
+        # a pool read by crossbars of several groups can contend: those groups are simulated read by read;
+        # one group's crossbars sharing a pool follow the pooled closed form (GroupRun._pool_ns) when exact
+        users: dict[tuple[int, int, int], set[int]] = {}
         for layer in self.layers:
             for g in layer.groups:
                 for tile, pool in g.pool_users():
-                    key = (layer.plan.pass_index, tile, pool)
-                    users[key] = users.get(key, 0) + 1
+                    users.setdefault((layer.plan.pass_index, tile, pool), set()).add(id(g))
+        training = plan.mode == "training"
         for layer in self.layers:
             for g in layer.groups:
-                g.fine = any(users[(layer.plan.pass_index, tile, pool)] > 1 for tile, pool in g.pool_users())
+                shared = any(len(users[(layer.plan.pass_index, tile, pool)]) > 1 for tile, pool in g.pool_users())
+                exact = g.closed_form_ok(False) and (not training or g.closed_form_ok(True))
+                g.fine = shared or not exact
         _share_locks(self.layers)
         self._quotas()
         self.n_sinks = sum(1 for layer in self.layers if layer.writes_output)
@@ -149,7 +154,7 @@ class Chip(Component):
                 if line.spills and buf.spec.spill == "stall":
                     what = "one sample's inputs (kept for the update)" if training else "the rows one step needs"
                     raise SimulationError(
-                        f"engine: tile.buffer.capacity_bytes: layer {e.layer.name!r} needs {need:.0f} bytes of "
+                        f"engine: hardware {self.plan.hw_name!r}: tile.buffer.capacity_bytes: layer {e.layer.name!r} needs {need:.0f} bytes of "
                         f"{e.source_name}'s rows on tile {t} for {what}, but their share of the tile's "
                         f"{cap:.0f}-byte buffer is {quota:.0f} bytes and tile.buffer.spill is 'stall' "
                         f"(no spill path)",
@@ -233,6 +238,17 @@ class Chip(Component):
         if self._pass_pending[sample] == 0:
             self.completed[sample] = int(self.env.now)
             self._pass_done[sample].succeed()
+
+    def transactions(self) -> int:
+        """Resource grants modelled: link reservations (one per packet and hop), holds of crossbar locks,
+        digital units, buffer ports, off-chip slots and pins (each a request-wait-hold of a resource)."""
+        n = sum(link.packets for link in self.network.links.values())
+        n += self.offchip.slots.holds + self.offchip.pins.holds
+        for tile in self.tiles.values():
+            n += tile.buffer.port.holds + sum(unit.server.holds for unit in tile.digital.values())
+        locks = {id(g.lock): g.lock for layer in self.layers for g in layer.groups}
+        n += sum(lock.holds for lock in locks.values() if isinstance(lock, (Server, Calendar)))
+        return n
 
     def finish(self) -> None:
         """Hand every component's counts and busy time to the environment (end of the run)."""

@@ -11,6 +11,7 @@ layer, so the cost model can price them differently.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from archsim.engine.component import Component
 from archsim.engine.env import SimEnvironment
@@ -25,6 +26,7 @@ class DigitalUnit(Component):
         super().__init__(env, name, parent)
         self.spec = spec
         self.server = Server(1)
+        self._jobs: dict[tuple[int, str], list[Any]] = {}
 
     def run_job(self, ops: Mapping[str, float], layer: str, at: int | None = None) -> tuple[int, int]:
         """Queue one job of ``{action: ops}`` at tick ``at`` (default now); return its ``(start, end)``."""
@@ -38,3 +40,23 @@ class DigitalUnit(Component):
             self.count(action, n, layer)
         self.add_busy(ticks)
         return start, end
+
+    def run_ticks(self, ops: Mapping[str, float], ticks: int, layer: str) -> tuple[int, int]:
+        """:meth:`run_job` for a job whose time is already known (``ticks``); repeated jobs are counted once
+        per distinct job and expanded in :meth:`flush`."""
+        start, end = self.server.reserve(int(self.env.now), ticks)
+        key = (id(ops), layer)
+        entry = self._jobs.get(key)
+        if entry is None:
+            self._jobs[key] = [ops, 1]
+        else:
+            entry[1] += 1
+        self._busy += ticks
+        return start, end
+
+    def flush(self) -> None:  # noqa: D102 - expands the repeated jobs into counts first
+        for (_, layer), (ops, n) in self._jobs.items():
+            for action, k in ops.items():
+                self.count(action, k * n, layer)
+        self._jobs.clear()
+        super().flush()

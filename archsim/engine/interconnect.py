@@ -44,6 +44,7 @@ class _Tree:
     routers: tuple[Router, ...]
     dests: tuple[int, ...]
     uniform: bool
+    roots: tuple[Link, ...]
 
 
 def node_label(node: Hashable) -> str:
@@ -184,7 +185,8 @@ class Network(Component):
             index=len(self._tree_list), links=links, parents=tuple(parent_of.get(a, -1) for a, _ in order),
             routers=tuple(self.routers[n] for n in nodes if n in self.routers),
             dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
-            uniform=len({link.rate_key for link in links}) == 1)
+            uniform=len({link.rate_key for link in links}) == 1,
+            roots=tuple(link for link, (a, _) in zip(links, order) if a == src))
         self._trees[key] = tree
         self._tree_list.append(tree)
         return tree
@@ -193,36 +195,44 @@ class Network(Component):
         """Links on the route from ``src`` to ``dst``."""
         return len(self._tree(src, (dst,)).links) if src != dst else 0
 
+    def tree(self, src: Hashable, dsts: tuple[Hashable, ...]) -> _Tree | None:
+        """The cached route of a packet from ``src`` to ``dsts`` (None when it stays on ``src``)."""
+        if all(d == src for d in dsts):
+            return None
+        return self._tree(src, dsts)
+
     def inject_at(self, src: Hashable, dsts: tuple[Hashable, ...]) -> int:
         """When a packet from ``src`` to ``dsts`` can enter the network: its first links are free (a sender
         holds its packet in its own queue until then, so reservations never run far ahead of time)."""
-        if src in dsts and len(dsts) == 1:
-            return 0
-        tree = self._tree(src, dsts)
-        return max((link.free_at for link, parent in zip(tree.links, tree.parents) if parent < 0), default=0)
+        tree = self.tree(src, dsts)
+        return 0 if tree is None else max(link.free_at for link in tree.roots)
 
     def send(self, src: Hashable, dsts: tuple[Hashable, ...], nbytes: float, layer: str,
              at: int | None = None) -> list[int]:
         """Inject a packet of ``nbytes`` at ``src`` for every node in ``dsts`` (multicast) at tick ``at``
         (default: now); reserve its links and return the tick its tail reaches each destination."""
         start_at = int(self.env.now) if at is None else at
-        if nbytes <= 0:
+        tree = self.tree(src, dsts)
+        if nbytes <= 0 or tree is None:
             return [start_at] * len(dsts)
-        tree = self._tree(src, dsts)
+        return self.send_tree(tree, nbytes, layer, start_at)
+
+    def send_tree(self, tree: _Tree, nbytes: float, layer: str, start_at: int) -> list[int]:
+        """:meth:`send` along a route from :meth:`tree`."""
         links = tree.links
-        if not links:
-            return [start_at] * len(dsts)
         parents = tree.parents
         head: list[int] = []
         tail: list[int] = []
-        s = links[0].serialise_ticks(nbytes) if tree.uniform else 0
+        uniform = tree.uniform
+        s = links[0].serialise_ticks(nbytes) if uniform else 0
         for k, link in enumerate(links):
             parent = parents[k]
             if parent < 0:
                 ready = tail_in = start_at
             else:
-                ready, tail_in = head[parent], tail[parent]
-            if not tree.uniform:
+                ready = head[parent]
+                tail_in = tail[parent]
+            if not uniform:
                 s = link.serialise_ticks(nbytes)
             free = link.free_at
             start = ready if ready > free else free
@@ -232,8 +242,8 @@ class Network(Component):
             link.free_at = end
             link.busy += end - start
             link.packets += 1
-            wait = start - ready
-            if wait:
+            if start > ready:
+                wait = start - ready
                 link.total_wait += wait
                 if wait > link.max_wait:
                     link.max_wait = wait

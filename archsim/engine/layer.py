@@ -4,7 +4,7 @@ Forward, per sample and step (an output row of a conv layer; the whole vector of
 
     rows needed by the step have arrived on the group's tiles (line buffers; spilled rows read back)
       -> each replica (group) holds its crossbars for the step's vectors (its own process; the analog
-         half runs at most two steps ahead of the digital half: output registers)
+         half runs at most WINDOW steps ahead of the digital half)
       -> partial sums of row blocks on other tiles travel to each column block's reduce tile
     all groups done with the step, residual rows there
       -> digital work on the output tiles (accumulate, shift-and-add, NM scaling, the layers it owns)
@@ -40,8 +40,15 @@ from archsim.errors import SimulationError
 if TYPE_CHECKING:
     from archsim.engine.chip import Chip
 
-WINDOW = 2
-"""Steps the analog half of a layer may run ahead of its digital half (double-buffered output registers)."""
+WINDOW = 4
+"""Steps a replica's analog half may run ahead of the layer's digital half. The hardware pipelines the two
+halves vector by vector through the output registers and the tile buffer; steps are coarser (a whole output
+row), so the window has to cover one step's partial-sum gather and digital latency for the crossbars to idle
+only when the digital units or the network are slower on average, not for every row."""
+
+LOCAL_OPS = frozenset({"shift_add", "accumulate"})
+"""Digital ops done next to the crossbars that produce their inputs (ISAAC's shift-and-add units in each IMA),
+split over a layer's tiles by the crossbar blocks they hold; the other ops run where the outputs are reduced."""
 
 
 @dataclass
@@ -141,27 +148,48 @@ class GroupRun:
     def _pool(self, crossbar: int) -> ConverterSpec:
         return self.layer.chip.plan.chip.tile.pool_of(crossbar)[1]
 
+    def pools(self) -> dict[tuple[int, int], list[Any]]:
+        """This group's blocks by the ADC pool ``(tile, pool id)`` that reads them."""
+        spec = self.layer.chip.plan.chip.tile
+        out: dict[tuple[int, int], list[Any]] = {}
+        for b in self.plan.blocks:
+            out.setdefault((b.tile, spec.pool_of(b.crossbar)[0]), []).append(b)
+        return out
+
+    def closed_form_ok(self, backward: bool) -> bool:
+        """Whether the crossbars of every pool this group shares drive the same number of lines (then the pooled
+        closed form of :meth:`_pool_ns` is exact; a simulation read by read otherwise)."""
+        for blocks in self.pools().values():
+            if len({b.cols if backward else b.rows for b in blocks}) > 1:
+                return False
+        return True
+
+    def _pool_ns(self, blocks: list[Any], passes: float, backward: bool) -> float:
+        """Time of ``passes`` passes over ``blocks`` read through one ADC pool (:meth:`CrossbarSpec.pooled_ns`)."""
+        xs = self.layer.chip.plan.chip.tile.crossbar
+        return xs.pooled_ns([(b.rows, b.cols) for b in blocks], passes, backward=backward,
+                            adc=self._pool(blocks[0].crossbar))
+
     def chunk_ticks(self, phase: str, n: float) -> int:
-        """Closed-form crossbar time of ``n`` vectors in ``phase`` (slowest block)."""
+        """Closed-form crossbar time of ``n`` vectors in ``phase`` (slowest pool of blocks)."""
         key = (phase, n)
         found = self._ticks.get(key)
         if found is not None:
             return found
         lp = self.layer.plan
         xs = self.layer.chip.plan.chip.tile.crossbar
+        pools = self.pools().values()
         if phase == "update":
             writes = lp.transfer_writes_per_sample / len(self.layer.groups) * (n / max(self.plan.vectors_per_sample,
                                                                                          1e-12))
             reads = (lp.transfer_reads_per_sample / len(self.layer.groups) * xs.input_cycles
                      * (n / max(self.plan.vectors_per_sample, 1e-12)))
             ns = (xs.update_ns(n, lp.bl) + xs.update_ns(writes, lp.transfer_bl)
-                  + max((xs.mvm_ns(b.rows, b.cols, reads, adc=self._pool(b.crossbar)) for b in self.plan.blocks),
-                        default=0.0))
+                  + max((self._pool_ns(blocks, reads, False) for blocks in pools), default=0.0))
         else:
             backward = phase == "backward"
             passes = n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)
-            ns = max((xs.mvm_ns(b.rows, b.cols, passes, backward=backward, adc=self._pool(b.crossbar))
-                      for b in self.plan.blocks), default=0.0)
+            ns = max((self._pool_ns(blocks, passes, backward) for blocks in pools), default=0.0)
         ticks = self.env.to_ticks(ns)
         self._ticks[key] = ticks
         return ticks
@@ -273,7 +301,7 @@ class EdgeRun:
         self.counters: dict[int, RowCounter] = {}
         self.tile_frac: dict[int, float] = {}
         self.demands: list[tuple[tuple[int, ...], tuple[tuple[float, float], ...], float]] = []
-        self._transfers: dict[Any, list[tuple[Hashable, tuple[Hashable, ...], tuple[int, ...], float]]] = {}
+        self._transfers: dict[Any, list[tuple[Any, tuple[Hashable, ...], tuple[int, ...], float]]] = {}
         self.onchip: dict[tuple[int, int], deque[tuple[int, float]]] = {}
         self.lines: dict[int, LineBuffer] = {}
         """This edge's share of each destination tile's buffer."""
@@ -315,8 +343,8 @@ class EdgeRun:
             self.counters[t] = RowCounter(layer.env)
 
     def transfers(self, key: Any, pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]]
-                  ) -> list[tuple[Hashable, tuple[Hashable, ...], tuple[int, ...], float]]:
-        """Packets of one row from the source's ``pieces`` to the demands: ``(source node, destination nodes,
+                  ) -> list[tuple[Any, tuple[Hashable, ...], tuple[int, ...], float]]:
+        """Packets of one row from the source's ``pieces`` to the demands: ``(route, destination nodes,
         destination tiles, fraction of the row's bytes)``. A piece goes where its channels are needed
         (channel positions are matched proportionally), so a 1x1 convolution's input row block receives
         exactly the output column block with the same channels."""
@@ -332,7 +360,8 @@ class EdgeRun:
                 overlap = sum(max(0.0, min(b, d) - max(a, c)) for a, b in src_iv for c, d in intervals)
                 frac = overlap * pix_s * pix_d
                 if frac > 1e-12:
-                    out.append((node, nodes, tiles, frac))
+                    route = None if node is None else chip.network.tree(node, nodes)
+                    out.append((route, nodes, tiles, frac))
         self._transfers[key] = out
         return out
 
@@ -402,14 +431,14 @@ class EdgeRun:
         latest: dict[int, int] = {}
         net = chip.network
         row = (b - a) * self.row_bytes
-        for src, nodes, tiles, frac in self.transfers(key, pieces):
-            if src is None:
+        for tree, nodes, tiles, frac in self.transfers(key, pieces):
+            if tree is None:
                 arrivals = [int(env.now)] * len(nodes)
             else:
-                ready = net.inject_at(src, nodes)
+                ready = max(link.free_at for link in tree.roots)
                 if ready > int(env.now):
                     yield env.timeout(ready - int(env.now))
-                arrivals = net.send(src, nodes, row * frac, sender)
+                arrivals = net.send_tree(tree, row * frac, sender, int(env.now))
             for t, arrive in zip(tiles, arrivals):
                 if arrive > latest.get(t, -1):
                     latest[t] = arrive
@@ -554,6 +583,7 @@ class LayerRun:
         self.step_workers = [sum(1 for g in self.groups if g.vec[i] > 0) for i in range(steps)]
         self.step_keys = [tuple(g.index for g in self.groups if g.vec[i] > 0) for i in range(steps)]
         self._step_cache: dict[tuple[int, ...], Any] = {}
+        self._jobs: dict[Any, list[Any]] = {}
         """Groups with work in each step (the digital half waits for all of them)."""
         self._barrier: tuple[int, int, simpy.Event] | None = None
         self.digital_done = 0
@@ -685,7 +715,7 @@ class LayerRun:
             for i in work:
                 n = g.vec[i]
                 g.state = (s, i, "output registers")
-                if m >= WINDOW:  # its output registers hold its last WINDOW steps until the digital half reads them
+                if m >= WINDOW:  # at most WINDOW of its steps wait for the digital half
                     back = m - WINDOW
                     ev = self._window_wait((back // n_work) * steps + work[back % n_work])
                     if ev is not None:
@@ -734,13 +764,11 @@ class LayerRun:
                 latest = max(latest, arrive)
         return latest
 
-    def _digital_jobs(self, ops: Mapping[str, float], shares: Mapping[int, float], sample: int,
-                      phase: str) -> int:
-        """Queue the digital work ``ops`` split over tiles by ``shares``; return the tick it is done."""
-        end = int(self.env.now)
-        if not ops:
-            return end
+    def _make_jobs(self, ops: Mapping[str, float], shares: Mapping[int, float]) -> list[Any]:
+        """One job per tile and unit: ``(tile, unit name, unit, {op: n}, ticks)``."""
+        jobs = []
         chip = self.chip
+        env = self.env
         for t, share in shares.items():
             if share <= 0:
                 continue
@@ -750,12 +778,44 @@ class LayerRun:
                 if n > 0:
                     per_unit.setdefault(tile.spec.unit_of(op), {})[op] = n * share
             for unit_name in sorted(per_unit):
-                start, finish = tile.digital[unit_name].run_job(per_unit[unit_name], self.name)
-                self.env.busy(self.name, "digital" if phase == "forward" else phase, sample, start, finish)
-                if phase == "forward":
-                    ud = self.stats.unit_digital_ticks
-                    ud[(t, unit_name)] = ud.get((t, unit_name), 0) + finish - start
-                end = max(end, finish)
+                job = per_unit[unit_name]
+                unit = tile.digital[unit_name]
+                jobs.append((t, unit_name, unit, job, env.to_ticks(unit.spec.job_ns(sum(job.values())))))
+        return jobs
+
+    def step_block_shares(self, step: int) -> dict[int, float]:
+        """Share of the step's crossbar blocks on each tile (its groups with vectors in the step, weighted)."""
+        key = self.step_keys[step]
+        total = 0.0
+        out: dict[int, float] = {}
+        for k in key or range(len(self.groups)):
+            g = self.groups[k]
+            w = g.vec[step] if key else 1.0
+            for b in g.plan.blocks:
+                out[b.tile] = out.get(b.tile, 0.0) + w
+                total += w
+        return {t: v / total for t, v in sorted(out.items())} if total else {}
+
+    def _digital_jobs(self, ops: Mapping[str, float], shares: Mapping[int, float], sample: int,
+                      phase: str, key: Any = None) -> int:
+        """Queue the digital work ``ops`` split over tiles by ``shares``; return the tick it is done. ``key``
+        names a repeated ``(ops, shares)`` pair so its jobs are worked out once."""
+        env = self.env
+        end = int(env.now)
+        jobs = self._jobs.get(key) if key is not None else None
+        if jobs is None:
+            jobs = self._make_jobs(ops, shares)
+            if key is not None:
+                self._jobs[key] = jobs
+        label = "digital" if phase == "forward" else phase
+        ud = self.stats.unit_digital_ticks
+        for t, unit_name, unit, job, ticks in jobs:
+            start, finish = unit.run_ticks(job, ticks, self.name)
+            env.busy(self.name, label, sample, start, finish)
+            if phase == "forward":
+                ud[(t, unit_name)] = ud.get((t, unit_name), 0) + finish - start
+            if finish > end:
+                end = finish
         return end
 
     def _digital_forward(self) -> Generator[Any, Any, None]:
@@ -779,9 +839,16 @@ class LayerRun:
                             if ev is not None:
                                 yield ev
                 frac = self.step_frac[i]
-                ops = {op: n * frac for op, n in ops_total.items()}
                 key, pieces, shares = self.step_pieces(i)
-                end = self._digital_jobs(ops, shares, s, "forward")
+                jobs_key = (key, frac)
+                if jobs_key not in self._jobs:
+                    # partial-sum work is done next to the crossbars that produce it (the IMA's shift-and-add
+                    # units), the rest on the tiles that reduce the outputs
+                    local = {op: n * frac for op, n in ops_total.items() if op in LOCAL_OPS}
+                    other = {op: n * frac for op, n in ops_total.items() if op not in LOCAL_OPS}
+                    self._jobs[jobs_key] = (self._make_jobs(local, self.step_block_shares(i))
+                                            + self._make_jobs(other, shares))
+                end = self._digital_jobs({}, shares, s, "forward", key=jobs_key)
                 if end > int(env.now):
                     yield env.timeout(end - int(env.now))
                 if not training:

@@ -221,3 +221,5 @@ class RunPlan:
     """Bytes per value of partial sums sent between the tiles of one layer."""
     n_passes: int = 1
     """Passes (reprogramming when above 1)."""
+    hw_name: str = "hand-built plan"
+    """Name of the hardware (for messages)."""

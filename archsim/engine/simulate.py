@@ -108,6 +108,7 @@ def simulate_plan(plan: RunPlan, *, seed: int = 0, tick_ps: int = 1, trace: bool
         throughput_samples_per_s=batch / (makespan_ns * 1e-9) if makespan_ns > 0 else 0.0,
         interval_ns_per_sample=interval,
         layers=tuple(layers), busy_ns=busy_ns, utilisation=util, n_events=env.n_events,
+        n_transactions=chip.transactions(),
         timeline=timeline, timeline_truncated=env.timeline_dropped > 0,
         links=chip.network.link_report(makespan), routers=chip.network.router_report(),
         ops=ops_sample * batch,

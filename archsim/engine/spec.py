@@ -129,6 +129,35 @@ class CrossbarSpec:
             return total + (n - 1.0) * max(stages) if n >= 1 else n * total
         return n * total
 
+    def pooled_ns(self, blocks: list[tuple[int, int]], passes: float, *, backward: bool = False,
+                  adc: ConverterSpec | None = None) -> float:
+        """Time of ``passes`` passes over the ``(rows, cols)`` blocks of crossbars that share one ADC pool and
+        work in lockstep (one group), each with its own DACs and array.
+
+        One block: :meth:`mvm_ns`. Several (driving the same number of lines, so the same DAC time ``d``): the
+        pool converts one crossbar's read at a time, ``C`` = the sum of their conversion times per round,
+        ``c_max`` the longest. With sample-and-hold (``overlap``): ``d + I + C + (n - 1) max(d, I, C)`` for ``n``
+        reads; without: ``n max(d + I + c_max, C) + (d + I if C > d + I + c_max else C - c_max)``. Both equal
+        the read-by-read simulation with a first-come-first-served pool (tested); with different DAC times
+        they do not, and the engine simulates those read by read.
+        """
+        if len(blocks) == 1:
+            rows, cols = blocks[0]
+            return self.mvm_ns(rows, cols, passes, backward=backward, adc=adc)
+        stages = [self.stage_ns(r, c, backward=backward, adc=adc) for r, c in blocks]
+        d, integrate = stages[0][0], stages[0][1]
+        cs = [c for _, _, c in stages]
+        big, total = max(cs), sum(cs)
+        n = self.read_count(blocks[0][0], blocks[0][1], passes, backward=backward)
+        if n <= 0:
+            return 0.0
+        if self.overlap:
+            if n < 1:
+                return n * (d + integrate + total)
+            return d + integrate + total + (n - 1.0) * max(d, integrate, total)
+        cycle = d + integrate
+        return n * max(cycle + big, total) + (cycle if total > cycle + big else total - big)
+
     def update_ns(self, vectors: float, bl: float) -> float:
         """Time of ``vectors`` rank-one pulsed updates with mean pulse-train length ``bl``."""
         return vectors * (self.update_setup_ns + bl * self.pulse_ns)

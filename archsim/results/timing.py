@@ -166,6 +166,9 @@ class TimingResult:
     """busy / (makespan x units) per component scope."""
     n_events: int = 0
     """SimPy events processed (a measure of engine cost)."""
+    n_transactions: int = 0
+    """Resource grants the engine modelled (link hops, crossbar, digital-unit, buffer-port and off-chip holds);
+    several are settled in one SimPy event when the holder knows its hold time."""
     timeline: tuple[TimelineEntry, ...] = ()
     """Compact event timeline for a Gantt chart (possibly truncated, see ``timeline_truncated``)."""
     timeline_truncated: bool = False
@@ -204,7 +207,7 @@ class TimingResult:
             "layers": [entry.to_dict() for entry in self.layers],
             "busy_ns": dict(sorted(self.busy_ns.items())),
             "utilisation": dict(sorted(self.utilisation.items())),
-            "n_events": self.n_events,
+            "n_events": self.n_events, "n_transactions": self.n_transactions,
             "timeline": [entry.to_dict() for entry in self.timeline],
             "timeline_truncated": self.timeline_truncated,
             "links": {k: dict(v) for k, v in sorted(self.links.items())},

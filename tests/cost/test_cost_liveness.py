@@ -155,7 +155,7 @@ def _run_signature(hw: Any, wl: Any) -> tuple:
     # training: half a coincidence per device and update (the accuracy step measures it; the default is 0)
     stats = {lm.layer: LayerStats(layer=lm.layer, mean_pulses_per_device_per_update=0.5) for lm in mapping.layers}
     for mode in modes:
-        timing, counts = simulate(mapping, hw, mode=mode, batch=2, workload=wl,
+        timing, counts = simulate(mapping, hw, mode=mode, batch=2,
                                   stats=stats if mode == "training" else None)
         energy = price(counts, hw, timing.makespan_ns, n_tiles_used=mapping.n_tiles_used)
         out.append((mode, _round(timing.makespan_ns),

@@ -252,3 +252,22 @@ def test_ticks_are_integers():
         env.to_ticks(-1)
     with pytest.raises(SimulationError):
         SimEnvironment(tick_ps=0)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_pooled_closed_form_equals_the_read_by_read_simulation(overlap):
+    """Crossbars of one group sharing a pool: the closed form the engine uses (CrossbarSpec.pooled_ns) is exact."""
+    rng = random.Random(7)
+    for _ in range(40):
+        m, passes, integrate = rng.randint(1, 4), rng.randint(1, 6), float(rng.randint(1, 12))
+        rows = rng.randint(1, 8)
+        cols = [rng.randint(1, 12) for _ in range(m)]
+        spec = CrossbarSpec(n_rows=8, n_cols=12, dac=ConverterSpec(n_units=1, conversion_ns=1.0),
+                            adc=ConverterSpec(n_units=1, conversion_ns=1.0), integrate_ns=integrate, overlap=overlap)
+        env = SimEnvironment()
+        pool = AdcPool(env, "pool", None, spec.adc)
+        for k, c in enumerate(cols):
+            xb = Crossbar(env, f"x{k}", None, spec, DacBank(env, f"d{k}", None, spec.dac), pool)
+            env.process(xb.execute(passes, rows, c))
+        env.run()
+        assert env.to_ticks(spec.pooled_ns([(rows, c) for c in cols], passes)) == env.now

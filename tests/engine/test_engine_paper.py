@@ -9,7 +9,7 @@ import pytest
 
 from archsim.cost import price
 from archsim.engine import simulate
-from archsim.errors import MappingError
+from archsim.errors import MappingError, SimulationError
 from archsim.hwconfig import load_hardware
 from archsim.mapping import map_workload
 from archsim.workload import load_workload
@@ -103,11 +103,21 @@ def test_resnet50_runs_in_reprogramming_passes_on_a_16_tile_chip(resnet50):
     hw = load_hardware(ROOT / "hwconfigs" / "isaac-2016.yaml",
                        [*sets, "mapping.overflow=reprogram", "crossbar.write_energy_pj=10"])
     mapping = map_workload(hw, resnet50)
+    with pytest.raises(SimulationError, match="crossbar.pulse_ns: expected the duration of one write step"):
+        simulate(mapping, hw)
+    # a 40 ns set pulse per write step (the ISAAC-style cell of CiMLoop's model), 8 rows at a time
+    hw = load_hardware(ROOT / "hwconfigs" / "isaac-2016.yaml",
+                       [*sets, "mapping.overflow=reprogram", "crossbar.write_energy_pj=10", "crossbar.pulse_ns=40",
+                        "crossbar.rows_per_write=8"])
+    mapping = map_workload(hw, resnet50)
     assert mapping.n_passes > 1 and max(lm.pass_index for lm in mapping.layers) == mapping.n_passes - 1
     timing, counts = simulate(mapping, hw, batch=1)
     assert timing.n_passes == mapping.n_passes and timing.reprogram_ns > 0
     conv1 = timing.layer("conv1")
     assert conv1.reprogram_ns > 0 and conv1.reprogram_cells == 147 * 64 * 8
+    # conv1's 147 rows of 16 crossbars: ceil(147 / 2 row blocks / 8 rows) = 10 write steps of 40 ns after its
+    # weights have arrived, so its programming takes at least 400 ns
+    assert conv1.reprogram_ns >= 400
     energy = price(counts.layer("conv1"), hw, 0.0)
     assert energy.dynamic_pj[("chip.tile0.xbar", "program_cells")] == pytest.approx(10 * 147 * 64 * 8)
     weights = sum(v for (scope, action), v in energy.dynamic_pj.items() if scope == "chip.offchip")

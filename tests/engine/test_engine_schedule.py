@@ -232,3 +232,18 @@ def test_achieved_ops_follow_the_macs():
     assert timing.ops == 2 * 1000 * 2 * 3
     assert timing.achieved_tops == pytest.approx(timing.ops / timing.makespan_ns / 1000)
     assert timing.achieved_tops_steady == pytest.approx(4000 / timing.interval_ns_per_sample / 1000)
+
+
+def test_layers_sharing_an_adc_pool_are_simulated_read_by_read():
+    # two layers on crossbars 0 and 1 of one tile, one pool of one ADC: 16 conversions each of 1 ns after 10 ns
+    # of integration; with their own ADCs they finish together at 26 ns, sharing one the second waits 16 ns
+    def run(pools):
+        a = LayerPlan(name="a", groups=(GroupPlan(blocks=(BlockPlan(tile=0, crossbar=0, rows=16, cols=16),),
+                                                  vectors_per_sample=1),))
+        b = LayerPlan(name="b", groups=(GroupPlan(blocks=(BlockPlan(tile=0, crossbar=1, rows=16, cols=16),),
+                                                  vectors_per_sample=1),))
+        c = chip(1, n_crossbars=2, adc_pools=pools, adc_ns=1.0, n_adcs=1, integrate_ns=10.0)
+        return simulate_plan(RunPlan(layers=(a, b), chip=c))[0].makespan_ns
+
+    assert run(()) == 26.0
+    assert run((((0, 1), 1),)) == 26.0 + 16.0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from mapping_standins import fake_hw, linear, mlp, rapa_cnn3, residual
 
 from archsim.errors import MappingError
-from archsim.mapping import map_workload
+from archsim.mapping import geometry_from_hw, map_workload
 from archsim.mapping.schedule import INPUT
 
 
@@ -19,8 +19,30 @@ def conv_layers(m):
     return [lm for lm in m.layers if lm.kind == "conv2d"]
 
 
+def test_auto_balances_the_whole_stage_time():
+    """With a HardwareConfig, auto balances analog, digital and movement time per sample: the slowest stage is
+    no slower than with RAPA's vector rule (16, 4, 1) (a ChipGeometry has no timing: the vector rule)."""
+    hw = fake_hw(n_tiles=64)
+    wl = rapa_cnn3()
+    geo = geometry_from_hw(hw)
+    from archsim.mapping.replicas import ReplicaCandidate  # noqa: F401 - the candidates carry stage times
+
+    timed = map_workload(hw, wl, replicas="auto")
+    rule = map_workload(geo, wl, replicas="auto")
+    assert tuple(lm.n_replicas for lm in conv_layers(rule)) == (16, 4, 1)
+    assert tuple(lm.n_replicas for lm in conv_layers(timed)) != (16, 4, 1)
+
+    from archsim.engine import simulate
+
+    worst = {}
+    for name, m in (("timed", timed), ("rule", rule)):
+        timing = simulate(m, hw, batch=4)[0]
+        worst[name] = max(max(lt.forward_ns_per_sample, lt.digital_ns_per_sample) for lt in timing.layers)
+    assert worst["timed"] <= worst["rule"]
+
+
 def test_rapa_auto_replicas_exact():
-    m = map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto")
+    m = map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto")
     convs = conv_layers(m)
     assert tuple(lm.n_replicas for lm in convs) == (16, 4, 1)
     assert sum(lm.n_weights for lm in convs) == 192_704
@@ -42,16 +64,16 @@ def test_rapa_without_replicas():
 def test_rapa_auto_on_small_chip_balances_under_budget():
     # crossbars per copy on 512x512: conv1 1, conv2 2, conv3 2 (801 rows), fc 3 (1025 rows);
     # full balance needs 16 + 4*2 + 2 + 3 = 29; with 17 the target rises to 128 patches: (8, 2, 1)
-    m = map_workload(fake_hw(n_tiles=17), rapa_cnn3(), replicas="auto")
+    m = map_workload(geometry_from_hw(fake_hw(n_tiles=17)), rapa_cnn3(), replicas="auto")
     assert tuple(lm.n_replicas for lm in conv_layers(m)) == (8, 2, 1)
     assert m.n_tiles_used == 17
 
 
 def test_tile_budget_limits_auto_replicas():
-    m = map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto", tile_budget=17)
+    m = map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto", tile_budget=17)
     assert tuple(lm.n_replicas for lm in conv_layers(m)) == (8, 2, 1)
     with pytest.raises(MappingError, match="tile_budget"):
-        map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto", tile_budget=65)
+        map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto", tile_budget=65)
 
 
 def test_mlp_784_256_split_392():
@@ -134,7 +156,7 @@ def test_without_interconnect_graph():
 
 
 def test_to_dict_is_json_and_has_floorplan():
-    m = map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto")
+    m = map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto")
     d = m.to_dict()
     text = json.dumps(d)
     assert json.loads(text)["totals"]["n_crossbars_used"] == m.n_crossbars_used
@@ -147,8 +169,8 @@ def test_to_dict_is_json_and_has_floorplan():
 
 
 def test_deterministic():
-    a = map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto").to_dict(include_blocks=True)
-    b = map_workload(fake_hw(n_tiles=64), rapa_cnn3(), replicas="auto").to_dict(include_blocks=True)
+    a = map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto").to_dict(include_blocks=True)
+    b = map_workload(geometry_from_hw(fake_hw(n_tiles=64)), rapa_cnn3(), replicas="auto").to_dict(include_blocks=True)
     assert a == b
 
 
