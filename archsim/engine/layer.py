@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
@@ -37,8 +37,8 @@ from archsim.engine.server import Server
 from archsim.engine.spec import ConverterSpec
 from archsim.errors import SimulationError
 
-if TYPE_CHECKING:
-    from archsim.engine.chip import Chip
+Chip = Any
+"""The :class:`archsim.engine.chip.Chip` a layer runs on (not imported: the chip imports this module)."""
 
 WINDOW = 4
 """Steps a replica's analog half may run ahead of the layer's digital half. The hardware pipelines the two

@@ -30,6 +30,10 @@ class ActionCounts:
         """The counts done for layer ``name``."""
         return ActionCounts(counts=dict(self.by_layer.get(name, {})))
 
+    def layers(self) -> dict[str, ActionCounts]:
+        """The counts of every layer (``archsim.cost.price_layers`` prices them)."""
+        return {name: self.layer(name) for name in sorted(self.by_layer)}
+
     def __getitem__(self, key: tuple[str, str]) -> int:
         return int(self.counts.get(key, 0))
 
