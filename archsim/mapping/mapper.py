@@ -135,7 +135,7 @@ def _numel(shape: Sequence[int]) -> int:
 
 
 def _stage_time(hw: HardwareConfig, layer: Layer, part: Partition, ops: MappingABC[str, MappingABC[str, float]],
-                in_bytes: int, out_bytes: int, mode: str) -> StageTime:
+                in_bytes: int, out_bytes: int, mode: str, *, backward: bool) -> StageTime:
     """The stage-time estimate of :mod:`archsim.mapping.replicas` for one layer (a full block per crossbar)."""
     t, x = hw.tile, hw.crossbar
     rows = max(part.row_splits)
@@ -152,9 +152,11 @@ def _stage_time(hw: HardwareConfig, layer: Layer, part: Partition, ops: MappingA
     analog = cycle(per_read_rows, cols, x.integration_ns)
     cycles = ("forward",)
     if mode == "training":
-        analog += cycle(cols, per_read_rows, x.backward_ns) + x.update_setup_ns + \
-            x.rpu.update.desired_bl * x.pulse_ns
-        cycles = ("forward", "backward", "update")
+        analog += x.update_setup_ns + x.rpu.update.desired_bl * x.pulse_ns
+        cycles = ("forward", "update")
+        if backward:  # the first layers compute no input gradient
+            analog += cycle(cols, per_read_rows, x.backward_ns)
+            cycles = ("forward", "backward", "update")
     per_unit: dict[str, float] = {}
     for cyc in cycles:
         for op, n in ops[cyc].items():
@@ -214,6 +216,7 @@ def map_workload(
     out_numel = {layer.name: _numel(layer.out_shape) for layer in workload.layers}
     flows = dataflow(graph, analog_names, out_numel, all_names)
 
+    sources = analog_sources(graph, analog_names, all_names, flows)
     parts: dict[str, Partition] = {}
     ops: dict[str, dict[str, dict[str, float]]] = {}
     cands: list[ReplicaCandidate] = []
@@ -236,7 +239,8 @@ def map_workload(
             input_cycles=geo.input_cycles, nm_forward=geo.nm_forward, nm_backward=geo.nm_backward)
         out_bytes = sum(n for (s, _), n in flows.items() if s == layer.name) * geo.activation_bytes
         stage = (None if full_hw is None else
-                 _stage_time(full_hw, layer, part, ops[layer.name], in_bytes[layer.name], out_bytes, mode))
+                 _stage_time(full_hw, layer, part, ops[layer.name], in_bytes[layer.name], out_bytes, mode,
+                             backward=sources[layer.name] != (INPUT,)))
         cands.append(
             ReplicaCandidate(
                 name=layer.name,
@@ -267,7 +271,6 @@ def map_workload(
         rep_mode = "explicit"
     passes = _passes(geo, cands, parts, n_t, rep_mode)
 
-    sources = analog_sources(graph, analog_names, all_names, flows)
     rows = layer_rows(graph, by_name, analog_names, own, all_names)
     pass_of = {name: k for k, group in enumerate(passes) for name in group}
     dist = HopDistances(geo.graph, geo.n_tiles) if geo.graph is not None else None
