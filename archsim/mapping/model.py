@@ -1,6 +1,6 @@
 """The Mapping: an immutable plan of where every weight of every analog layer lives on the chip.
 
-Both models execute this plan (../shared/DESIGN.md, "Mapping is the seam"): the functional core reads
+Both models execute this plan (the Mapping is the seam between them): the functional core reads
 how each layer's weight matrix is split into crossbar-sized blocks and how many kernel replicas it has;
 the event engine reads which blocks sit on which tile, how many vectors each tile processes per sample,
 how many bytes move between layers and over how many interconnect hops, and the pipeline stages.

@@ -247,3 +247,18 @@ def test_layers_sharing_an_adc_pool_are_simulated_read_by_read():
 
     assert run(()) == 26.0
     assert run((((0, 1), 1),)) == 26.0 + 16.0
+
+
+def test_partial_row_activation_multiplies_reads_and_conversions():
+    """R of N rows per read: ceil(N / R) reads per pass, each converting every column."""
+    def run(rows_per_read):
+        c = chip(1, adc_ns=1.0, n_adcs=16)
+        xbar = CrossbarSpec(**{**c.tile.crossbar.__dict__, "rows_per_read": rows_per_read})
+        c = ChipPlan(**{**c.__dict__, "tile": TileSpec(**{**c.tile.__dict__, "crossbar": xbar})})
+        return simulate_plan(RunPlan(layers=(layer("l", 0, 2),), chip=c))
+
+    full, _, _ = run(None)
+    part, counts, _ = run(5)  # 16 rows, 5 per read: 4 reads
+    assert full.makespan_ns == 2 * (1 + 1)  # per vector: integrate 1 ns + one conversion round of 1 ns
+    assert part.makespan_ns == 4 * full.makespan_ns
+    assert counts[("chip.tile0.adc", "convert")] == 2 * 4 * 16 and counts[("chip.tile0.dac", "convert")] == 2 * 16
