@@ -106,6 +106,8 @@ class GroupRun:
         self._ticks: dict[tuple[str, float], int] = {}
         self.done: dict[str, float] = {}
         self.busy: dict[str, int] = {}
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
         self.state: tuple[int, int, str] = (0, 0, "not started")
         """``(sample, step, what it waits for)`` (for deadlock reports)."""
         chip = layer.chip
@@ -575,6 +577,8 @@ class LayerRun:
         self.stats = LayerStats()
         self._pieces: list[tuple[int, tuple[tuple[float, float], ...], float]] | None = None
         self.fwd_start: dict[int, int] = {}
+        self.replica_span: dict[int, int] = {}
+        """Per sample: the longest time one replica took from its first to its last MVM of the sample."""
         self.fwd_end: dict[int, int] = {}
         self.digital_end: dict[int, int] = {}
         self.grads: dict[str, RowCounter] = {}
@@ -748,6 +752,10 @@ class LayerRun:
                     self.fwd_start[s] = start
                 if end > self.fwd_end.get(s, -1):
                     self.fwd_end[s] = end
+                first = g.first.setdefault(s, start)
+                g.last[s] = end
+                if end - first > self.replica_span.get(s, 0):
+                    self.replica_span[s] = end - first
                 arrive = self._partial_sums(g, n)
                 _at(env, arrive, lambda s=s, i=i: self._step_done(s, i))
 

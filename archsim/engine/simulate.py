@@ -73,7 +73,7 @@ def simulate_plan(plan: RunPlan, *, seed: int = 0, tick_ps: int = 1, trace: bool
     for layer in chip.layers:
         lp, st = layer.plan, layer.stats
         seq = max((g.vectors_per_sample for g in lp.groups), default=0.0) * lp.bm_passes_forward
-        spans = [to_ns(layer.fwd_end[s] - layer.fwd_start[s]) for s in layer.fwd_start]
+        spans = [to_ns(layer.replica_span[s]) for s in layer.replica_span]
         lats = [to_ns(layer.digital_end[s] - layer.fwd_start[s]) for s in layer.fwd_start if s in layer.digital_end]
         ends = [to_ns(layer.digital_end[s]) for s in layer.digital_end]
         unit_busy = max(st.unit_digital_ticks.values(), default=0)

@@ -115,8 +115,9 @@ class LayerTiming:
     sequential_mvms_per_sample: float = 0.0
     """Sequential forward MVMs per sample on the busiest crossbar (vectors x input cycles x BM passes)."""
     forward_span_ns: float = 0.0
-    """Mean time from the first to the last forward MVM of one sample on the layer (its forward cycle,
-    including waits for input rows and for the crossbars)."""
+    """The layer's forward cycle per sample: mean over samples of the longest time one replica took from its
+    first to its last forward MVM of the sample (waits for input rows and for its crossbars included; replicas
+    work in parallel, so one starting the next sample early does not count)."""
     stall_ns: float = 0.0
     """Mean time per sample the layer waited for space in its consumers' buffers (back-pressure)."""
     steps_per_sample: int = 1

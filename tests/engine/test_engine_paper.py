@@ -56,8 +56,9 @@ def test_rapa_pipelined_conv_forward_time_drops_16x(rapa_runs):
 def test_rapa_forward_cycle_accelerates_with_the_replicas_in_pipelined_training(rapa_cnn3, n_t):
     """RAPA-ConvNets: the forward cycle of a layer is accelerated by its kernel replicas n_t. Measured in a
     pipelined training run of batch 64 (the paper's proportional replicas n_t, n_t/4, n_t/16 on the three
-    conv layers), as the first conv layer's forward-cycle time per sample (first to last MVM of a sample,
-    so waits for input rows and for the crossbars that its updates also use count). The chip has enough
+    conv layers), as the first conv layer's forward-cycle time per sample: the longest time one replica takes
+    from its first to its last MVM of a sample, waits for input rows and for the crossbars its updates also
+    use included (the baseline's forward cycle is stretched by its own updates too). The chip has enough
     tiles for 169 arrays; its 128-bit links carry 128-bit flits (with the bundled 32-bit flits a router
     forwarding one flit per clock cycle would run the links at a quarter of their bandwidth)."""
     hw = load_hardware(ROOT / "hwconfigs" / "rpu-gokmen-vlasov-2016.yaml",
