@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from archsim.crossbar import AnalogTile
-from archsim.datasets.loaders import read_idx
+from archsim.datasets.idx import read_idx
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import ConstantStepDevice, RPUConfig, SoftBoundsDevice
 

@@ -21,15 +21,17 @@ ALLOWED: dict[str, set[str]] = {
     "registry": {"errors"},
     "loader": {"errors", "units", "registry"},
     "hwconfig": {"errors", "units", "registry", "loader"},
-    "workload": {"errors", "units", "registry", "loader", "hwconfig"},
+    "layers": {"errors", "units", "registry", "hwconfig"},
+    "datasets": {"loader", "registry", "errors"},
+    "workload": {"errors", "units", "registry", "loader", "hwconfig", "layers", "datasets"},
     "results": {"loader", "registry", "errors", "units"},
     "mapping": {"loader", "registry", "errors", "units", "hwconfig", "workload", "results"},
     "crossbar": {"loader", "registry", "errors", "units", "hwconfig", "results"},
-    "datasets": {"loader", "registry", "errors"},
-    "nn": {"loader", "registry", "errors", "units", "hwconfig", "workload", "mapping", "results", "crossbar", "datasets"},
-    "engine": {"loader", "registry", "errors", "units", "hwconfig", "mapping", "results"},
+    "nn": {"loader", "registry", "errors", "units", "hwconfig", "workload", "mapping", "results", "crossbar", "datasets",
+           "layers"},
+    "engine": {"loader", "registry", "errors", "units", "hwconfig", "mapping", "results", "layers"},
     "cost": {"loader", "registry", "errors", "units", "hwconfig", "results"},
-    "gpu": {"loader", "registry", "errors", "units", "hwconfig", "workload", "results"},
+    "gpu": {"loader", "registry", "errors", "units", "hwconfig", "workload", "results", "layers"},
     "report": {"errors", "results"},
     "data": set(),
     "api": {"*"},
@@ -39,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "__main__": {"*"},
 }
 
-NEVER = {("engine", "crossbar"), ("engine", "nn"), ("crossbar", "engine"), ("nn", "engine")}
+NEVER = {("engine", "crossbar"), ("engine", "nn"), ("crossbar", "engine"), ("nn", "engine"),
+         ("layers", "nn"), ("layers", "crossbar"), ("layers", "engine")}
 
 
 def _part(module_path: Path) -> str:

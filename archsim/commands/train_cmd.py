@@ -60,7 +60,8 @@ def register(subparsers: Any) -> None:
         "--votes", type=int, default=1, metavar="K", help="also test with a majority vote over K draws"
     )
     p.add_argument(
-        "--analog-bias", action="store_true", help="bias as an extra crossbar row (default: digital bias)"
+        "--digital-bias", action="store_true",
+        help="add biases digitally (default: an extra crossbar row, as archsim run maps them)"
     )
     p.add_argument(
         "--weight-scaling-omega",
@@ -139,8 +140,8 @@ def run(args: argparse.Namespace) -> int:
         voting_draws=args.votes,
         use_mapping=not args.no_mapping,
         weight_decay=args.weight_decay,
+        analog_bias=not args.digital_bias,
         options=MappingOptions(
-            digital_bias=not args.analog_bias,
             weight_scaling_omega=args.weight_scaling_omega,
             weight_scaling_columnwise=args.weight_scaling_columnwise,
             learn_out_scaling=args.learn_out_scaling,

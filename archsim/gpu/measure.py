@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archsim.gpu.model import FREE_KINDS, MATMUL_KINDS, LayerWork
+from archsim.gpu.model import LayerWork
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,9 +52,9 @@ def measure(
         torch.backends.cuda.matmul.allow_tf32 = True
     tensors = []
     for w in layers:
-        if w.kind in FREE_KINDS:
+        if w.kernel == "view":
             continue
-        if w.kind in MATMUL_KINDS:
+        if w.kernel == "matmul":
             m = max(1, w.gemm_m_per_sample) * batch_size
             k = w.gemm_k or max(1, w.in_elems_per_sample // max(1, w.gemm_m_per_sample or 1))
             n = w.gemm_n or max(1, w.out_elems_per_sample // max(1, w.gemm_m_per_sample or 1))

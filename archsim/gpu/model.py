@@ -35,11 +35,11 @@ from typing import Any
 
 from archsim.errors import ConfigError
 from archsim.gpu.schema import MODES, PRECISIONS, GPUConfig
+from archsim.layers import gpu_kernel_of
 
-#: Layer kinds with weights that run as matrix products on the GPU.
-MATMUL_KINDS = frozenset({"linear", "conv2d", "lstm"})
-#: Layer kinds that are free on a GPU (views or the input placeholder).
-FREE_KINDS = frozenset({"flatten", "input"})
+#: GPU kernel classes a layer kind asks for (:class:`archsim.layers.GpuWork`): dense products, one pass over
+#: the tensors, or nothing (views and the input placeholder).
+KERNELS = ("matmul", "elementwise", "view")
 
 PHASES = ("forward", "backward_data", "backward_weights", "optimizer")
 
@@ -56,6 +56,9 @@ class LayerWork:
     """Layer name."""
     kind: str
     """Layer kind (``linear``, ``conv2d``, ``relu``, ...)."""
+    kernel: str = ""
+    """What the kind runs as (:data:`KERNELS`): ``matmul``, ``elementwise`` or ``view`` (free); empty = the
+    kind's own (``GPU_KERNEL`` of its registered class), for work described by hand."""
     macs_per_sample: int = 0
     """Multiply-accumulates per sample (forward)."""
     n_weights: int = 0
@@ -74,6 +77,12 @@ class LayerWork:
     """Inner dimension of the equivalent matrix product (``matrix_in``; 0: unknown)."""
     gemm_n: int = 0
     """Columns of the equivalent matrix product (``matrix_out``; 0: unknown)."""
+
+    def __post_init__(self) -> None:
+        if not self.kernel:
+            object.__setattr__(self, "kernel", gpu_kernel_of(self.kind))
+        if self.kernel not in KERNELS:
+            raise ConfigError(f"layer {self.name}: GPU kernel {self.kernel!r}; expected one of {', '.join(KERNELS)}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,40 +228,35 @@ def _prod(shape: Iterable[int] | None) -> int:
 def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
     """Describe a :class:`archsim.workload.Workload`'s layers for the GPU model.
 
-    Uses the contract fields of ``Layer`` (docs/architecture.md): ``kind``, ``in_shape``,
-    ``out_shape``, ``inputs``, ``macs_per_sample``, ``n_weights``, ``vectors_per_sample``.
+    A loop over the layer kinds (:mod:`archsim.layers`): each layer's kind says its GPU work
+    (``Layer.gpu_work()``: kernel class, MACs, weights, sequential steps, GEMM shape); the graph gives the
+    activation elements in and out and whether the layer needs an input gradient (something upstream has
+    weights).
     """
     layers = tuple(workload.layers)
-    kinds = {layer.name: str(getattr(layer.kind, "value", layer.kind)) for layer in layers}
     out_elems = {layer.name: _prod(layer.out_shape) for layer in layers}
-    # A layer needs no input gradient if nothing upstream of it has weights.
+    works: list[LayerWork] = []
     has_weights_upstream: dict[str, bool] = {}
-    works = []
     for layer in layers:
-        kind = kinds[layer.name]
-        inputs = tuple(getattr(layer, "inputs", ()) or ())
-        upstream = any(has_weights_upstream.get(i, False) or kinds.get(i) in MATMUL_KINDS for i in inputs)
-        has_weights_upstream[layer.name] = upstream or kind in MATMUL_KINDS
-        if inputs and all(i in out_elems for i in inputs):
-            in_elems = sum(out_elems[i] for i in inputs)
-        else:
-            in_elems = _prod(layer.in_shape)
-        steps = int(getattr(layer, "vectors_per_sample", 1) or 1) if kind == "lstm" else 1
+        work = layer.gpu_work()
+        inputs = tuple(layer.inputs)
+        upstream = any(has_weights_upstream.get(i, False) for i in inputs)
+        has_weights_upstream[layer.name] = upstream or work.n_weights > 0
+        in_elems = sum(out_elems[i] for i in inputs) if inputs else _prod(layer.in_shape)
         works.append(
             LayerWork(
                 name=layer.name,
-                kind=kind,
-                macs_per_sample=int(getattr(layer, "macs_per_sample", 0) or 0),
-                n_weights=int(getattr(layer, "n_weights", 0) or 0),
+                kind=layer.kind,
+                kernel=work.kernel,
+                macs_per_sample=work.macs_per_sample,
+                n_weights=layer.n_weights,
                 in_elems_per_sample=in_elems,
                 out_elems_per_sample=out_elems[layer.name],
-                sequential_steps=steps,
+                sequential_steps=work.sequential_steps,
                 needs_input_grad=upstream,
-                gemm_m_per_sample=int(getattr(layer, "vectors_per_sample", 0) or 0)
-                if kind in MATMUL_KINDS
-                else 0,
-                gemm_k=int(getattr(layer, "matrix_in", 0) or 0) if kind in MATMUL_KINDS else 0,
-                gemm_n=int(getattr(layer, "matrix_out", 0) or 0) if kind in MATMUL_KINDS else 0,
+                gemm_m_per_sample=work.gemm_m_per_sample,
+                gemm_k=work.gemm_k,
+                gemm_n=work.gemm_n,
             )
         )
     return tuple(works)
@@ -298,13 +302,13 @@ def predict(
     results = []
     total_t = total_peak = total_e = total_flop = 0.0
     for w in layers:
-        if w.kind in FREE_KINDS:
+        if w.kernel == "view":
             continue
         phases = []
         act_in = w.in_elems_per_sample * batch * elem
         act_out = w.out_elems_per_sample * batch * elem
         steps = max(1, w.sequential_steps)
-        if w.kind in MATMUL_KINDS:
+        if w.kernel == "matmul":
             mm_flop = 2.0 * w.macs_per_sample * batch
             wbytes = w.n_weights * elem
             phases.append(_phase(gpu, precision, "forward", mm_flop, act_in + act_out + wbytes, steps))
@@ -316,8 +320,9 @@ def predict(
                 phases.append(
                     _phase(gpu, precision, "backward_weights", mm_flop, act_in + act_out + wbytes, steps)
                 )
-                opt_bytes = w.n_weights * (_OPT_BYTES_AMP if precision == "amp" else _OPT_BYTES_FP32)
-                phases.append(_phase(gpu, precision, "optimizer", 4.0 * w.n_weights, opt_bytes, 1))
+                if w.n_weights:
+                    opt_bytes = w.n_weights * (_OPT_BYTES_AMP if precision == "amp" else _OPT_BYTES_FP32)
+                    phases.append(_phase(gpu, precision, "optimizer", 4.0 * w.n_weights, opt_bytes, 1))
         else:
             ew_flop = float(max(w.in_elems_per_sample, w.out_elems_per_sample) * batch)
             phases.append(_phase(gpu, precision, "forward", ew_flop, act_in + act_out, steps))

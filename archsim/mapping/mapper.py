@@ -29,9 +29,6 @@ from archsim.mapping.replicas import (
 )
 from archsim.mapping.schedule import INPUT, analog_sources, dataflow, home_tile, home_tiles, pipeline_stages
 
-REPLICABLE_KINDS = frozenset({"conv2d"})
-"""Layer kinds whose vectors (patches) are independent and may be spread over replicas."""
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ChipGeometry:
@@ -155,7 +152,7 @@ def map_workload(
                 name=layer.name,
                 vectors_per_sample=int(layer.vectors_per_sample),
                 crossbars_per_replica=part.blocks_per_replica,
-                replicable=_kind(layer) in REPLICABLE_KINDS,
+                replicable=layer.replicable,
             )
         )
 

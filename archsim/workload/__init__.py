@@ -2,7 +2,7 @@
 ``workloads/*.yaml`` (:mod:`.load`)."""
 
 from archsim.workload.load import load_workload, load_workload_text, workload_from_dict
-from archsim.workload.model import ANALOG_KINDS, Layer, LayerKind, Workload
+from archsim.workload.model import Layer, ModelSource, Workload
 
-__all__ = ["ANALOG_KINDS", "Layer", "LayerKind", "Workload", "load_workload", "load_workload_text",
+__all__ = ["Layer", "ModelSource", "Workload", "load_workload", "load_workload_text",
            "workload_from_dict"]

@@ -69,7 +69,7 @@ def test_residual_branch_and_defaults() -> None:
                            "  - {name: o, kind: linear, out_features: 4}\n", name="w.yaml")
     assert w.layer("s").inputs == ("r", "input") and w.layer("s").out_shape == (3, 8, 8)
     assert w.layer("p").out_shape == (3, 4, 4) and w.layer("p").n_weights == 3
-    assert w.layer("a").kernel_size == (3, 3) and w.layer("a").stride == (1, 1)
+    assert w.layer("a").attrs["kernel_size"] == (3, 3) and w.layer("a").attrs["stride"] == (1, 1)
     assert [lay.name for lay in w.layers] == ["input", "a", "r", "s", "p", "f", "o"]
     with pytest.raises(WorkloadError, match="no layer named 'zz'"):
         w.layer("zz")
