@@ -18,7 +18,7 @@ from archsim.errors import ArchsimError
 OK, ERR, CHECK_FAILED = 0, 1, 2
 
 #: Subcommand modules in archsim.commands, in the order `archsim --help` lists them.
-COMMAND_MODULES = ("run", "validate", "map", "train", "speedup", "report", "list")
+COMMAND_MODULES = ("run", "validate", "map", "train", "speedup", "report", "list", "import")
 
 
 def build_parser() -> argparse.ArgumentParser:

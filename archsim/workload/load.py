@@ -41,7 +41,7 @@ from archsim.layers import InputSpec, LayerError, LayerSpec
 from archsim.loader import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
 from archsim.workload.model import Layer, ModelSource, Workload
 
-__all__ = ["TASKS", "WorkloadSpec", "load_workload", "load_workload_text", "workload_from_dict"]
+__all__ = ["TASKS", "WorkloadSpec", "load_onnx_workload", "load_workload", "load_workload_text", "workload_from_dict"]
 
 SUPPORTED_VERSIONS = (1,)
 TASKS = ("classification", "sequence", "features")
@@ -234,12 +234,37 @@ def workload_from_dict(raw: Any, source: Source | str = "<workload>") -> Workloa
     return _Builder(spec, src).build()
 
 
+def load_onnx_workload(path: str | Path, *, name: str | None = None, fold_batchnorm: bool = True) -> Workload:
+    """Import an ONNX model as a workload (:mod:`archsim.workload.onnx_import`) and check it like a YAML file.
+
+    Raises:
+        WorkloadError: a model archsim cannot import (one line listing every problem), or a converted layer whose
+            per-sample shape differs from ONNX's (a bug to report).
+    """
+    from archsim.workload.onnx_import import onnx_to_raw
+
+    raw, expected = onnx_to_raw(path, name=name, fold_batchnorm=fold_batchnorm)
+    workload = workload_from_dict(raw, Source(str(path)))
+    for layer in workload.layers:
+        want = expected.get(layer.name)
+        if want is not None and tuple(want) != layer.out_shape:
+            raise WorkloadError(f"{path}: layer {layer.name!r}: archsim infers the shape {list(layer.out_shape)} "
+                                f"but ONNX infers {list(want)}",
+                                hint="this is an import bug; please report it with the model")
+    return workload
+
+
 def load_workload(path: str | Path, overrides: Sequence[str] = ()) -> Workload:
-    """Load and check a workload (``workloads/*.yaml``).
+    """Load and check a workload (``workloads/*.yaml``, or an ONNX model ``*.onnx``, imported).
 
     Raises:
         WorkloadError: on any problem, naming file, line and layer.
     """
+    if str(path).lower().endswith(".onnx"):
+        if overrides:
+            raise WorkloadError(f"{path}: --set overrides apply to YAML workloads",
+                                hint="import the model to YAML first (archsim import MODEL.onnx -o NAME.yaml)")
+        return load_onnx_workload(path)
     try:
         raw, source = read_yaml(resolve_path(path, "workloads"), what="workload file")
         raw = apply_overrides(raw, overrides, source) if overrides and isinstance(raw, dict) else raw
