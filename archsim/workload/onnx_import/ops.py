@@ -56,7 +56,7 @@ def _pair(values: list[int]) -> Any:
     return a if a == b else [a, b]
 
 
-def _window(node: Any, imp: Importer, kernel: list[int]) -> dict[str, Any]:
+def _window(node: Any, imp: Importer, kernel: list[int], *, pool: bool = False) -> dict[str, Any]:
     strides = list(imp.attr(node, "strides", [1, 1]))
     pads = list(imp.attr(node, "pads", [0, 0, 0, 0]))
     auto = imp.attr(node, "auto_pad", b"NOTSET")
@@ -68,7 +68,7 @@ def _window(node: Any, imp: Importer, kernel: list[int]) -> dict[str, Any]:
     if len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
         raise Unsupported(f"only 2-D windows are supported, got kernel {kernel}")
     out: dict[str, Any] = {"kernel_size": _pair(kernel)}
-    if strides != [1, 1]:
+    if strides != [1, 1] or (pool and strides != kernel):  # a pool's stride defaults to its kernel, ONNX's to 1
         out["stride"] = _pair(strides)
     if any(pads):
         out["padding"] = _padding(pads)
@@ -350,7 +350,7 @@ def maxpool(node: Any, imp: Importer) -> None:
         raise Unsupported("ceil_mode and dilations are not supported")
     if len(node.output) > 1 and node.output[1]:
         raise Unsupported("the Indices output is not supported")
-    imp.emit(node, "maxpool", [x], **_window(node, imp, list(imp.attr(node, "kernel_shape"))))
+    imp.emit(node, "maxpool", [x], **_window(node, imp, list(imp.attr(node, "kernel_shape")), pool=True))
 
 
 @op("AveragePool")
@@ -359,7 +359,7 @@ def avgpool(node: Any, imp: Importer) -> None:
     _image(x)
     if int(imp.attr(node, "ceil_mode", 0)):
         raise Unsupported("ceil_mode is not supported")
-    fields = _window(node, imp, list(imp.attr(node, "kernel_shape")))
+    fields = _window(node, imp, list(imp.attr(node, "kernel_shape")), pool=True)
     if "padding" in fields and not int(imp.attr(node, "count_include_pad", 0)):
         fields["count_include_pad"] = False
     imp.emit(node, "avgpool", [x], **fields)
