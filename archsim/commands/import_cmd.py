@@ -30,6 +30,8 @@ def register(subparsers: Any) -> None:
                    help="keep batch normalisation as digital layers instead of folding it (for training)")
     p.add_argument("--dataset", default="synthetic", metavar="SPEC",
                    help="the workload's default dataset (default: synthetic)")
+    p.add_argument("--task", choices=("classification", "sequence", "features"), default=None,
+                   help="what the output is (default: classification for a vector output, else features)")
     p.add_argument("--description", default="", metavar="TEXT",
                    help="what the network is and where it comes from (cite the paper)")
     p.set_defaults(func=run)
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     fold = not args.keep_batchnorm
     load_onnx_workload(args.model, name=name, fold_batchnorm=fold)  # every check, incl. ONNX's own shapes
     raw, _ = onnx_to_raw(args.model, name=name, fold_batchnorm=fold, dataset=args.dataset,
-                         description=args.description)
+                         description=args.description, task=args.task)
     header = (f"Imported by `archsim import` from {Path(args.model).name}: every layer and number below is derived [D]\n"
               f"from that ONNX graph ({raw['source']['graph']!r}, opset {raw['source']['opset']}).")
     text = to_yaml(raw, header)

@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from models import DESCRIPTIONS, MODELS, save  # noqa: E402
+from models import DESCRIPTIONS, MODELS, TASKS, save  # noqa: E402
 
 from archsim.cli import main  # noqa: E402
 
@@ -26,8 +26,9 @@ def generate(out_dir: Path) -> int:
         for name, build in MODELS.items():
             path = Path(tmp) / f"{name}.onnx"
             save(build(), str(path))
+            task = ["--task", TASKS[name]] if name in TASKS else []
             failures += main(["import", str(path), "-o", str(out_dir / f"{name}.yaml"),
-                              "--description", DESCRIPTIONS[name]]) != 0
+                              "--description", DESCRIPTIONS[name], *task]) != 0
     return failures
 
 

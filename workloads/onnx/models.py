@@ -284,6 +284,9 @@ DESCRIPTIONS = {
 }
 """What each bundled network is, with its source."""
 
+TASKS = {"bert-base": "features"}
+"""Import ``--task`` of networks whose output is not a class vector (BERT's pooled features)."""
+
 
 def save(model: Any, path: str) -> None:
     """Write ``model`` (its weights stay references to a file that is not written)."""

@@ -22,7 +22,7 @@ __all__ = ["OPS", "onnx_to_raw", "to_yaml"]
 
 
 def onnx_to_raw(path: str | Path, *, name: str | None = None, fold_batchnorm: bool = True,
-                dataset: str = "synthetic", description: str = "") -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+                dataset: str = "synthetic", description: str = "", task: str | None = None) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
     """The raw workload mapping of an ONNX model, and ONNX's per-sample output shape of every layer.
 
     Args:
@@ -32,6 +32,8 @@ def onnx_to_raw(path: str | Path, *, name: str | None = None, fold_batchnorm: bo
             False keeps every one as a digital ``batchnorm`` layer (training).
         dataset: the workload's default dataset spec.
         description: what the network is (put before the import note in ``description``).
+        task: the workload's task; None = ``classification`` for a vector output (its size the classes), else
+            ``features``.
 
     Raises:
         WorkloadError: an unreadable model, a dynamic input shape, or any operator or attribute archsim cannot
@@ -40,7 +42,8 @@ def onnx_to_raw(path: str | Path, *, name: str | None = None, fold_batchnorm: bo
     view = load_model(path)
     layers, expected, out = Importer(view, fold_batchnorm=fold_batchnorm).run(OPS)
     sample = out.sample
-    task = "classification" if len(sample) == 1 else "features"
+    if task is None:
+        task = "classification" if len(sample) == 1 else "features"
     stem = Path(path).stem
     source = {"format": "onnx", "file": Path(path).name, "graph": view.graph_name, "producer": view.producer,
               "opset": view.opset}
@@ -58,8 +61,8 @@ def onnx_to_raw(path: str | Path, *, name: str | None = None, fold_batchnorm: bo
         "default_epochs": 1,
         "layers": _implicit_inputs(layers),
     }
-    if task == "classification":
-        raw["n_classes"] = int(sample[0])
+    if task != "features":
+        raw["n_classes"] = int(sample[-1])
     return raw, expected
 
 
