@@ -290,3 +290,21 @@ def test_analog_layers_of_import_train(tmp_path):
     assert isinstance(net.layer("conv"), AnalogModule) and wl.n_classes == 4
     loss, _ = net.train_batch(RNG.random((3, 1, 6, 6)).astype(np.float32), np.array([0, 1, 2]), 0.1)
     assert np.isfinite(loss)
+
+
+def test_erf_spelled_gelu_is_fused(tmp_path):
+    nodes = [helper.make_node("Div", ["x", "sqrt2"], ["d"], name="div"),
+             helper.make_node("Erf", ["d"], ["e"], name="erf"),
+             helper.make_node("Add", ["e", "one"], ["a"], name="add"),
+             helper.make_node("Mul", ["x", "a"], ["m"], name="mul"),
+             helper.make_node("Mul", ["m", "half"], ["y"], name="mul_half")]
+    inits = [("sqrt2", np.float32(np.sqrt(2))), ("one", np.float32(1)), ("half", np.float32(0.5))]
+    path = _model(tmp_path, nodes, [6], None, inits)
+    x = RNG.standard_normal((2, 6))
+    wl, y = _run(path, x)
+    assert [lay.kind for lay in wl.layers] == ["input", "gelu"]
+    np.testing.assert_allclose(y, 0.5 * x * (1 + _erf(x / np.sqrt(2))), rtol=1e-5, atol=1e-6)
+    bad = _model(tmp_path, nodes[:2] + [helper.make_node("Relu", ["e"], ["y"], name="r")], [6], None, inits[:1],
+                 name="bad")
+    with pytest.raises(Exception, match=r"Erf \(node erf: Erf outside the exact GELU pattern"):
+        load_workload(bad)

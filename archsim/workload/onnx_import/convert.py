@@ -69,10 +69,17 @@ class Importer:
         self.layers: list[dict[str, Any]] = []
         self.by_name: dict[str, dict[str, Any]] = {}
         self.uses: dict[str, int] = {}
+        self.consumers: dict[str, list[Any]] = {}
+        self.producer: dict[str, Any] = {}
         for node in view.graph.node:
             for name in node.input:
                 if name:
                     self.uses[name] = self.uses.get(name, 0) + 1
+                    self.consumers.setdefault(name, []).append(node)
+            for name in node.output:
+                self.producer[name] = node
+        self.fused: set[str] = set()
+        """Names of nodes a converter has absorbed into a layer it emitted (a decomposed GELU)."""
         for out in view.graph.output:
             self.uses[out.name] = self.uses.get(out.name, 0) + 1
         self.problems: list[tuple[str, str, str]] = []
@@ -226,7 +233,17 @@ class Importer:
                                    else node.op_type, []).append(self.node_label(node))
         expected: dict[str, tuple[int, ...]] = {}
         if not missing:
+            for node in graph.node:  # constants first: a fused pattern may look ahead at them
+                if node.op_type == "Constant":
+                    try:
+                        ops["Constant"](node, self)
+                    except Unsupported as exc:
+                        self.problems.append((node.op_type, self.node_label(node), str(exc)))
             for node in graph.node:
+                if node.op_type == "Constant":
+                    continue
+                if node.name and node.name in self.fused:
+                    continue
                 if any(self.values.get(n) is _POISON for n in node.input if n):
                     for out in node.output:
                         self.values[out] = _POISON

@@ -8,7 +8,8 @@ axis; per-sample axes drop it. Weights are never imported (a workload has none),
   becomes its bias); **MatMul** of two activations → ``matmul`` (digital).
 * **BatchNormalization** → folded into the preceding ``conv2d``/``linear`` (which gains a bias) when importing for
   inference and the producer feeds nothing else; otherwise a digital ``batchnorm``.
-* **Relu**, **LeakyRelu**, **Clip** (ReLU6), **Sigmoid**, **Tanh**, **Gelu** (``approximate`` none or tanh),
+* **Relu**, **LeakyRelu**, **Clip** (ReLU6), **Sigmoid**, **Tanh**, **Gelu** (``approximate`` none or tanh; and the
+  exact form older opsets spell out, ``x·0.5·(1 + Erf(x/√2))``, fused into one ``gelu``),
   **Softmax**, **LayerNormalization**, **MaxPool**, **AveragePool**, **GlobalAveragePool**.
 * **Add**, **Mul** (constant operands become ``parameter`` layers; a scalar factor becomes ``scale``), **Div** by a
   scalar, **Concat**, **Split** (one ``slice`` per output), **Reshape**, **Flatten**, **Squeeze**, **Unsqueeze**,
@@ -317,6 +318,50 @@ def gelu(node: Any, imp: Importer) -> None:
     imp.emit(node, "gelu", [imp.act(node, 0)], **fields)
 
 
+def _only_consumer(imp: Importer, tensor: str, op_type: str) -> Any:
+    users = imp.consumers.get(tensor, [])
+    if len(users) != 1 or users[0].op_type != op_type or not users[0].name:
+        raise Unsupported("Erf outside the exact GELU pattern x·0.5·(1 + erf(x/√2)) is not supported")
+    return users[0]
+
+
+def _other(node: Any, tensor: str) -> str:
+    return node.input[1] if node.input[0] == tensor else node.input[0]
+
+
+@op("Erf")
+def erf_gelu(node: Any, imp: Importer) -> None:
+    """The exact GELU as older exporters write it: ``x · 0.5 · (1 + erf(x / √2))`` (Div or Mul by 1/√2, Erf, Add 1,
+    two Muls in either order) becomes one ``gelu`` layer."""
+    scaled = node.input[0]
+    pre = imp.producer.get(scaled)
+    if pre is None or pre.op_type not in ("Div", "Mul"):
+        raise Unsupported("Erf outside the exact GELU pattern x·0.5·(1 + erf(x/√2)) is not supported")
+    k = 1 if imp.is_const(pre, 1) else 0
+    factor = _scalar(imp, pre, k)
+    x_name = pre.input[1 - k]
+    if factor is None or not np.isclose(factor if pre.op_type == "Mul" else 1.0 / factor, 1.0 / np.sqrt(2.0), rtol=1e-4):
+        raise Unsupported("Erf outside the exact GELU pattern x·0.5·(1 + erf(x/√2)) is not supported")
+    add = _only_consumer(imp, node.output[0], "Add")
+    one = imp.values.get(_other(add, node.output[0]))
+    if not isinstance(one, Constant) or one.value is None or not np.allclose(one.value, 1.0):
+        raise Unsupported("Erf outside the exact GELU pattern x·0.5·(1 + erf(x/√2)) is not supported")
+    first = _only_consumer(imp, add.output[0], "Mul")
+    second = _only_consumer(imp, first.output[0], "Mul")
+    operands = {_other(first, add.output[0]), _other(second, first.output[0])}
+    half = [n for n in operands if n != x_name]
+    value = imp.values.get(half[0]) if len(half) == 1 else None
+    if x_name not in operands or not isinstance(value, Constant) or value.value is None or \
+            not np.allclose(value.value, 0.5):
+        raise Unsupported("Erf outside the exact GELU pattern x·0.5·(1 + erf(x/√2)) is not supported")
+    x = imp.values.get(x_name)
+    if not isinstance(x, Act):
+        raise Unsupported("the GELU's input is not an activation")
+    imp.fused.update({add.name, first.name, second.name})
+    name = imp.emit(node, "gelu", [x], output=None)
+    imp.bind(second, 0, name)
+
+
 @op("Softmax")
 def softmax(node: Any, imp: Importer) -> None:
     x = imp.act(node, 0)
@@ -472,6 +517,9 @@ def split(node: Any, imp: Importer) -> None:
 
 
 def _drop(node: Any, imp: Importer) -> None:
+    if imp.is_const(node, 0):  # exporters copy shared initializers through Identity nodes
+        imp.values[node.output[0]] = imp.values[node.input[0]]
+        return
     imp.alias(node, imp.act(node, 0))
 
 
