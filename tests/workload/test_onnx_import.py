@@ -13,12 +13,11 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx_graphs import ROOT, models  # noqa: E402
 
 from archsim.cli import main  # noqa: E402
 from archsim.errors import WorkloadError  # noqa: E402
 from archsim.workload import load_workload  # noqa: E402
-
-from onnx_graphs import ROOT, models  # noqa: E402
 
 M = models()
 
