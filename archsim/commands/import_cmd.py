@@ -15,20 +15,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from archsim.cli import OK
+from archsim.commands.common import add_parser
+from archsim.commands.status import OK
 
 
 def register(subparsers: Any) -> None:
     """Add the ``import`` subcommand."""
-    p = subparsers.add_parser("import", help="import an ONNX model as a workload YAML file",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_parser(subparsers, "import", help="import an ONNX model as a workload YAML file", doc=__doc__)
     p.add_argument("model", metavar="MODEL.onnx", help="the ONNX model")
     p.add_argument("-o", "--output", default=None, metavar="NAME.yaml",
                    help="workload file to write (default: workloads/<model stem>.yaml)")
     p.add_argument("--name", default=None, help="workload name (default: the output file's stem)")
     p.add_argument("--keep-batchnorm", action="store_true",
                    help="keep batch normalisation as digital layers instead of folding it (for training)")
-    p.add_argument("--dataset", default="synthetic", metavar="SPEC",
+    p.add_argument("--dataset", default=None, metavar="SPEC",
                    help="the workload's default dataset (default: synthetic)")
     p.add_argument("--task", choices=("classification", "sequence", "features"), default=None,
                    help="what the output is (default: classification for a vector output, else features)")
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or out.stem
     fold = not args.keep_batchnorm
     load_onnx_workload(args.model, name=name, fold_batchnorm=fold)  # every check, incl. ONNX's own shapes
-    raw, _ = onnx_to_raw(args.model, name=name, fold_batchnorm=fold, dataset=args.dataset,
+    raw, _ = onnx_to_raw(args.model, name=name, fold_batchnorm=fold, dataset=args.dataset or "synthetic",
                          description=args.description, task=args.task)
     header = (f"Imported by `archsim import` from {Path(args.model).name}: every layer and number below is derived [D]\n"
               f"from that ONNX graph ({raw['source']['graph']!r}, opset {raw['source']['opset']}).")

@@ -43,6 +43,7 @@ from archsim.hwconfig.rpu import RPUConfig
 
 __all__ = [
     "AdcConfig",
+    "AdcPoolConfig",
     "BufferConfig",
     "ChipConfig",
     "ComponentConfig",
@@ -53,11 +54,15 @@ __all__ = [
     "HardwareConfig",
     "InterconnectConfig",
     "InventoryItem",
+    "MappingPolicyConfig",
     "OffchipConfig",
+    "Overflow",
     "RouterConfig",
+    "SpillPolicy",
     "SUPPORTED_VERSIONS",
     "TileConfig",
     "Topology",
+    "adc_pool_layout",
 ]
 
 #: Schema versions this archsim reads (the ``version:`` key of a hardware YAML).
@@ -87,6 +92,102 @@ def _integer(obj: object, name: str, *, minimum: int = 1, maximum: int | None = 
     if value < minimum or (maximum is not None and value > maximum):
         rng = f">= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
         _fail(name, rng if maximum is not None else f"an integer {rng}", value)
+
+
+# ------------------------------------------------------------------------------------------------ engine fields
+# Fields the event engine times (issue 13): which crossbars share which ADC pool, partial row activation,
+# crossbar programming, what a full tile buffer does, and what happens when a network exceeds the chip.
+# Kept together here; the classes below reference them with one line each.
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdcPoolConfig:
+    """ADCs shared by several crossbars of a tile (PUMA: an ADC per group of arrays).
+
+    The pool converts one crossbar read at a time; its ``n_adcs`` converters work on that read's columns in
+    parallel (``ceil(columns / n_adcs)`` conversions, at least ``tile.adc.columns_per_adc`` for a block on
+    the first columns). Two crossbars of one pool therefore take their turns.
+    """
+
+    crossbars: tuple[int, ...]
+    """Crossbar indices (``0 <= i < tile.n_crossbars``) whose columns this pool reads."""
+    n_adcs: int
+    """ADCs in the pool."""
+
+    def __post_init__(self) -> None:
+        if not self.crossbars:
+            _fail("crossbars", "at least one crossbar index", list(self.crossbars))
+        for i in self.crossbars:
+            if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+                _fail("crossbars", "crossbar indices >= 0", list(self.crossbars))
+        if len(set(self.crossbars)) != len(self.crossbars):
+            _fail("crossbars", "distinct crossbar indices", list(self.crossbars))
+        _integer(self, "n_adcs")
+
+
+class SpillPolicy(str, Enum):
+    """What a tile does with activations that do not fit its buffer (``tile.buffer.spill``)."""
+
+    OFFCHIP = "offchip"
+    """Rows beyond the buffer are written to off-chip memory and read back when needed (traffic, time and
+    energy counted)."""
+    STALL = "stall"
+    """The producer waits until the consumer frees space; a working set larger than the buffer is an error."""
+
+
+class Overflow(str, Enum):
+    """What to do with a network that needs more crossbars than the chip has (``mapping.overflow``)."""
+
+    ERROR = "error"
+    """Refuse to map it (a MappingError naming the largest layer)."""
+    REPROGRAM = "reprogram"
+    """Run it in passes: each pass programs as many layers as fit from off-chip memory, runs every sample
+    through them, and stores their outputs off-chip for the next pass."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MappingPolicyConfig:
+    """How the chip runs a network (top-level ``mapping:`` section of a hardware file)."""
+
+    overflow: Overflow = Overflow.ERROR
+    """``error`` (default) or ``reprogram``: run a network larger than the chip in passes that rewrite the
+    crossbars from off-chip memory (write time from ``crossbar.pulse_ns`` and ``crossbar.rows_per_write``)."""
+
+
+def adc_pool_layout(tile: TileConfig) -> tuple[tuple[tuple[int, ...], int], ...]:
+    """Every ADC pool of ``tile`` as ``(crossbars, n_adcs)``: the listed pools, then one pool of
+    ``adcs_per_crossbar`` ADCs for every crossbar that no pool lists (the default)."""
+    listed = {i for pool in tile.adc_pools for i in pool.crossbars}
+    own = tuple(((i,), tile.adcs_per_crossbar) for i in range(tile.n_crossbars) if i not in listed)
+    return tuple((pool.crossbars, pool.n_adcs) for pool in tile.adc_pools) + own
+
+
+def _check_adc_pools(tile: TileConfig) -> None:
+    seen: dict[int, int] = {}
+    for k, pool in enumerate(tile.adc_pools):
+        for i in pool.crossbars:
+            if i >= tile.n_crossbars:
+                _fail(f"adc_pools[{k}].crossbars", f"crossbar indices below n_crossbars ({tile.n_crossbars})", i,
+                      hint=f"a tile has crossbars 0..{tile.n_crossbars - 1}")
+            if i in seen:
+                _fail(f"adc_pools[{k}].crossbars", f"crossbars not already in adc_pools[{seen[i]}]", i,
+                      hint="each crossbar is read by one pool")
+            seen[i] = k
+        if pool.n_adcs * tile.adc.columns_per_adc < tile.n_cols:
+            _fail(f"adc_pools[{k}].n_adcs", f"at least ceil(n_cols / adc.columns_per_adc) = "
+                  f"{math.ceil(tile.n_cols / tile.adc.columns_per_adc)} ADCs (each ADC reaches "
+                  f"{tile.adc.columns_per_adc} columns)", pool.n_adcs, hint="raise n_adcs or adc.columns_per_adc")
+
+
+def _check_engine_fields(hw: HardwareConfig) -> None:
+    """Checks across sections for the fields above."""
+    for name in ("rows_per_read", "rows_per_write"):
+        value = getattr(hw.crossbar, name)
+        if value is not None and value > hw.tile.n_rows:
+            _fail(f"crossbar.{name}", f"at most tile.n_rows ({hw.tile.n_rows})", value,
+                  hint=f"a read or write can activate at most the array's {hw.tile.n_rows} rows; "
+                       "leave it out for all rows")
+
 
 
 # ------------------------------------------------------------------------------------------------ parts
@@ -224,6 +325,8 @@ class BufferConfig(PartCost):
     """Energy per bit read (pJ/bit)."""
     write_energy_pj_per_bit: float = 0.0
     """Energy per bit written (pJ/bit)."""
+    spill: SpillPolicy = SpillPolicy.OFFCHIP
+    """Engine: activations that do not fit go off-chip (``offchip``) or stall their producer (``stall``)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -294,6 +397,14 @@ class CrossbarConfig(PartCost):
     """Energy of one coincidence (one pulse applied to one device) (pJ)."""
     update_line_energy_pj: float = 0.0
     """Energy of driving one pulse slot on one row or column line during an update (pJ)."""
+    rows_per_read: int | None = None
+    """Engine: rows activated together in one read; None = all rows. A block of N rows takes ceil(N / R) reads
+    per input pass, each converting its columns (NeuroSim's partial row activation)."""
+    rows_per_write: int | None = None
+    """Engine: rows programmed together when crossbars are rewritten (``mapping.overflow: reprogram``), each
+    write step lasting ``pulse_ns``; None = one row at a time."""
+    write_energy_pj: float = 0.0
+    """Energy of programming one cell when crossbars are rewritten (pJ)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -307,8 +418,12 @@ class CrossbarConfig(PartCost):
         for name in ("input_bits", "weight_bits"):
             if getattr(self, name) is not None:
                 _integer(self, name, minimum=1, maximum=64)
-        for name in ("pulse_ns", "update_setup_ns", "read_energy_pj", "update_energy_pj", "update_line_energy_pj"):
+        for name in ("pulse_ns", "update_setup_ns", "read_energy_pj", "update_energy_pj", "update_line_energy_pj",
+                     "write_energy_pj"):
             _number(self, name)
+        for name in ("rows_per_read", "rows_per_write"):
+            if getattr(self, name) is not None:
+                _integer(self, name)
 
     @property
     def backward_ns(self) -> float:
@@ -341,6 +456,9 @@ class TileConfig:
     """The tile's activation buffer."""
     components: dict[str, ComponentConfig] = field(default_factory=dict)
     """Further parts per tile by name (sample-and-hold, input/output registers, buses)."""
+    adc_pools: tuple[AdcPoolConfig, ...] = ()
+    """Engine: ADCs shared by several crossbars; crossbars no pool lists have their own ``adcs_per_crossbar``
+    ADCs (:func:`adc_pool_layout`)."""
 
     def __post_init__(self) -> None:
         _integer(self, "n_rows", maximum=1 << 20)
@@ -353,6 +471,7 @@ class TileConfig:
                 if op in seen:
                     _fail(f"digital.{name}.ops", f"op kinds not already served by digital.{seen[op]}", op.value)
                 seen[op] = name
+        _check_adc_pools(self)
 
     @property
     def dacs_per_crossbar(self) -> int:
@@ -363,6 +482,11 @@ class TileConfig:
     def adcs_per_crossbar(self) -> int:
         """ADCs of one crossbar: ceil(n_cols / columns_per_adc)."""
         return math.ceil(self.n_cols / self.adc.columns_per_adc)
+
+    @property
+    def n_adcs(self) -> int:
+        """ADCs of the tile: the pools' ADCs plus ``adcs_per_crossbar`` for every crossbar outside a pool."""
+        return sum(n for _, n in adc_pool_layout(self))
 
     def unit_for(self, op: DigitalOp | str) -> tuple[str, DigitalUnitConfig] | None:
         """The ``(name, unit)`` serving op kind ``op``, or None if this tile has no unit for it."""
@@ -628,6 +752,8 @@ class HardwareConfig:
     """On-chip network."""
     offchip: OffchipConfig = field(default_factory=OffchipConfig)
     """Off-chip memory interface."""
+    mapping: MappingPolicyConfig = field(default_factory=MappingPolicyConfig)
+    """How a network larger than the chip runs (``overflow``)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.version, bool) or self.version not in SUPPORTED_VERSIONS:
@@ -635,6 +761,7 @@ class HardwareConfig:
                   hint="this archsim reads hardware schema version 1")
         if not isinstance(self.name, str) or not self.name:
             _fail("name", "a non-empty string", self.name)
+        _check_engine_fields(self)
         # Let interconnect.build_graph() default to this chip's tile count (not a field: equality unaffected).
         # An interconnect shared with a config of another tile count (dataclasses.replace) is copied first.
         ic = self.interconnect
@@ -677,7 +804,7 @@ class HardwareConfig:
                           self.crossbar.leakage_mw),
             InventoryItem("tile", "dac", t.n_crossbars * t.dacs_per_crossbar, t.dac.power_mw, t.dac.area_um2,
                           t.dac.leakage_mw),
-            InventoryItem("tile", "adc", t.n_crossbars * t.adcs_per_crossbar, t.adc.power_mw, t.adc.area_um2,
+            InventoryItem("tile", "adc", t.n_adcs, t.adc.power_mw, t.adc.area_um2,
                           t.adc.leakage_mw),
             InventoryItem("tile", "buffer", t.buffer.count, t.buffer.power_mw, t.buffer.area_um2,
                           t.buffer.leakage_mw),

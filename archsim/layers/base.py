@@ -37,7 +37,7 @@ from archsim.registry import Registry
 if TYPE_CHECKING:
     from archsim.layers.module import BuildContext, Module
 
-__all__ = ["CYCLES", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec", "LayerView", "Shape",
+__all__ = ["CYCLES", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec", "LayerView", "Shape",
            "add_ops", "numel", "pair"]
 
 Shape = tuple[int, ...]
@@ -121,6 +121,20 @@ class Inferred:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConvShape:
+    """Geometry of a 2-D convolution, for timing the same convolution on a real GPU."""
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    """Zero padding (top, left); an asymmetric padding's bottom/right are not kept."""
+    in_hw: tuple[int, int]
+    groups: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
 class GpuWork:
     """What one layer asks of a GPU, per sample (the GPU roofline turns it into time and energy)."""
 
@@ -139,6 +153,10 @@ class GpuWork:
     """Inner dimension of the equivalent matrix product (0: unknown)."""
     gemm_n: int = 0
     """Columns of the equivalent matrix product (0: unknown)."""
+    matmul_batch_per_sample: int = 0
+    """Products of two activations: independent products per sample (attention heads)."""
+    conv: ConvShape | None = None
+    """Convolutions: the geometry."""
 
     def __post_init__(self) -> None:
         if self.kernel not in GPU_KERNELS:

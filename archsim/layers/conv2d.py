@@ -21,7 +21,7 @@ from typing import Union
 
 import numpy as np
 
-from archsim.layers.base import GpuWork, Inferred, IntPair, LayerError, LayerSpec, LayerView, Shape, pair
+from archsim.layers.base import ConvShape, GpuWork, Inferred, IntPair, LayerError, LayerSpec, LayerView, Shape, pair
 from archsim.layers.im2col import col2im, conv_output_size, im2col, pads4
 from archsim.layers.module import FLOAT, AnalogModule, BuildContext, MatrixUnit, Module
 
@@ -203,6 +203,9 @@ class Conv2dSpec(LayerSpec):
         return Conv2dModule(*args, units=units, dilation=d, groups=self.groups)
 
     def gpu_work(self, layer: LayerView) -> GpuWork:
+        k, st, p, _ = self._geometry()
+        conv = ConvShape(in_channels=layer.in_shape[0], out_channels=self.out_channels, kernel=k, stride=st,
+                         padding=(p[0], p[1]), in_hw=(layer.in_shape[1], layer.in_shape[2]), groups=self.groups)
         return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
                        gemm_m_per_sample=layer.vectors_per_sample, gemm_k=layer.matrix_in,
-                       gemm_n=layer.matrix_out)
+                       gemm_n=layer.matrix_out, conv=conv)

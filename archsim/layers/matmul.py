@@ -77,7 +77,6 @@ class MatMulSpec(LayerSpec):
         return {OP_ELEMENTWISE: (2 if cycle == "forward" else 4) * layer.macs_per_sample}
 
     def gpu_work(self, layer: LayerView) -> GpuWork:
-        a = layer.in_shapes[0]
-        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample,
-                       gemm_m_per_sample=layer.macs_per_sample // max(1, a[-1] * layer.in_shapes[1][-1]),
-                       gemm_k=a[-1], gemm_n=layer.in_shapes[1][-1])
+        a, b = layer.in_shapes
+        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, gemm_m_per_sample=a[-2],
+                       gemm_k=a[-1], gemm_n=b[-1], matmul_batch_per_sample=numel(layer.out_shape[:-2]))

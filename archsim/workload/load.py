@@ -38,7 +38,7 @@ import networkx as nx
 from archsim.datasets import check_dataset_spec
 from archsim.errors import ArchsimError, ConfigError, WorkloadError
 from archsim.layers import InputSpec, LayerError, LayerSpec
-from archsim.loader import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
+from archsim.loader import WORKLOAD, Source, apply_overrides, build_dataclass, parse_yaml, read_input
 from archsim.workload.model import Layer, ModelSource, Workload
 
 __all__ = ["TASKS", "WorkloadSpec", "load_onnx_workload", "load_workload", "load_workload_text", "workload_from_dict"]
@@ -266,7 +266,7 @@ def load_workload(path: str | Path, overrides: Sequence[str] = ()) -> Workload:
                                 hint="import the model to YAML first (archsim import MODEL.onnx -o NAME.yaml)")
         return load_onnx_workload(path)
     try:
-        raw, source = read_yaml(resolve_path(path, "workloads"), what="workload file")
+        raw, source = read_input(path, WORKLOAD)
         raw = apply_overrides(raw, overrides, source) if overrides and isinstance(raw, dict) else raw
     except ConfigError as exc:
         raise WorkloadError(exc.message, hint=exc.hint) from None

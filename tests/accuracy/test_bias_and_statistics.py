@@ -7,22 +7,18 @@ import numpy as np
 import pytest
 
 import archsim.hwconfig.algorithms as A
-from archsim.api import RunOptions, RunState, step_load, step_map
 from archsim.hwconfig import load_hardware
 from archsim.hwconfig.rpu import RPUConfig
 from archsim.loader import resolve_path
 from archsim.nn.network import analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.train import layer_statistics, network_inputs, train_workload
+from archsim.pipeline import MAP_STEPS, RunOptions, run
 from archsim.workload import load_workload
 
 
 def _run_mapping(hw_name: str, wl_name: str):
     """The Mapping ``archsim run`` makes (its load and map steps)."""
-    options = RunOptions(hw_path=resolve_path(hw_name, "hwconfigs"), workload_path=resolve_path(wl_name, "workloads"))
-    state = RunState(options=options, rng=np.random.default_rng(0))
-    step_load(state)
-    step_map(state)
-    return state
+    return run(RunOptions(hw_path=hw_name, workload_path=wl_name), steps=MAP_STEPS)
 
 
 @pytest.mark.parametrize("hw_name,wl_name", [("aihwkit-default", "mlp-digits"), ("rpu-gokmen-vlasov-2016", "lenet-gokmen-2017")])
