@@ -41,7 +41,8 @@ from archsim.layers import InputSpec, LayerError, LayerSpec
 from archsim.loader import WORKLOAD, Source, apply_overrides, build_dataclass, parse_yaml, read_input
 from archsim.workload.model import Layer, ModelSource, Workload
 
-__all__ = ["TASKS", "WorkloadSpec", "load_onnx_workload", "load_workload", "load_workload_text", "workload_from_dict"]
+__all__ = ["TASKS", "WorkloadSpec", "load_onnx_workload", "load_workload", "load_workload_text", "workload_from_dict",
+           "workload_text"]
 
 SUPPORTED_VERSIONS = (1,)
 TASKS = ("classification", "sequence", "features")
@@ -252,6 +253,16 @@ def load_onnx_workload(path: str | Path, *, name: str | None = None, fold_batchn
                                 f"but ONNX infers {list(want)}",
                                 hint="this is an import bug; please report it with the model")
     return workload
+
+
+def workload_text(path: str | Path) -> str:
+    """The workload file's YAML text as a run folder keeps it: the file itself, or an ONNX model's import."""
+    if str(path).lower().endswith(".onnx"):
+        from archsim.workload.onnx_import import onnx_to_raw, to_yaml
+
+        raw, _ = onnx_to_raw(path)
+        return to_yaml(raw, f"Imported by archsim from {Path(path).name}.")
+    return Path(path).read_text(encoding="utf-8")
 
 
 def load_workload(path: str | Path, overrides: Sequence[str] = ()) -> Workload:

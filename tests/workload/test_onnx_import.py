@@ -153,3 +153,17 @@ def test_onnx_path_works_where_a_workload_is(tmp_path, capsys):
     assert "workload r50" in capsys.readouterr().out
     result = json.dumps(load_workload(onnx_path).to_dict())
     assert '"source": {"format": "onnx", "file": "r50.onnx"' in result
+
+
+def test_archsim_run_takes_an_onnx_model(tmp_path):
+    conv = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+            helper.make_node("Relu", ["c"], ["r"], name="relu"),
+            helper.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+            helper.make_node("Flatten", ["g"], ["y"], name="flat")]
+    path = _save(_graph(conv, [1, 1, 8, 8], [("w", np.zeros((4, 1, 3, 3)))]), tmp_path / "tiny.onnx")
+    out = tmp_path / "run"
+    assert main(["run", "isaac-2016", str(path), "--no-accuracy", "--no-gpu", "-o", str(out)]) == 0
+    kept = load_workload(out / "workload.yaml")  # the run folder keeps the import as YAML
+    assert kept.total_weights == 36 and kept.source is not None and kept.source.file == "tiny.onnx"
+    result = json.loads((out / "result.json").read_text())
+    assert result["workload"]["source"]["format"] == "onnx" and (out / "report.html").is_file()
