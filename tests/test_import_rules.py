@@ -48,7 +48,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"errors", "registry", "results"},
     "data": set(),
     "pipeline": {"errors", "units", "loader", "registry", "devices", "hwconfig", "workload", "results", "mapping", "crossbar",
-                 "datasets", "nn", "engine", "cost", "gpu", "report", "layers"},
+                 "datasets", "nn", "engine", "cost", "gpu", "report", "layers", "validation"},
     "api": {"pipeline"},
     "cli": {"commands", "errors"},
     "commands": {"*"},

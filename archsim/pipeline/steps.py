@@ -52,6 +52,7 @@ from archsim.results.io import dumps
 from archsim.results.run import RunResult
 from archsim.results.run_folder import RunFolder, default_run_dir
 from archsim.results.stats import load_layer_stats
+from archsim.validation import rapa_check
 from archsim.workload.load import load_workload, workload_text
 from archsim.workload.model import Workload
 
@@ -172,16 +173,24 @@ def ops_per_run(workload: Workload, mode: str, batch: int) -> float:
 
 
 def step_gpu(state: RunState) -> None:
-    """Compare with the GPU baseline (``options.gpu``); sets ``state.gpu``. Nothing without a baseline."""
+    """Compare with the GPU baseline (``options.gpu``); sets ``state.gpu``. Nothing without a baseline.
+
+    With replicated convolutions, RAPA's analytic n_t-fold acceleration of this mapping is listed as a paper check.
+    """
     o = state.options
     if o.gpu is None:
         return
     if state.timing is None or state.energy is None:
         raise RuntimeError("pipeline: the gpu step needs the simulate and cost steps")
-    state.gpu = gpu_section_for_run(state.need_workload(), state.need_mapping(), timing=state.timing.to_dict(),
+    mapping = state.need_mapping()
+    replicated = [lm for lm in mapping.layers if lm.vectors_per_sample > 1]
+    checks = ([rapa_check({lm.layer: lm.vectors_per_sample for lm in replicated},
+                          {lm.layer: lm.n_replicas for lm in replicated})]
+              if any(lm.n_replicas > 1 for lm in replicated) else [])
+    state.gpu = gpu_section_for_run(state.need_workload(), timing=state.timing.to_dict(),
                                     energy=state.energy.to_dict(batch=o.batch), gpu=o.gpu.name, mode=o.mode,
                                     precision=o.gpu.precision, batch_size=o.gpu.batch, stack=o.gpu.stack,
-                                    hw=state.need_hw())
+                                    hw=state.need_hw(), paper_checks=checks)
 
 
 # -- output -----------------------------------------------------------------------------------------
