@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from archsim.report.sections.timeline import MAX_GANTT_BARS
 from archsim.report.data import (
-    MAX_GANTT_BARS,
+
     BarChart,
     Floorplan,
     Gantt,
