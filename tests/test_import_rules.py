@@ -44,6 +44,8 @@ ALLOWED: dict[str, set[str]] = {
     "data": set(),
     "pipeline": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results", "mapping", "crossbar",
                  "datasets", "nn", "engine", "cost", "gpu", "report"},
+    "sweep": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results", "mapping", "pipeline",
+              "report"},
     "api": {"pipeline"},
     "cli": {"commands", "errors"},
     "commands": {"*"},

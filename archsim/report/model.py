@@ -160,6 +160,10 @@ class ScatterChart:
     points: tuple[ScatterPoint, ...]
     x_log: bool = False
     y_log: bool = False
+    x_unit: str = ""
+    """Unit of the x values: ticks are formatted with an SI prefix ('' : plain numbers)."""
+    y_unit: str = ""
+    """Unit of the y values."""
     front: bool = False
     """Draw the highlighted points as a connected front."""
     x_ticks: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archsim.report.charts import bar, floorplan, gantt, line  # noqa: F401 - imported to register
+from archsim.report.charts import bar, floorplan, gantt, line, scatter  # noqa: F401 - imported to register
 from archsim.report.registry import CHARTS
 
 
