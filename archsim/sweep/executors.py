@@ -148,7 +148,7 @@ class DaskExecutor:
                 # One task per worker thread (so "running" counts what runs), quiet logs, single-threaded workers.
                 with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
                     self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                                                 dashboard_address=None, silence_logs=logging.ERROR,
+                                                 dashboard_address=":0", silence_logs=logging.ERROR,
                                                  env=dict(WORKER_ENV))
                 self.client = Client(self._cluster)
         self.pids = dict(self.client.run(_warm))
@@ -170,7 +170,8 @@ class DaskExecutor:
             processing = self.client.processing()
         except (OSError, TimeoutError):
             return 0
-        return sum(1 for tasks in processing.values() for k in tasks if k in keys)
+        # a worker may hold its next task already; it runs one at a time per thread
+        return min(self.n_workers, sum(1 for tasks in processing.values() for k in tasks if k in keys))
 
     def run(self, points: Sequence[Point], out_root: Path | None,
             on_progress: ProgressCallback | None = None) -> Iterator[tuple[Point, PointRecord]]:
