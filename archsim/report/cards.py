@@ -11,6 +11,7 @@ from archsim.report.sections.accuracy import final_accuracy
 
 
 def build_cards(result: Mapping[str, Any]) -> tuple[Card, ...]:
+    """Accuracy, latency, time per sample, throughput, energy, area and speed-up, each with what it means."""
     t = result.get("timing") if isinstance(result.get("timing"), Mapping) else {}
     acc = result.get("accuracy") if isinstance(result.get("accuracy"), Mapping) else None
     e = result.get("energy") if isinstance(result.get("energy"), Mapping) else None
@@ -34,18 +35,24 @@ def build_cards(result: Mapping[str, Any]) -> tuple[Card, ...]:
     else:
         cards.append(Card(label="Accuracy", value="not run", detail="no accuracy run"))
     if t:
-        cards.append(
-            Card(label="Latency", value=fmt_si(ns(t.get("latency_ns_per_sample")), "s"), detail="per sample")
-        )
-        cards.append(
-            Card(
-                label="Throughput",
-                value=fmt_si(t.get("throughput_samples_per_s"), "/s"),
-                detail=f"{t.get('mode', '')} samples per second".strip(),
-            )
-        )
+        batch_n = num(t.get("batch")) or 1.0
+        makespan = num(t.get("makespan_ns"))
+        interval = num(t.get("interval_ns_per_sample"))
+        cards.append(Card(label="Latency", value=fmt_si(ns(t.get("latency_ns_per_sample")), "s"),
+                          detail="one sample: first forward MVM to last output"))
+        cards.append(Card(label="Time per sample",
+                          value=fmt_si(ns(makespan / batch_n if makespan is not None else None), "s"),
+                          detail=f"makespan {fmt_si(ns(makespan), 's')} / batch {fmt_num(t.get('batch'))}, as the "
+                                 "GPU comparison"))
+        steady = 1e9 / interval if interval else None
+        cards.append(Card(label="Throughput", value=fmt_si(steady if steady else t.get("throughput_samples_per_s"),
+                                                          "/s"),
+                          detail=(f"steady state (pipeline full); batch / makespan: "
+                                  f"{fmt_si(t.get('throughput_samples_per_s'), '/s')}") if steady else
+                          f"{t.get('mode', '')} samples per second (batch / makespan)".strip()))
     else:
         cards.append(Card(label="Latency", value="not run", detail="event engine"))
+        cards.append(Card(label="Time per sample", value="not run", detail="event engine"))
         cards.append(Card(label="Throughput", value="not run", detail="event engine"))
     if e is not None:
         per_sample = num(e.get("per_sample_pj"))
@@ -67,7 +74,7 @@ def build_cards(result: Mapping[str, Any]) -> tuple[Card, ...]:
             Card(
                 label="Area",
                 value=f"{fmt_num(num(a.get('chip_area_mm2')))} mm²",
-                detail=f"chip, {fmt_num(a.get('n_tiles'))} tiles",
+                detail=f"chip, {fmt_num(a.get('n_tiles'))} tiles; peak power {fmt_si(num(a.get('chip_power_w')), 'W')}",
             )
         )
     else:

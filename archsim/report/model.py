@@ -82,6 +82,10 @@ class LineChart:
     series: tuple[LineSeries, ...]
     x_log: bool = False
     """Logarithmic x axis (times after programming)."""
+    x_ticks: tuple[tuple[float, str], ...] = ()
+    """Ticks of the x axis (value, text); empty: evenly spaced numbers."""
+    y_from_zero: bool = True
+    """Start the y axis at 0 (False: fit the data, for small changes such as accuracy after drift)."""
     note: str = ""
 
 
@@ -166,6 +170,9 @@ class ScatterChart:
     """Unit of the y values."""
     front: bool = False
     """Draw the highlighted points as a connected front."""
+    goals: tuple[str, str] = ("min", "min")
+    """Which way is better on x and y (``min``/``max``): the front is drawn as the staircase that bounds the
+    region its points dominate."""
     x_ticks: tuple[str, ...] = ()
     """Categorical x axis: tick texts at x = 0, 1, ... (the levels of an axis); empty: numeric x."""
     means: tuple[tuple[float, float], ...] = ()

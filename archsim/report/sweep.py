@@ -123,8 +123,9 @@ def front_charts(data: SweepReportInput) -> list[ScatterChart]:
         charts.append(ScatterChart(
             id=f"pareto-{k}", title=f"Pareto front: {mx.label} vs {my.label}", x_label=_axis_label(mx),
             y_label=_axis_label(my), points=points, x_log=_wants_log(xs), y_log=_wants_log(ys), x_unit=ux,
-            y_unit=uy, front=True,
-            note=f"{n_front} of {len(points)} points on the front (orange, joined); every point links to its report"))
+            y_unit=uy, front=True, goals=(mx.goal, my.goal),
+            note=f"{n_front} of {len(points)} points on the front (orange; the line bounds what they dominate); "
+                 "every point links to its report"))
     return charts
 
 

@@ -56,6 +56,8 @@ def show(value: Any) -> str:
         return "on" if value else "off"
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("preset", "kind"):
+        return show(next(iter(value.values())))  # {preset: ReRamSBPreset} -> ReRamSBPreset
     if isinstance(value, (dict, list)):
         return flow(value)
     return str(value)

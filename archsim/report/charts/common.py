@@ -45,3 +45,15 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
             break
     first = math.ceil(lo / step) * step
     return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Decade ticks covering [lo, hi] (with 2 and 5 when the range spans fewer than three decades)."""
+    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    ticks = []
+    for e in range(a, b + 1):
+        for m in ((1, 2, 5) if b - a < 3 else (1,)):
+            t = m * 10.0 ** e
+            if lo / 1.0001 <= t <= hi * 1.0001:
+                ticks.append(t)
+    return ticks or [lo]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from archsim.report.charts.common import CHART_WIDTH, nice_ticks
+from archsim.report.charts.common import CHART_WIDTH, log_ticks, nice_ticks
 from archsim.report.format import fmt_num, fmt_si
 from archsim.report.model import ScatterChart
 from archsim.report.registry import register_chart
@@ -33,18 +33,6 @@ def tick_digits(ticks: list[float]) -> int:
     if step == 0 or top == 0:
         return 2
     return max(2, min(6, math.floor(math.log10(top)) - math.floor(math.log10(step)) + 1))
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Decade ticks covering [lo, hi] (with 2 and 5 when the range spans fewer than three decades)."""
-    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    ticks = []
-    for e in range(a, b + 1):
-        for m in ((1, 2, 5) if b - a < 3 else (1,)):
-            t = m * 10.0 ** e
-            if lo / 1.0001 <= t <= hi * 1.0001:
-                ticks.append(t)
-    return ticks or [lo]
 
 
 class _Axis:
@@ -80,12 +68,13 @@ def scatter_layout(chart: ScatterChart) -> dict[str, Any]:
     """Geometry of a scatter chart."""
     w = chart.width or CHART_WIDTH
     categorical = bool(chart.x_ticks)
-    left, right, top = 84, 16, 14
+    left, right, top = 96, 16, 14
     bottom = 80 if categorical and any(len(t) > 6 for t in chart.x_ticks) else 44
     h = 300 if w >= 600 else 250
     pw, ph = w - left - right, h - top - bottom
     ys = [p.y for p in chart.points] + [m[1] for m in chart.means]
     yaxis = _Axis(ys, chart.y_log, top + ph, top)
+    x_is_log = False
     if categorical:
         n = len(chart.x_ticks)
         step = pw / max(n, 1)
@@ -98,6 +87,7 @@ def scatter_layout(chart: ScatterChart) -> dict[str, Any]:
     else:
         xaxis = _Axis([p.x for p in chart.points], chart.x_log, left, left + pw)
         sx = xaxis
+        x_is_log = xaxis.log
         ticks = xaxis.ticks()
         d = 2 if xaxis.log else tick_digits(ticks)
         xticks = [{"x": xaxis(t), "text": _fmt(t, chart.x_unit, d), "full": _fmt(t, chart.x_unit, d)} for t in ticks]
@@ -112,13 +102,22 @@ def scatter_layout(chart: ScatterChart) -> dict[str, Any]:
                      "colour": ACCENT if p.highlight else MUTED, "title": p.title, "href": p.href})
     front = ""
     if chart.front:
-        pts = sorted(((p.x, p.y) for p in chart.points if p.highlight))
-        front = " ".join(f"{sx(x)},{yaxis(y)}" for x, y in pts)
+        pts = sorted(set((p.x, p.y) for p in chart.points if p.highlight))
+        path = []
+        for k, (x, y) in enumerate(pts):
+            if k:
+                px, py = pts[k - 1]
+                # the corner both neighbours dominate: the worse x and the worse y of the two
+                cx = max(px, x) if chart.goals[0] == "min" else min(px, x)
+                cy = max(py, y) if chart.goals[1] == "min" else min(py, y)
+                path.append((cx, cy))
+            path.append((x, y))
+        front = " ".join(f"{sx(x)},{yaxis(y)}" for x, y in path)
     means = " ".join(f"{sx(x)},{yaxis(y)}" for x, y in chart.means)
     return {
         "kind": "scatter", "width": w, "height": h, "left": left, "top": top, "pw": pw, "ph": ph,
         "dots": dots, "xticks": xticks, "yticks": yticks, "front": front, "means": means,
-        "x_label": chart.x_label + (" (log scale)" if not categorical and sx is not None and chart.x_log else ""),
+        "x_label": chart.x_label + (" (log)" if x_is_log else ""),
         "y_label": chart.y_label + (" (log)" if yaxis.log else ""), "rotate": bottom > 44,
     }
 

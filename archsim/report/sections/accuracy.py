@@ -118,6 +118,9 @@ def build(result: Mapping[str, Any]) -> Section:
     stats = acc.get("layer_stats")
     tables = []
     if drift_rows:
+        chart = drift_chart(drift_rows)
+        if chart is not None:
+            charts.append(chart)
         lines.append("inference noise: test accuracy of the last deployment vs time after programming "
                      "(PCM programming noise, drift, read noise; mean and std over repeated programmings)")
         tables.append(Table(
@@ -150,3 +153,27 @@ def build(result: Mapping[str, Any]) -> Section:
     )
 
 
+def human_time(t_s: float) -> str:
+    """A time after programming as people say it: 1 s, 1 h, 1 day, 1 year."""
+    for scale, unit in ((365 * 86400, "year"), (86400, "day"), (3600, "h"), (60, "min"), (1, "s")):
+        if t_s >= scale:
+            v = t_s / scale
+            text = f"{v:.3g}"
+            plural = "s" if unit in ("year", "day") and text != "1" else ""
+            return f"{text} {unit}{plural}"
+    return f"{t_s:.3g} s"
+
+
+def drift_chart(rows: Sequence[Mapping[str, Any]]) -> LineChart | None:
+    """Test accuracy (mean ± std over repeated programmings) against time after programming, on a log axis."""
+    pts = [(num(r.get("t_s")), num(r.get("test_accuracy_mean")), num(r.get("test_accuracy_std")) or 0.0)
+           for r in rows]
+    pts = sorted((t, m, s) for t, m, s in pts if t is not None and m is not None and t > 0)
+    if not pts:
+        return None
+    return LineChart(
+        id="drift-chart", title="Inference accuracy after programming: drift and read noise (mean ± std)",
+        x_label="time after programming", y_label="test accuracy",
+        series=(LineSeries(name="analog test accuracy", points=tuple((t, m) for t, m, _ in pts),
+                           errors=tuple(s for _, _, s in pts)),),
+        x_log=True, x_ticks=tuple((t, human_time(t)) for t, _, _ in pts), y_from_zero=False)

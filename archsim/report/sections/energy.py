@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from archsim.report.format import fmt_si, num
-from archsim.report.model import BarChart, Section, not_run
+from archsim.report.format import fmt_si, get, num, total
+from archsim.report.model import Bar, BarChart, Section, not_run
 from archsim.report.sections.breakdown import breakdown_bars
 
 
@@ -63,6 +63,29 @@ def build(result: Mapping[str, Any]) -> Section:
                 bars=breakdown_bars(flat, "J", 1e-12),
             )
         )
+    layer_chart = by_layer_chart(result, e)
+    if layer_chart is not None:
+        charts.insert(1, layer_chart)
     return Section(id="energy", title="Energy", present=True, lines=tuple(lines), charts=tuple(charts))
+
+
+def by_layer_chart(result: Mapping[str, Any], e: Mapping[str, Any]) -> BarChart | None:
+    """Energy per sample of every layer, in network order, when the cost model gives ``energy.by_layer_pj``.
+
+    ``by_layer_pj`` is optional: ``{layer: pJ}`` or ``{layer: {part or action: pJ}}`` over the whole batch.
+    """
+    by_layer = e.get("by_layer_pj")
+    if not isinstance(by_layer, Mapping) or not by_layer:
+        return None
+    batch = num(get(result, "timing", "batch")) or 1.0
+    order = [str(lm.get("layer")) for lm in get(result, "mapping", "layers", default=[]) or []
+             if isinstance(lm, Mapping)]
+    names = [n for n in order if n in by_layer] + [str(n) for n in by_layer if str(n) not in order]
+    values = {n: (total(by_layer[n]) or 0.0) / batch * 1e-12 for n in names}
+    grand = sum(values.values()) or 1.0
+    bars = tuple(Bar(label=n, values=(v,), texts=(f"{fmt_si(v, 'J')} ({v / grand * 100:.1f} %)",))
+                 for n, v in values.items())
+    return BarChart(id="energy-layer-chart", title="Energy per sample by layer (network order)", series=("energy",),
+                    bars=bars)
 
 

@@ -72,14 +72,17 @@ def build(result: Mapping[str, Any]) -> Section:
                 if name not in legend:
                     legend.append(name)
             if counts:
-                layer = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                title = f"tile {entry.get('tile')}: " + ", ".join(f"{k} ({v})" for k, v in counts.items())
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                used = sum(counts.values()) or 1
+                title = (f"tile {entry.get('tile')}: "
+                         + ", ".join(f"{legend.index(k) + 1} {k} ({v} crossbars)" for k, v in ranked))
                 tiles.append(
                     FloorTile(
                         tile=int(entry.get("tile", len(tiles))),
-                        layer=layer,
-                        colour=legend.index(layer),
+                        layer=ranked[0][0],
+                        colour=legend.index(ranked[0][0]),
                         title=title,
+                        shares=tuple((legend.index(k), v / used) for k, v in ranked),
                     )
                 )
             else:
@@ -97,6 +100,9 @@ def build(result: Mapping[str, Any]) -> Section:
                 title="Floorplan: tiles coloured by layer",
                 tiles=tuple(tiles),
                 legend=tuple(legend),
+                note=(f"{len(legend)} layers on {sum(1 for t in tiles if t.colour >= 0)} of {len(tiles)} tiles; "
+                      "a tile shows the number of the layer holding most of its crossbars and one stripe per "
+                      "layer it holds (hover for the list)"),
             )
         )
     return Section(
