@@ -14,7 +14,7 @@ from pathlib import Path
 from archsim.errors import ConfigError
 from archsim.hwconfig.checks import check_hardware
 from archsim.hwconfig.schema import HardwareConfig
-from archsim.loader import apply_overrides, build_dataclass, describe, load_yaml_as, parse_yaml, resolve_path
+from archsim.loader import HARDWARE, apply_overrides, build_dataclass, load_yaml_as, parse_yaml, prepare_input
 
 __all__ = ["load_hardware", "load_hardware_text"]
 
@@ -25,17 +25,14 @@ def load_hardware(path: str | Path, overrides: Sequence[str] = ()) -> HardwareCo
     Raises:
         ConfigError: on any problem in the file or the overrides (file, line, YAML path in the message).
     """
-    path = resolve_path(path, "hwconfigs")
-    hw = load_yaml_as(path, HardwareConfig, overrides)
+    hw = load_yaml_as(path, HardwareConfig, overrides, kind=HARDWARE)
     check_hardware(hw, where=str(path))
     return hw
 
 
 def load_hardware_text(text: str, overrides: Sequence[str] = (), name: str = "<string>") -> HardwareConfig:
     """Like :func:`load_hardware` for YAML text (tests, notebooks)."""
-    raw, source = parse_yaml(text, name)
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{name}:1: expected a mapping at the top level, got {describe(raw)}")
+    raw, source = prepare_input(*parse_yaml(text, name), HARDWARE)
     if "version" not in raw:
         raise ConfigError(f"{name}:1: missing key 'version'", hint="add 'version: 1' at the top of the file")
     raw = apply_overrides(raw, overrides, source)

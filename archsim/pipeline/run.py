@@ -4,9 +4,12 @@
 |---|---|
 | ``validate`` | load, (map) |
 | ``map`` | load, map |
-| ``train`` | load, map, accuracy (forced, training), stats, assemble, write |
-| ``run`` | load, map, accuracy, stats, simulate, cost, gpu, assemble, write, report |
+| ``train`` | load, output, map, accuracy (forced, training), stats, assemble, write, commit |
+| ``run`` | load, output, map, accuracy, stats, simulate, cost, gpu, assemble, write, report, commit |
 | ``speedup`` | the ``run`` steps with the GPU measurement, the design sweep and the paper checks before assemble |
+
+``output`` checks the run folder before any work; ``write`` and ``report`` write into a staging folder that
+``commit`` swaps into place (:mod:`archsim.results.run_folder`), so a run folder always holds one whole run.
 
 A design-sweep point is a run of :data:`POINT_STEPS` (no accuracy, no files) with the point's overrides, so a
 point and an ordinary ``archsim run --no-accuracy`` of the same design give the same timing and energy.
@@ -26,10 +29,12 @@ from archsim.pipeline.state import RunState
 from archsim.pipeline.steps import (
     step_accuracy,
     step_assemble,
+    step_commit,
     step_cost,
     step_gpu,
     step_load,
     step_map,
+    step_output,
     step_report,
     step_simulate,
     step_stats,
@@ -37,9 +42,10 @@ from archsim.pipeline.steps import (
 )
 from archsim.pipeline.types import Step, Steps
 
-RUN_STEPS: Steps = (("load", step_load), ("map", step_map), ("accuracy", step_accuracy), ("stats", step_stats),
-                    ("simulate", step_simulate), ("cost", step_cost), ("gpu", step_gpu),
-                    ("assemble", step_assemble), ("write", step_write), ("report", step_report))
+RUN_STEPS: Steps = (("load", step_load), ("output", step_output), ("map", step_map), ("accuracy", step_accuracy),
+                    ("stats", step_stats), ("simulate", step_simulate), ("cost", step_cost), ("gpu", step_gpu),
+                    ("assemble", step_assemble), ("write", step_write), ("report", step_report),
+                    ("commit", step_commit))
 """The steps of ``archsim run``."""
 
 POINT_STEPS: Steps = (("load", step_load), ("map", step_map), ("stats", step_stats), ("simulate", step_simulate),
@@ -52,8 +58,9 @@ MAP_STEPS: Steps = (("load", step_load), ("map", step_map))
 LOAD_STEPS: Steps = (("load", step_load),)
 """``archsim validate`` of a hardware file alone."""
 
-TRAIN_STEPS: Steps = (("load", step_load), ("map", step_map), ("accuracy", step_accuracy), ("stats", step_stats),
-                      ("assemble", step_assemble), ("write", step_write))
+TRAIN_STEPS: Steps = (("load", step_load), ("output", step_output), ("map", step_map), ("accuracy", step_accuracy),
+                      ("stats", step_stats), ("assemble", step_assemble), ("write", step_write),
+                      ("commit", step_commit))
 """``archsim train``: the accuracy step of ``archsim run`` on the same mapping, written without timing."""
 
 
@@ -82,8 +89,12 @@ def run(options: RunOptions, *, steps: Sequence[tuple[str, Step]] | None = None)
         options, hw_path=resolve_path(options.hw_path, "hwconfigs"),
         workload_path=None if options.workload_path is None else resolve_path(options.workload_path, "workloads"))
     state = RunState(options=options, rng=np.random.default_rng(options.seed))
-    for name, step in (steps if steps is not None else RUN_STEPS):
-        t0 = time.perf_counter()
-        step(state)
-        state.step_seconds[name] = time.perf_counter() - t0
+    try:
+        for name, step in (steps if steps is not None else RUN_STEPS):
+            t0 = time.perf_counter()
+            step(state)
+            state.step_seconds[name] = time.perf_counter() - t0
+    finally:
+        if state.run_folder is not None:
+            state.run_folder.abort()  # a run that stopped before its commit step leaves the previous run as it was
     return state

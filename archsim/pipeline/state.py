@@ -15,6 +15,7 @@ from archsim.mapping.model import Mapping
 from archsim.pipeline.options import RunOptions
 from archsim.results.energy import AreaBreakdown, EnergyBreakdown
 from archsim.results.run import RunResult
+from archsim.results.run_folder import RunFolder
 from archsim.results.stats import LayerStats
 from archsim.results.timing import ActionCounts, TimingResult
 from archsim.workload.model import Workload
@@ -56,8 +57,10 @@ class RunState:
     """Further sections, copied into result.json by ``assemble`` (e.g. ``sweep`` and ``paper_checks``)."""
     result: RunResult | None = None
     """Set by ``assemble``."""
+    run_folder: RunFolder | None = None
+    """Set by ``output``: the run folder, written by ``write`` and ``report``, swapped into place by ``commit``."""
     out_dir: Path | None = None
-    """Set by ``write``."""
+    """The run folder's path (set by ``output``)."""
     written: dict[str, Path] = field(default_factory=dict)
     """Files written, by role (``result``, ``report``, ``hwconfig``, ``workload``)."""
     started: float = field(default_factory=time.perf_counter)

@@ -44,8 +44,9 @@ from archsim.nn.tile_array import MappingOptions
 from archsim.nn.train import train_workload
 from archsim.pipeline.state import RunState
 from archsim.report.html import render_result
-from archsim.results.io import write_text_atomic
+from archsim.results.io import dumps
 from archsim.results.run import RunResult
+from archsim.results.run_folder import RunFolder, default_run_dir
 from archsim.results.stats import load_layer_stats
 from archsim.workload.load import load_workload
 
@@ -164,7 +165,8 @@ def step_gpu(state: RunState) -> None:
         raise RuntimeError("pipeline: the gpu step needs the simulate and cost steps")
     state.gpu = gpu_section_for_run(state.need_workload(), state.need_mapping(), timing=state.timing.to_dict(),
                                     energy=state.energy.to_dict(batch=o.batch), gpu=o.gpu.name, mode=o.mode,
-                                    precision=o.gpu.precision, batch_size=o.gpu.batch)
+                                    precision=o.gpu.precision, batch_size=o.gpu.batch, stack=o.gpu.stack,
+                                    hw=state.need_hw())
 
 
 # -- output -----------------------------------------------------------------------------------------
@@ -213,37 +215,53 @@ def step_assemble(state: RunState) -> None:
 
 
 def default_out_dir(state: RunState) -> Path:
-    """``reports/<hw>-<workload>-<mode or command>``."""
+    """``reports/<hw>-<workload>-<mode or command>``, the names sanitised so the folder is inside ``reports/``."""
     o = state.options
     suffix = o.mode if o.command == "run" else o.command
     workload = state.workload.name if state.workload is not None else "hardware"
-    return Path("reports") / f"{state.need_hw().name}-{workload}-{suffix}"
+    return default_run_dir(state.need_hw().name, workload, suffix)
+
+
+def step_output(state: RunState) -> None:
+    """Check, before any work, that the run folder can be written, and clean what killed runs left there
+    (:meth:`archsim.results.run_folder.RunFolder.prepare`); nothing is written yet."""
+    o = state.options
+    state.run_folder = RunFolder.prepare(Path(o.out_dir) if o.out_dir is not None else default_out_dir(state))
+    state.out_dir = state.run_folder.target
+
+
+def _run_folder(state: RunState) -> RunFolder:
+    if state.run_folder is None:
+        raise RuntimeError("pipeline: the write, report and commit steps need the output step")
+    return state.run_folder
 
 
 def step_write(state: RunState) -> None:
-    """Write ``result.json``, ``hwconfig.resolved.yaml`` and ``workload.yaml`` into the run folder."""
+    """Write ``result.json``, ``hwconfig.resolved.yaml`` and ``workload.yaml`` into the (staged) run folder."""
     if state.result is None:
         raise RuntimeError("pipeline: the write step needs the assemble step")
-    o = state.options
-    out = Path(o.out_dir) if o.out_dir is not None else default_out_dir(state)
-    state.out_dir = out
-    state.written["hwconfig"] = write_text_atomic(out / "hwconfig.resolved.yaml", dump_yaml(state.need_hw()))
+    o, folder = state.options, _run_folder(state)
+    state.written["hwconfig"] = folder.write_text("hwconfig.resolved.yaml", dump_yaml(state.need_hw()))
     if o.workload_path is not None:
-        state.written["workload"] = write_text_atomic(out / "workload.yaml",
+        state.written["workload"] = folder.write_text("workload.yaml",
                                                       Path(o.workload_path).read_text(encoding="utf-8"))
     meta = dict(state.result.meta)
     meta["wall_time_s"] = time.perf_counter() - state.started
     meta["step_seconds"] = dict(state.step_seconds)
     state.result = replace(state.result, meta=meta)
-    state.written["result"] = state.result.write(out / "result.json")
+    state.written["result"] = folder.write_text("result.json", dumps(state.result.to_dict()))
 
 
 def step_report(state: RunState) -> None:
     """Render ``report.html`` next to ``result.json`` (``archsim report`` re-renders it from that file alone)."""
-    if state.result is None or state.out_dir is None:
+    if state.result is None:
         raise RuntimeError("pipeline: the report step needs the write step")
-    html = render_result(state.result.to_dict())
-    state.written["report"] = write_text_atomic(state.out_dir / "report.html", html)
+    state.written["report"] = _run_folder(state).write_text("report.html", render_result(state.result.to_dict()))
+
+
+def step_commit(state: RunState) -> None:
+    """Swap the staged run folder into place: the folder now holds this run, whole (the previous one is gone)."""
+    state.out_dir = _run_folder(state).commit()
 
 
 __all__ = [
@@ -252,10 +270,12 @@ __all__ = [
     "notify",
     "step_accuracy",
     "step_assemble",
+    "step_commit",
     "step_cost",
     "step_gpu",
     "step_load",
     "step_map",
+    "step_output",
     "step_report",
     "step_simulate",
     "step_stats",

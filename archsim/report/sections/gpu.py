@@ -30,6 +30,8 @@ def build(result: Mapping[str, Any]) -> Section:
         )
     lines.append("time per sample = makespan / batch (1 / throughput) on both sides, the same useful work per "
                  "sample; the Latency card is one sample's path through the network, which pipelining overlaps")
+    for line in (g.get("comparison") or {}).get("comparison_lines") or []:
+        lines.append(str(line))
     for line in g.get("paper_checks_lines") or []:
         lines.append(str(line))
     cols = ("layer", "analog time", "GPU time", "speedup", "GPU bound", "analog energy", "GPU energy")
