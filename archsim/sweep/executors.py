@@ -1,7 +1,7 @@
 """Where sweep points run: serially in this process, or on Dask distributed (a local cluster or an existing one).
 
 :class:`DaskExecutor` submits one task per point (:func:`archsim.sweep.point.run_point`, key
-``archsim-point-<key>``) to a ``distributed`` scheduler: by default a :class:`~distributed.LocalCluster` of worker
+``archsim-point-<key>-<run>``) to a ``distributed`` scheduler: by default a :class:`~distributed.LocalCluster` of worker
 processes on this machine (one single-threaded worker per core, each with a nanny that restarts it if it dies), or
 with ``scheduler="tcp://host:8786"`` an existing cluster (``dask scheduler`` + ``dask worker``, dask-jobqueue,
 Kubernetes) — the same code either way; the output folder must then be on a file system every worker can write.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,10 @@ class DaskExecutor:
         if not points:
             return
         root = None if out_root is None else str(Path(out_root).resolve())
-        by_key = {f"archsim-point-{p.key}": p for p in points}
+        # a fresh task key per run: a scheduler that still holds a finished task of the same point for another
+        # output folder must not hand that result back instead of running the point here
+        run_id = uuid.uuid4().hex[:8]
+        by_key = {f"archsim-point-{p.key}-{run_id}": p for p in points}
         futures = [self.client.submit(run_point, p, root, key=k, retries=self.retries, pure=False)
                    for k, p in by_key.items()]
         pending, done, failed = set(futures), 0, 0

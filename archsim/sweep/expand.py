@@ -306,8 +306,15 @@ def expand(sweep: LoadedSweep, *, hardware: Sequence[str | Path] | None = None,
         ConfigError: naming the sweep file and key of a bad path, option value, hardware or workload file.
     """
     spec = sweep.spec
-    hw_files = [(str(resolve_path(h, "hwconfigs")), ("hardware", i)) for i, h in enumerate(hardware or spec.hardware)]
-    wl_files = [(str(resolve_path(w, "workloads")), ("workloads", i))
+    def resolved(name: str | Path, folder: str, where: tuple[Any, ...]) -> str:
+        try:
+            return str(resolve_path(name, folder))
+        except ConfigError as exc:
+            raise sweep.error(where, exc.message, exc.hint) from None
+
+    hw_files = [(resolved(h, "hwconfigs", ("hardware", i)), ("hardware", i))
+                for i, h in enumerate(hardware or spec.hardware)]
+    wl_files = [(resolved(w, "workloads", ("workloads", i)), ("workloads", i))
                 for i, w in enumerate(workloads or spec.workloads)]
     for wl, where in wl_files:
         try:

@@ -1,14 +1,16 @@
-"""Running one sweep point: an ordinary run, written atomically into the folder named by the point's key.
+"""Running one sweep point: an ordinary run, committed whole into the folder named by the point's key.
 
 :func:`run_point` is the task a Dask worker executes (and the serial executor calls in-process). It runs the point
-through the one run path (:func:`archsim.pipeline.run` with the steps of ``archsim run``) into a temporary sibling
-folder ``points/.tmp-<key>-<random>``, writes ``point.json`` (status, metrics, wall time, notices) into it and
-renames it to ``points/<key>`` — one ``rename``, so a point's folder is either complete or absent, whatever kills
-the worker. A point whose folder exists is never run again; a retried task that finds it returns the stored record.
+through the one run path (:func:`archsim.pipeline.run` with the steps of ``archsim run``) into ``points/<key>``,
+with one more step before the run folder's commit: ``point.json``, the point's record (status, metrics, wall time,
+notices). The run folder (:class:`archsim.results.run_folder.RunFolder`) stages every file beside the target and
+swaps them in with one rename, so ``points/<key>`` either holds the whole run and its record or does not exist,
+whatever kills the worker. A point whose folder exists is never run again; a retried task that finds it returns
+the stored record.
 
 A point that fails with an :class:`~archsim.errors.ArchsimError` (a combination the chip refuses, a mapping that
-does not fit) is recorded the same way with its one-line message (status ``failed``); any other exception is a bug
-and propagates to the executor, which retries the task and reports it.
+does not fit) is committed the same way with only its record and its one-line message (status ``failed``); any
+other exception is a bug and propagates to the executor, which retries the task and reports it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import time
-import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +27,11 @@ from typing import Any
 
 from archsim.errors import ArchsimError, ArchsimWarning
 from archsim.pipeline.options import RunOptions
-from archsim.pipeline.run import RUN_STEPS, run
+from archsim.pipeline.run import RUN_STEPS, insert_step, run
+from archsim.pipeline.state import RunState
 from archsim.pipeline.types import Step
-from archsim.results.io import dumps, write_text_atomic
+from archsim.results.io import dumps
+from archsim.results.run_folder import RunFolder
 from archsim.sweep.expand import Point
 from archsim.sweep.metrics import metric_values
 
@@ -37,10 +39,7 @@ POINTS_DIR = "points"
 """Sub-folder of a sweep's output holding one folder per point."""
 
 RECORD_FILE = "point.json"
-"""The record written last into a point's folder."""
-
-TMP_PREFIX = ".tmp-"
-"""Prefix of a point folder being written."""
+"""The record committed with a point's run."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,50 +111,66 @@ def run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | N
 
     Args:
         point: the point.
-        out_root: the sweep's output folder; None writes nothing (``steps`` must then not write).
+        out_root: the sweep's output folder (the point's run goes to ``out_root/points/<key>``, with the steps of
+            ``archsim run``); None writes nothing and runs ``steps``.
         base: the options the point starts from (None: those of a plain ``archsim run``).
-        steps: the pipeline steps (default: those of ``archsim run``).
+        steps: the pipeline steps when nothing is written (None: those of ``archsim run``).
         keep_result: put the result dict on the record (in-process callers).
     """
     final = point_folder(out_root, point.key) if out_root is not None else None
     if final is not None:
+        if steps is not None:
+            raise ValueError("run_point: a point written to a folder runs the steps of archsim run")
         done = read_record(final)
         if done is not None:
             return done  # a retried task whose first attempt finished
-    tmp = None if final is None else final.parent / f"{TMP_PREFIX}{point.key}-{uuid.uuid4().hex[:8]}"
-    if tmp is not None:
-        tmp.mkdir(parents=True)
     notices: list[str] = []
     fixed: dict[str, Any] = {"notify": notices.append, "progress": False}
-    if tmp is not None:
-        fixed["out_dir"] = tmp
     t0 = time.perf_counter()
+    worker = f"{platform.node()}:{os.getpid()}"
+    records: list[PointRecord] = []
     result: dict[str, Any] | None = None
     error: str | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ArchsimWarning)
+
+        def seen() -> tuple[str, ...]:
+            found = notices + [" ".join(str(w.message).split()) for w in caught
+                               if issubclass(w.category, ArchsimWarning)]
+            return tuple(dict.fromkeys(found))
+
+        def step_record(state: RunState) -> None:
+            """Stage ``point.json`` with the run's files (committed together by the next step)."""
+            if state.result is None or state.run_folder is None:
+                raise RuntimeError("sweep: the record step needs the assemble and output steps")
+            values = state.result.to_dict()
+            record = PointRecord(key=point.key, status="ok", wall_s=time.perf_counter() - t0,
+                                 metrics=metric_values(values), notices=seen(), worker=worker)
+            state.run_folder.write_text(RECORD_FILE, dumps(record.to_dict()))
+            records.append(record)
+
+        if final is not None:
+            fixed["out_dir"] = final
+            steps = insert_step(RUN_STEPS, "record", step_record, after="report")
         try:
             state = run(point.run_options(base, **fixed), steps=steps if steps is not None else RUN_STEPS)
             result = state.result.to_dict() if state.result is not None else None
         except ArchsimError as exc:
-            error = _one_line(exc)
-    notices += [" ".join(str(w.message).split()) for w in caught if issubclass(w.category, ArchsimWarning)]
-    record = PointRecord(key=point.key, status="failed" if error is not None else "ok", error=error,
-                         wall_s=time.perf_counter() - t0, metrics=metric_values(result) if result else {},
-                         notices=tuple(dict.fromkeys(notices)), worker=f"{platform.node()}:{os.getpid()}",
-                         result=result if keep_result else None)
-    if tmp is None or final is None:
-        return record
-    write_text_atomic(tmp / RECORD_FILE, dumps(record.to_dict()))
-    try:
-        os.rename(tmp, final)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        done = read_record(final)
-        if done is None:
-            raise
-        return done
+            error = " ".join(str(exc).split())
+        notices_seen = seen()
+    if error is None and records:
+        record = records[0]
+    else:
+        record = PointRecord(key=point.key, status="failed" if error is not None else "ok", error=error,
+                             wall_s=time.perf_counter() - t0, metrics=metric_values(result) if result else {},
+                             notices=notices_seen, worker=worker)
+        if final is not None:  # a failed point: its record alone, committed the same way
+            folder = RunFolder.prepare(final)
+            folder.write_text(RECORD_FILE, dumps(record.to_dict()))
+            folder.commit()
+    if keep_result:
+        record = PointRecord(**{**record.__dict__, "result": result})
     return record
 
 
-__all__ = ["POINTS_DIR", "RECORD_FILE", "TMP_PREFIX", "PointRecord", "point_folder", "read_record", "run_point"]
+__all__ = ["POINTS_DIR", "RECORD_FILE", "PointRecord", "point_folder", "read_record", "run_point"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +27,12 @@ from typing import Any, Protocol
 from archsim.errors import ConfigError
 from archsim.report.sweep import FrontInput, MetricInfo, SweepReportInput, render_sweep_report
 from archsim.results.io import write_text_atomic
+from archsim.results.run_folder import clean_leftovers
 from archsim.sweep.executors import ProgressCallback
 from archsim.sweep.expand import Point, expand
 from archsim.sweep.metrics import METRICS
 from archsim.sweep.pareto import pareto_mask
-from archsim.sweep.point import POINTS_DIR, TMP_PREFIX, PointRecord, point_folder, read_record
+from archsim.sweep.point import POINTS_DIR, PointRecord, point_folder, read_record
 from archsim.sweep.spec import LoadedSweep
 from archsim.sweep.table import rows as table_rows
 from archsim.sweep.table import write_csv, write_parquet
@@ -101,15 +101,18 @@ def folder_lock(out_dir: Path, where: str) -> Iterator[None]:
 
 
 def remove_partial_folders(out_dir: Path) -> int:
-    """Delete the temporary folders of points whose run was killed (only while the lock is held)."""
+    """Delete what killed point runs left in ``points/`` (the run folder's staging folders of dead processes).
+
+    One scan of the folder finds the points with leftovers (``.<key>.archsim-<pid>-<token>.new``, see
+    :mod:`archsim.results.run_folder`); :func:`~archsim.results.run_folder.clean_leftovers` removes those of
+    processes that no longer run. Returns how many were removed.
+    """
     root = out_dir / POINTS_DIR
-    n = 0
-    if root.is_dir():
-        for entry in root.iterdir():
-            if entry.name.startswith(TMP_PREFIX) and entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-                n += 1
-    return n
+    if not root.is_dir():
+        return 0
+    keys = {e.name[1:].split(".archsim-", 1)[0] for e in os.scandir(root)
+            if e.name.startswith(".") and ".archsim-" in e.name}
+    return sum(len(clean_leftovers(root / key)) for key in sorted(keys))
 
 
 def finished(points: list[Point], out_dir: Path) -> dict[str, PointRecord]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from sweepfiles import write_sweep
@@ -109,15 +111,20 @@ def test_a_folder_held_by_another_sweep_is_refused(four, tmp_path):
             run_sweep(load_sweep(four), executor, out_dir=out)
 
 
-def test_partial_point_folders_are_removed_and_recomputed(four, tmp_path):
+def test_what_a_killed_point_left_is_removed_and_the_point_recomputed(four, tmp_path):
     sweep = load_sweep(four)
     point = expand(sweep)[0]
-    partial = tmp_path / "out" / POINTS_DIR / f".tmp-{point.key}-deadbeef"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that no longer runs
+    partial = tmp_path / "out" / POINTS_DIR / f".{point.key}.archsim-{dead.pid}-deadbeef0000.new"
     partial.mkdir(parents=True)
     (partial / "result.json").write_text("{")  # a worker died while writing
     with SerialExecutor() as executor:
         outcome = run_sweep(sweep, executor, out_dir=tmp_path / "out")
     assert not partial.exists() and outcome.records[point.key].status == "ok" and outcome.n_computed == 4
+    folder = tmp_path / "out" / POINTS_DIR / point.key
+    assert (folder / "archsim-run.json").is_file()  # committed whole by the run folder, record included
+    assert "point.json" in json.loads((folder / "archsim-run.json").read_text())["files"]
 
 
 def test_metrics_read_their_keys():

@@ -111,7 +111,8 @@ def test_cli_errors_are_one_line_and_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"archsim: error: {bad}:7: axes[0].path:")
     assert main(["sweep", str(tmp_path / "missing.yaml")]) == 1
-    assert "missing.yaml: sweep file not found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "missing.yaml: file not found" in err and "bundled sweeps: isaac-adc" in err
     assert not (tmp_path / "out").exists()
 
 
@@ -210,7 +211,7 @@ objectives: [accuracy]
 """)
     points = expand(load_sweep(path))
     assert points[0].overrides == ("crossbar.rpu={preset: ReRamSBPreset}",)
-    assert points[0].label == "{preset: ReRamSBPreset}, gpu=none"
+    assert points[0].label == "ReRamSBPreset, gpu=none"
     o = points[1].run_options()
     assert o.gpu is not None and o.gpu.name == "v100" and o.training.epochs == 1 and o.mode == "training"
     assert points[0].run_options().gpu is None
