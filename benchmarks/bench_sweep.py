@@ -9,9 +9,10 @@ whole ``archsim run`` pipeline into an atomically renamed folder, report include
   workers' first import of archsim are timed separately as ``cluster_start_s``).
 
 Reported: ``ratio`` = serial wall / Dask wall (throughput ratio, target >= 1.7 on 2 workers), ``ratio_incl_start``
-(with the cluster start), ``overhead_ms_per_point`` = (Dask wall x workers - sum of the points' own run times on
+(with the cluster start), ``overhead_ms_per_point`` = (Dask wall x workers - sum of the points' own task times on
 the workers) / points: everything a worker spends not running a point (scheduling, transfers, the idle tail of
-the last points; target <= 50 ms), and the mean run time of a point on each side (on a loaded machine the
+the last points; target <= 50 ms), where a point's task time is the whole of :func:`run_point` (the run and the
+commit of its folder) measured on the worker, and the mean task time of a point on each side (on a loaded machine the
 parallel runs are slower than the serial ones; that is contention, not overhead). Usage::
 
     python benchmarks/bench_sweep.py [--workers 2] [--points 64] [--json]
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         run_point(points[0], work / "warm")  # imports and first-use costs, outside both timings
 
         t0 = time.perf_counter()
-        serial_runs = [run_point(p, work / "serial").wall_s for p in points]
+        serial_runs = [run_point(p, work / "serial").task_s for p in points]
         serial_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_sweep(sweep, executor, out_dir=work / "dask")
             workers = executor.n_workers
         dask_s = outcome.wall_s
-        dask_runs = [outcome.records[p.key].wall_s for p in points]
+        dask_runs = [outcome.records[p.key].task_s for p in points]
         assert outcome.n_computed == len(points) and not outcome.failed
     finally:
         shutil.rmtree(work, ignore_errors=True)

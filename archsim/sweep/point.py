@@ -64,6 +64,9 @@ class PointRecord:
     """False when the record was read back from an existing folder."""
     result: Mapping[str, Any] | None = None
     """The result dict (in-process runs that keep it; never stored in point.json)."""
+    task_s: float = 0.0
+    """Wall time of the whole task on the worker: the run plus committing its folder (not stored; 0 when the
+    record was read back)."""
 
     def to_dict(self) -> dict[str, Any]:
         """``point.json``."""
@@ -168,9 +171,8 @@ def run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | N
             folder = RunFolder.prepare(final)
             folder.write_text(RECORD_FILE, dumps(record.to_dict()))
             folder.commit()
-    if keep_result:
-        record = PointRecord(**{**record.__dict__, "result": result})
-    return record
+    return PointRecord(**{**record.__dict__, "result": result if keep_result else None,
+                          "task_s": time.perf_counter() - t0})
 
 
 __all__ = ["POINTS_DIR", "RECORD_FILE", "PointRecord", "point_folder", "read_record", "run_point"]

@@ -95,9 +95,11 @@ def test_rerunning_a_finished_sweep_computes_nothing(twelve, tmp_path, dask_clie
 def test_a_sweep_killed_halfway_reruns_only_the_missing_points(twelve, tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "archsim", "sweep", str(twelve), "-o", str(out), "--workers", "2",
-                             "--no-progress"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    log = tmp_path / "sweep.log"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "archsim", "sweep", str(twelve), "-o", str(out), "--workers",
+                                 "2", "--no-progress"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while len(_folders(out)) < 4 and time.monotonic() < deadline and proc.poll() is None:
@@ -106,7 +108,7 @@ def test_a_sweep_killed_halfway_reruns_only_the_missing_points(twelve, tmp_path)
         os.killpg(proc.pid, signal.SIGKILL)  # the command, its cluster's scheduler and every worker at once
         proc.wait()
     done = {p.name: (p / RECORD_FILE).stat().st_mtime_ns for p in _folders(out)}
-    assert 4 <= len(done) < 12, f"{len(done)} points done when the sweep was killed"
+    assert 4 <= len(done) < 12, f"{len(done)} points done when the sweep was killed; its output:\n{log.read_text()}"
     assert (out / POINTS_DIR).is_dir()
     sweep = load_sweep(twelve)
     with DaskExecutor(workers=2, where=str(twelve)) as executor:
