@@ -137,3 +137,34 @@ def test_workers_flag_errors(twelve, tmp_path, capsys, argv):
     assert main(["sweep", str(twelve), "-o", str(tmp_path / "o"), *argv]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--workers" in err and str(twelve) in err
+
+
+def test_the_same_sweep_on_an_existing_scheduler(twelve, tmp_path, capsys):
+    """A `dask scheduler` + `dask worker` pair started outside archsim runs the sweep given only its address."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dask = [sys.executable, "-m", "dask"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scheduler = subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+    worker = subprocess.Popen([*dask, "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2", "--nthreads", "1",
+                               "--no-dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        code = main(["sweep", str(twelve), "-o", str(tmp_path / "out"), "--scheduler", f"tcp://127.0.0.1:{port}",
+                     "--no-progress"])
+    finally:
+        for proc in (worker, scheduler):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    out = capsys.readouterr().out
+    assert code == 0 and "12 points (0 reused, 12 computed, 0 failed)" in out and "on 2 workers" in out
+    assert len(_folders(tmp_path / "out")) == 12
