@@ -159,9 +159,12 @@ def effect_charts(data: SweepReportInput) -> list[ScatterChart]:
                 continue
             ys = [p.y for p in pts]
             means = tuple((float(x), sum(v) / len(v)) for x, v in sorted(per_level.items()))
+            better = "lower is better" if metric.goal == "min" else "higher is better"
+            shown = unit or metric.unit
             charts.append(ScatterChart(
-                id=f"effect-{a}-{o}", title=f"{title} → {metric.label}", x_label=title,
-                y_label=_axis_label(metric), points=tuple(pts), y_log=_wants_log(ys), y_unit=unit,
+                id=f"effect-{a}-{o}", title=f"{title} → {metric.label} ({better})", x_label=title,
+                y_label=metric.label + (f" ({shown})" if shown and not unit else ""), points=tuple(pts),
+                y_log=_wants_log(ys), y_unit=unit,
                 x_ticks=tuple(levels), means=means if len(means) > 1 else (), width=460))
     return charts
 

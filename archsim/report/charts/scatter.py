@@ -18,6 +18,8 @@ ACCENT = "#D55E00"
 """Highlighted points (the Pareto front)."""
 MUTED = "#7f8c99"
 """Other points."""
+TICK_CHARS = 24
+"""Longest tick text of a categorical axis (longer ones are cut; the full text is the hover title)."""
 
 
 def _fmt(v: float, unit: str, digits: int = 2) -> str:
@@ -69,8 +71,9 @@ def scatter_layout(chart: ScatterChart) -> dict[str, Any]:
     w = chart.width or CHART_WIDTH
     categorical = bool(chart.x_ticks)
     left, right, top = 96, 16, 14
-    bottom = 80 if categorical and any(len(t) > 6 for t in chart.x_ticks) else 44
-    h = 300 if w >= 600 else 250
+    longest = max((len(t) for t in chart.x_ticks), default=0)
+    bottom = 44 if not categorical or longest <= 6 else 40 + 5 * min(longest, TICK_CHARS)
+    h = (300 if w >= 600 else 250) + bottom - 44  # the plot keeps its height under long ticks
     pw, ph = w - left - right, h - top - bottom
     ys = [p.y for p in chart.points] + [m[1] for m in chart.means]
     yaxis = _Axis(ys, chart.y_log, top + ph, top)
@@ -82,7 +85,7 @@ def scatter_layout(chart: ScatterChart) -> dict[str, Any]:
         def sx(x: float) -> float:
             return round(left + step * (x + 0.5), 2)
 
-        xticks = [{"x": sx(i), "text": t if len(t) <= 16 else t[:15] + "…", "full": t}
+        xticks = [{"x": sx(i), "text": t if len(t) <= TICK_CHARS else t[:TICK_CHARS - 1] + "…", "full": t}
                   for i, t in enumerate(chart.x_ticks)]
     else:
         xaxis = _Axis([p.x for p in chart.points], chart.x_log, left, left + pw)
