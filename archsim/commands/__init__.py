@@ -5,6 +5,7 @@ entry in that tuple.
 """
 
 from archsim.commands import (
+    import_cmd,
     list_cmd,
     map_cmd,
     report_cmd,
@@ -16,5 +17,5 @@ from archsim.commands import (
 )
 
 COMMANDS = (run_cmd.register, validate_cmd.register, map_cmd.register, train_cmd.register, speedup_cmd.register,
-            sweep_cmd.register, report_cmd.register, list_cmd.register)
+            sweep_cmd.register, report_cmd.register, list_cmd.register, import_cmd.register)
 """``register`` of every subcommand, in help order."""
