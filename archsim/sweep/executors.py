@@ -47,6 +47,9 @@ RETRIES = 2
 POLL_S = 0.25
 """Progress refresh interval while waiting for points."""
 
+QUIET_LOGGERS = ("distributed", "tornado")
+"""Loggers kept at ERROR in this process while the executor runs."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Progress:
@@ -131,10 +134,17 @@ class DaskExecutor:
         self._cluster: Any = None
         self.pids: dict[str, int] = {}
         """Worker address -> process id (filled when the executor starts)."""
+        self._levels: dict[str, int] = {}
 
     def __enter__(self) -> DaskExecutor:
         import dask
         from distributed import Client, LocalCluster
+
+        # Dask's scheduler and client log progress at INFO; a dependency that configures the root logger at INFO
+        # on import would put that on the terminal next to the progress bar. Errors still show.
+        self._levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.ERROR)
 
         if self.client is None:
             if self.scheduler is not None:
@@ -165,6 +175,8 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
     def _running(self, keys: set[str]) -> int:
         try:
