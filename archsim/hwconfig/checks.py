@@ -41,8 +41,8 @@ def check_hardware(hw: HardwareConfig, *, where: str = "hardware") -> None:
         hw: the loaded configuration.
         where: the file name used in messages.
     """
-    graph = hw.interconnect.build_graph(hw.chip.n_tiles) if _graph_ok(hw, where) else None
-    if graph is not None and not nx.is_connected(graph):
+    graph = _graph(hw, where)
+    if not nx.is_connected(graph):
         parts = sorted((sorted(n[1] for n in comp if n[0] == "tile") for comp in nx.connected_components(graph)),
                        key=len)
         raise ConfigError(f"{where}: interconnect: the network is not connected; tiles {parts[0]} cannot reach "
@@ -66,9 +66,9 @@ def check_hardware(hw: HardwareConfig, *, where: str = "hardware") -> None:
                           f"got {hw.tile.bits_per_cell}")
 
 
-def _graph_ok(hw: HardwareConfig, where: str) -> bool:
+def _graph(hw: HardwareConfig, where: str) -> nx.Graph:
+    """The interconnect graph, built once (it is the slowest part of validating a large chip)."""
     try:
-        hw.interconnect.build_graph(hw.chip.n_tiles)
+        return hw.interconnect.build_graph(hw.chip.n_tiles)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
-    return True

@@ -66,6 +66,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------- helpers
 
+#: Longest pulse train (``UpdateParameters.desired_bl``) accepted; aihwkit's presets use 31 or fewer.
+MAX_DESIRED_BL = 1 << 16
+
 
 def _fail(cls: object, name: str, expected: str, got: object, hint: str | None = None) -> None:
     raise ConfigError(f"{type(cls).__name__}.{name}: expected {expected}, got {got!r}", hint=hint)
@@ -307,8 +310,11 @@ class UpdateParameters:
     def __post_init__(self) -> None:
         _enum(self, "pulse_type", PulseType)
         _bool(self, "fixed_bl", "sto_round", "update_bl_management", "update_management", "d_sparsity")
-        if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) or self.desired_bl < 1:
-            _fail(self, "desired_bl", "an integer >= 1", self.desired_bl)
+        # Bounded so that timing (BL pulse slots per update) and the pulse trains the functional core draws stay
+        # finite: 1e30 passed and overflowed at run time.
+        if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) \
+                or not 1 <= self.desired_bl <= MAX_DESIRED_BL:
+            _fail(self, "desired_bl", f"an integer in [1, {MAX_DESIRED_BL}]", self.desired_bl)
         _finite(self, "res", "x_res_implicit", "d_res_implicit")
         _nonneg(self, "um_grad_scale")
         if self.um_grad_scale == 0:

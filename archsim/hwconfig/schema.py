@@ -472,6 +472,9 @@ class TileConfig:
                     _fail(f"digital.{name}.ops", f"op kinds not already served by digital.{seen[op]}", op.value)
                 seen[op] = name
         _check_adc_pools(self)
+        if self.adc.columns_per_adc > self.n_cols:
+            _fail("adc.columns_per_adc", f"at most n_cols ({self.n_cols}): an ADC reads lines of one crossbar",
+                  self.adc.columns_per_adc)
 
     @property
     def dacs_per_crossbar(self) -> int:
@@ -518,7 +521,8 @@ class ChipConfig:
     power of hundreds of idle tiles would bury its dynamic energy (PUMA and ISAAC both gate idle tiles)."""
 
     def __post_init__(self) -> None:
-        _integer(self, "n_tiles", maximum=1 << 20)
+        # 65,536 tiles validate in about 2 s (the interconnect graph is built to check it); 2^20 took 31 s.
+        _integer(self, "n_tiles", maximum=1 << 16)
         _number(self, "clock_freq_mhz", strict=True)
         _number(self, "technology_nm", strict=True)
 
@@ -649,6 +653,12 @@ class InterconnectConfig:
                     f"interconnect.dims: a {rows}x{cols} router grid with {self.tiles_per_router} tile(s) per router "
                     f"holds {rows * cols * self.tiles_per_router} tiles, chip.n_tiles is {n_tiles}",
                     hint="enlarge dims or leave dims out to size the grid automatically")
+            needed = math.ceil(n_tiles / self.tiles_per_router)
+            if rows * cols > 2 * needed:  # checked before a router per grid cell is built ([3000, 3000]: 9e6)
+                raise ConfigError(
+                    f"interconnect.dims: a {rows}x{cols} router grid ({rows * cols:,} routers) for {n_tiles} tiles "
+                    f"({self.tiles_per_router} per router): expected at most {2 * needed:,} routers (twice the "
+                    f"{needed:,} the tiles need)", hint="shrink dims or leave dims out to size the grid automatically")
             for r in range(rows * cols):
                 g.add_node(("router", r), row=r // cols, col=r % cols,
                            energy_pj_per_bit=self.router.energy_pj_per_bit)

@@ -234,8 +234,9 @@ def _number_from(raw: Any, path: Path_, field_name: str, source: Source, *, inte
                          hint=f"'{field_name}' has no unit suffix, so write a plain number")
     else:
         raise located_error(source, path, f"expected {what}, got {describe(raw)}")
-    if isinstance(value, float) and math.isnan(value):
-        raise located_error(source, path, f"expected {what}, got NaN")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise located_error(source, path, f"expected a finite number{_unit_note(field_name)}, got {value}",
+                            hint="archsim values are finite; NaN and infinity have no meaning here")
     if integer:
         if isinstance(value, float):
             if not value.is_integer():
