@@ -61,6 +61,11 @@ def _type_name(tp: Any) -> str:
     if tp is type(None):
         return "null"
     if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tags = [t for a in members if dataclasses.is_dataclass(a) and (t := _kind_tag(a)) is not None]
+        if len(tags) == len(members) > 1:
+            return f"a mapping with 'kind: ' one of {', '.join(tags)}" + (" or null" if len(members) < len(
+                typing.get_args(tp)) else "")
         return " or ".join(_type_name(a) for a in typing.get_args(tp))
     if origin in (tuple, list):
         return "a list"
