@@ -1,4 +1,4 @@
-"""Correlation-detection toy of the c-TTv2 paper (Rasch et al. 2023; research/seed-papers.md §8).
+"""Correlation-detection toy of the c-TTv2 paper (Rasch et al. 2023, arXiv 2303.04721).
 
 A small analog matrix W (n × n, soft-bound devices with device-to-device bound and step variation) learns
 the target W* = w_diag·I from noisy samples: x ~ N(0, 1), target t = W* x + σ_t·ξ, error d = W x − t (W x from

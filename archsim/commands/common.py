@@ -17,6 +17,7 @@ from archsim.errors import ConfigError
 from archsim.mapping import parse_replicas
 from archsim.pipeline.options import (
     BIAS_PLACEMENTS,
+    GPU_STACKS,
     PRECISIONS,
     RAPA_SCHEMES,
     GpuOptions,
@@ -130,8 +131,11 @@ def add_gpu(parser: argparse.ArgumentParser, *, optional: bool = True) -> None:
     if optional:
         parser.add_argument("--no-gpu", action="store_true", help="skip the GPU comparison")
     parser.add_argument("--precision", choices=PRECISIONS, default="amp",
-                        help="GPU precision: amp (FP16/BF16 tensor cores) or fp32 (TF32 on Ampere+) "
-                             "(default: amp)")
+                        help="GPU precision: amp (FP16/BF16 tensor cores), fp32 (TF32 on Ampere+) or int8 "
+                             "(inference) (default: amp)")
+    parser.add_argument("--gpu-stack", choices=GPU_STACKS, default="pytorch",
+                        help="GPU software stack the model assumes: eager pytorch or a tensorrt engine "
+                             "(default: pytorch)")
     parser.add_argument("--gpu-batch", type=int, default=None, metavar="N",
                         help="GPU batch size (default: the GPU file's default_batch)")
 
@@ -188,7 +192,7 @@ def options_from_args(args: argparse.Namespace, *, command: str, groups: tuple[s
             values["gpu"] = None
         else:
             values["gpu"] = GpuOptions(name=a["gpu"] or GPU_DEFAULT, precision=a["precision"], batch=a["gpu_batch"],
-                                       measure=a.get("measure", False))
+                                       stack=a["gpu_stack"], measure=a.get("measure", False))
     else:
         values["gpu"] = None
     if "output" in groups:

@@ -126,11 +126,7 @@ def format_comparison(section: dict[str, Any]) -> list[str]:
         ("TOPS/W", fmt_num(analog["tops_per_w"]), fmt_num(section["gpu_tops_per_w"]), ""),
     ]
     lines += _table(("total", "analog", "GPU", "GPU/analog"), totals)
-    if base.get("measured_time_ns_per_batch"):
-        lines.append(
-            f"measured GEMM-equivalent on this GPU: {_fmt_t(base['measured_time_ns_per_batch'] / base['batch_size'])}"
-            " per sample"
-        )
+    lines += section["comparison"]["comparison_lines"]
     return lines
 
 

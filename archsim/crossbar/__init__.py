@@ -6,22 +6,19 @@ Public entry points:
 * :class:`DeviceArray` — weights + sampled device parameters (``devices.py``), the building block of compounds;
 * :class:`IOPipeline` — the managed, noisy, quantised MVM for any matrix and IO parameters (``io.py``);
 * :func:`pulsed_update` — the stochastic pulsed update of a device array (``update.py``);
-* :func:`register_algorithm` / :class:`TileContext` — the hook through which compounds plug into a tile.
+* :func:`register_algorithm` / :class:`TileContext` / :data:`ALGORITHMS` — the registry through which training
+  algorithms (``archsim.crossbar.algorithms``, one module per family) plug into a tile.
 """
 
+from archsim.crossbar.algorithms import SGDAlgorithm
+from archsim.crossbar.context import ALGORITHMS, TileAlgorithm, TileContext, TileStats, register_algorithm
 from archsim.crossbar.devices import DeviceArray, weight_granularity
 from archsim.crossbar.io import IOPipeline, MVMResult, NoiseManagementState, new_key
-from archsim.crossbar.tile import (
-    AnalogTile,
-    SGDAlgorithm,
-    TileAlgorithm,
-    TileContext,
-    TileStats,
-    register_algorithm,
-)
+from archsim.crossbar.tile import AnalogTile
 from archsim.crossbar.update import UpdateResult, pulse_schedule, pulsed_update
 
 __all__ = [
+    "ALGORITHMS",
     "AnalogTile",
     "DeviceArray",
     "IOPipeline",

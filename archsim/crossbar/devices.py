@@ -1,4 +1,4 @@
-"""Device arrays: the weights of one crossbar plus their sampled per-device parameters (aihwkit §3).
+"""Device arrays: the weights of one crossbar plus their sampled per-device parameters.
 
 :class:`DeviceArray` is the building block of :class:`~archsim.crossbar.tile.AnalogTile` and of the
 compounds (Tiki-Taka family, one-sided, vector unit cells): it owns
@@ -6,47 +6,26 @@ compounds (Tiki-Taka family, one-sided, vector unit cells): it owns
 * ``u`` — float32[out, in] device values (the conductance-like state pulses act on);
 * ``ref`` — float32[out, in] fixed references of reference devices (``SoftBoundsReference``,
   ``PowStepReference``; zeros otherwise); the weight is ``u − ref``;
-* ``P`` — float32[out, in, 7] device-to-device parameters drawn at construction: s_up, s_down, b_min, b_max,
-  two model-specific slots (LinearStep/SoftBounds slopes, PowStep exponents) and ref;
+* ``P`` — float32[out, in, 4 + k] device-to-device parameters drawn at construction: s_up, s_down, b_min, b_max and
+  the k slots of the device model; ``G`` — float64 global parameters of the model; ``law`` — the tag of the
+  model's pulse law (:func:`archsim.crossbar.kernels.law_tag`);
 * per-device decay scale, diffusion rate and reset bias; the weight granularity ε (sets BL and probabilities).
 
-Construction sampling follows aihwkit ``PulsedRPUDevice::populate`` (research/aihwkit-reference.md §3.2):
-b_max = w_max(1 + w_max_dtod·ξ), b_min = w_min(1 + w_min_dtod·ξ), gain g = 1 + dw_min_dtod·ξ (or
-exp(dw_min_dtod·ξ)), r = up_down_dtod·ξ, s_up = (min(up_down, 0) + g + r)·dw_min,
-s_down = (−max(up_down, 0) + g − r)·dw_min; ``enforce_consistency`` takes |steps| and orders the bounds
-(b_max = |·|, b_min = −|·|), otherwise inverted bounds collapse to their midpoint; corrupt devices are stuck at a
-uniform value within ±corrupt_devices_range (step 0). The d2d draws use their own Generator seeded by
-``construction_seed`` when it is non-zero, else by the Generator passed in.
+Everything model-specific comes from the device config itself (:mod:`archsim.devices`: ``sample_common``,
+``sample_model``, ``pulse_law``, ``weight_granularity``), so this module never looks at the device type. The d2d
+draws use their own Generator seeded by ``construction_seed`` when it is non-zero, else the Generator passed in.
 
-Per-pulse laws are in :func:`archsim.crossbar.kernels.pulse`. Write noise: the visible weight is redrawn as
-u − ref + write_noise_std·dw_min·ξ whenever an element is pulsed and after set/decay/diffusion/reset
-(``apply_write_noise_on_set``). PowStepReference's symmetry point is found by bisection of
-s_up·f_up(w) = s_down·f_down(w) (aihwkit iterates the deterministic up/down step instead; both converge to the same
-point up to one step).
+Write noise: the visible weight is redrawn as u − ref + write_noise_std·dw_min·ξ whenever an element is pulsed and
+after set/decay/diffusion/reset (``apply_write_noise_on_set``).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from archsim.crossbar import kernels as K
+from archsim.devices import DeviceConfig, PulsedDeviceBase
 from archsim.errors import ConfigError, DataError
-from archsim.hwconfig.rpu import (
-    ConstantStepDevice,
-    DeviceConfig,
-    ExpStepDevice,
-    IdealDevice,
-    LinearStepDevice,
-    PiecewiseStepDevice,
-    PowStepDevice,
-    PowStepReferenceDevice,
-    PulsedDeviceBase,
-    SoftBoundsDevice,
-    SoftBoundsPmaxDevice,
-    SoftBoundsReferenceDevice,
-)
 
 __all__ = ["DeviceArray", "weight_granularity"]
 
@@ -54,21 +33,8 @@ _F32 = np.float32
 
 
 def weight_granularity(device: DeviceConfig) -> float:
-    """Weight granularity ε used by update management (aihwkit ``calcWeightGranularity``, §3.2)."""
-    if isinstance(device, SoftBoundsPmaxDevice):
-        device = device.effective()
-    if isinstance(device, IdealDevice):
-        return 0.001
-    if isinstance(device, (PowStepDevice, PowStepReferenceDevice)):
-        return device.dw_min * 0.5 ** device.pow_gamma
-    if isinstance(device, PiecewiseStepDevice):
-        return device.dw_min * device.piecewise_up[len(device.piecewise_up) // 2]
-    if isinstance(device, ExpStepDevice):
-        z = device.b  # w = 0
-        y_down = max(1.0 - device.A_down * math.exp(-device.gamma_down * z), 0.0)
-        eps = device.dw_min * y_down  # aihwkit averages the down step at w = 0 with itself
-        return eps if eps > 0 else device.dw_min
-    return device.dw_min
+    """Weight granularity ε used by update management (aihwkit ``calcWeightGranularity``) of a device config."""
+    return float(device.effective().weight_granularity())
 
 
 class DeviceArray:
@@ -76,7 +42,7 @@ class DeviceArray:
 
     Args:
         out_size, in_size: array shape (rows = outputs, columns = inputs).
-        device: the device config (any member of ``DeviceConfig``).
+        device: the device config (a registered :class:`~archsim.devices.DeviceConfig`).
         rng: the run's Generator (d2d draws, unless ``construction_seed`` is set; later noise).
     """
 
@@ -87,26 +53,25 @@ class DeviceArray:
         self.in_size = int(in_size)
         self.config = device
         self.rng = rng
-        dev = device.effective() if isinstance(device, SoftBoundsPmaxDevice) else device
+        dev = device.effective()
         self.model = dev
-        self.is_ideal = isinstance(dev, IdealDevice)
-        self.granularity = float(weight_granularity(dev))
+        self.is_ideal = not dev.PULSED
+        self.granularity = float(dev.weight_granularity())
         shape = (self.out_size, self.in_size)
-        seed = getattr(dev, "construction_seed", 0)
+        seed = dev.construction_seed
         crng = np.random.default_rng(seed) if seed else rng
         self.u = np.zeros(shape, _F32)
         self.ref = np.zeros(shape, _F32)
         self.has_ref = False
-        self.P = np.zeros(shape + (7,), _F32)
-        self.glob = np.zeros(8, np.float64)
-        self.nodes_up = np.ones(1, _F32)
-        self.nodes_down = np.ones(1, _F32)
+        self.G = np.zeros(0, np.float64)
+        self.law = ""
         self.sigma = _F32(0.0)
         self.wn_std = _F32(0.0)
+        self.write_noise_on_set = False
         self.decay_scale: np.ndarray | None = None
         self.diffusion_rate: np.ndarray | None = None
         if self.is_ideal:
-            self.kind = -1
+            self.P = np.zeros(shape + (4,), _F32)
             self.P[..., 2] = -np.inf
             self.P[..., 3] = np.inf
             self.reset_bias = np.zeros(shape, _F32)
@@ -117,7 +82,9 @@ class DeviceArray:
                 self.diffusion_rate = np.full(shape, dev.diffusion, _F32)
             self.w_visible = self.u
             return
-        assert isinstance(dev, PulsedDeviceBase)
+        if not isinstance(dev, PulsedDeviceBase):
+            raise ConfigError(f"DeviceArray: device {type(dev).__name__} is pulsed but does not derive from "
+                              "PulsedDeviceBase", hint="derive pulsed device models from archsim.devices.PulsedDeviceBase")
         self._populate(dev, crng)
         self.w_visible = np.empty(shape, _F32) if (self.wn_std > 0 or self.has_ref) else self.u
         self._refresh_visible(noise=False)
@@ -129,96 +96,19 @@ class DeviceArray:
         def xi() -> np.ndarray:
             return rng.standard_normal(shape)
 
-        b_max = dev.w_max * (1.0 + dev.w_max_dtod * xi())
-        b_min = dev.w_min * (1.0 + dev.w_min_dtod * xi())
-        gain = np.exp(dev.dw_min_dtod * xi()) if dev.dw_min_dtod_log_normal else 1.0 + dev.dw_min_dtod * xi()
-        r = dev.up_down_dtod * xi()
-        up_bias = min(dev.up_down, 0.0)
-        down_bias = -max(dev.up_down, 0.0)
-        s_up = (up_bias + gain + r) * dev.dw_min
-        s_down = (down_bias + gain - r) * dev.dw_min
-        if dev.enforce_consistency:
-            s_up = np.abs(s_up)
-            s_down = np.abs(s_down)
-            swap = b_min > b_max
-            b_min, b_max = np.where(swap, b_max, b_min), np.where(swap, b_min, b_max)
-            b_max = np.abs(b_max)
-            b_min = -np.abs(b_min)
-        else:
-            inverted = b_min > b_max
-            mid = 0.5 * (b_min + b_max)
-            b_min = np.where(inverted, mid, b_min)
-            b_max = np.where(inverted, mid, b_max)
-        if dev.corrupt_devices_prob > 0:
-            bad = rng.random(shape) < dev.corrupt_devices_prob
-            lo = np.maximum(-dev.corrupt_devices_range, b_min)
-            hi = np.minimum(dev.corrupt_devices_range, b_max)
-            val = lo + (hi - lo) * rng.random(shape)
-            b_min = np.where(bad, val, b_min)
-            b_max = np.where(bad, val, b_max)
-            s_up = np.where(bad, 0.0, s_up)
-            s_down = np.where(bad, 0.0, s_down)
-        p4 = np.zeros(shape)
-        p5 = np.zeros(shape)
-        ref = np.zeros(shape)
+        common = dev.sample_common(shape, rng, xi)
+        model = dev.sample_model(common, xi)
+        self.P = np.empty(shape + (4 + len(model.slots),), _F32)
+        for k, arr in enumerate((common.s_up, common.s_down, common.b_min, common.b_max, *model.slots)):
+            self.P[..., k] = arr
+        self.G = np.asarray(model.globals_, np.float64)
+        self.law = K.law_tag(dev.pulse_law())
         self.sigma = _F32(dev.dw_min_std)
         self.wn_std = _F32(dev.write_noise_std * dev.dw_min)
-        if isinstance(dev, ConstantStepDevice):
-            self.kind = K.KIND_CONSTANT
-        elif isinstance(dev, LinearStepDevice):
-            g_up = dev.gamma_up + dev.gamma_up_dtod * xi()
-            g_dn = dev.gamma_down + dev.gamma_down_dtod * xi()
-            if not dev.allow_increasing:
-                g_up, g_dn = np.abs(g_up), np.abs(g_dn)
-            ref_up = dev.w_max if dev.mean_bound_reference else b_max
-            ref_dn = dev.w_min if dev.mean_bound_reference else b_min
-            p4 = -_safe_div(g_up * s_up, ref_up)
-            p5 = -_safe_div(g_dn * s_down, ref_dn)
-            self.kind = K.KIND_LINEAR_MULT if dev.mult_noise else K.KIND_LINEAR_ADD
-        elif isinstance(dev, SoftBoundsDevice):
-            p4 = -_safe_div(s_up, b_max)
-            p5 = -_safe_div(s_down, b_min)
-            self.kind = K.KIND_LINEAR_MULT if dev.mult_noise else K.KIND_LINEAR_ADD
-        elif isinstance(dev, SoftBoundsReferenceDevice):
-            sb_max, sb_min = b_max, b_min
-            if dev.slope_up_dtod > 0:
-                sb_max = _safe_div(b_max, 1.0 + dev.slope_up_dtod * xi())
-            if dev.slope_down_dtod > 0:
-                sb_min = _safe_div(b_min, 1.0 + dev.slope_down_dtod * xi())
-            p4 = -_safe_div(s_up, sb_max)
-            p5 = -_safe_div(s_down, sb_min)
-            ref = dev.reference_mean + dev.reference_std * xi()
-            if dev.subtract_symmetry_point:
-                # zero net drift of u under alternating up/down pulses: s_up(1 − u/b⁺) = s_down(1 − u/b⁻)
-                denom = s_up / np.where(sb_max == 0, np.inf, sb_max) - s_down / np.where(sb_min == 0, -np.inf, sb_min)
-                sym = _safe_div(s_up - s_down, denom)
-                ref = ref + sym
-            self.kind = K.KIND_LINEAR_MULT if dev.mult_noise else K.KIND_LINEAR_ADD
+        self.write_noise_on_set = dev.apply_write_noise_on_set
+        if model.reference is not None:
+            self.ref[...] = model.reference
             self.has_ref = True
-        elif isinstance(dev, ExpStepDevice):
-            self.glob[:] = (dev.A_up, dev.A_down, dev.gamma_up, dev.gamma_down, dev.a, dev.b, dev.dw_min_std_add,
-                            dev.dw_min_std_slope)
-            self.kind = K.KIND_EXP
-        elif isinstance(dev, (PowStepDevice, PowStepReferenceDevice)):
-            gain_g = 1.0 + dev.pow_gamma_dtod * xi()
-            rg = dev.pow_up_down_dtod * xi()
-            p4 = (min(dev.pow_up_down, 0.0) + gain_g + rg) * dev.pow_gamma
-            p5 = (-max(dev.pow_up_down, 0.0) + gain_g - rg) * dev.pow_gamma
-            self.kind = K.KIND_POW
-            if isinstance(dev, PowStepReferenceDevice):
-                ref = dev.reference_mean + dev.reference_std * xi()
-                if dev.subtract_symmetry_point:
-                    ref = ref + _pow_symmetry_point(s_up, s_down, b_min, b_max, p4, p5)
-                self.has_ref = True
-        elif isinstance(dev, PiecewiseStepDevice):
-            self.nodes_up = np.asarray(dev.piecewise_up, _F32)
-            self.nodes_down = np.asarray(dev.piecewise_down, _F32)
-            self.kind = K.KIND_PIECEWISE
-        else:  # pragma: no cover - DeviceConfig is closed
-            raise ConfigError(f"DeviceArray: unsupported device {type(dev).__name__}")
-        for k, arr in enumerate((s_up, s_down, b_min, b_max, p4, p5, ref)):
-            self.P[..., k] = arr
-        self.ref[...] = ref
         self.reset_bias = (dev.reset + dev.reset_dtod * xi()).astype(_F32)
         if self.has_ref:
             self.reset_bias += self.ref  # reset targets the device value, i.e. the weight `reset`
@@ -228,6 +118,16 @@ class DeviceArray:
             self.decay_scale = np.where(life > 1.0, 1.0 - 1.0 / np.where(life > 1.0, life, 2.0), 0.0).astype(_F32)
         if dev.diffusion > 0:
             self.diffusion_rate = np.abs(dev.diffusion * (1.0 + dev.diffusion_dtod * xi())).astype(_F32)
+
+    def invert(self) -> None:
+        """Turn this array into the mirror image of its devices (aihwkit ``copyInvertDeviceParameter``): steps
+        swapped, bounds mirrored (b_max' = −b_min, b_min' = −b_max), model slots transformed by the model."""
+        P = self.P
+        P[..., 0], P[..., 1] = P[..., 1].copy(), P[..., 0].copy()
+        P[..., 2], P[..., 3] = -P[..., 3].copy(), -P[..., 2].copy()
+        if P.shape[-1] > 4:
+            slots = P[..., 4:]
+            self.model.invert_slots(slots)
 
     # ------------------------------------------------------------------------------------------ weights
     @property
@@ -271,8 +171,7 @@ class DeviceArray:
             raise DataError("set_weights: weights contain NaN or infinite values")
         np.add(arr.astype(_F32), self.ref, out=self.u)
         self._clip()
-        on_set = getattr(self.model, "apply_write_noise_on_set", True)
-        self._refresh_visible(noise=on_set)
+        self._refresh_visible(noise=self.write_noise_on_set)
 
     # ------------------------------------------------------------------------------------------ slow processes
     def decay(self) -> None:
@@ -318,27 +217,3 @@ class DeviceArray:
             self._refresh_visible(noise=True)
         elif self.wn_std == 0:
             np.subtract(self.u, self.ref, out=self.w_visible)
-
-
-def _safe_div(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    out = np.zeros(np.broadcast(a, b).shape)
-    np.divide(a, b, out=out, where=(b != 0))
-    return out
-
-
-def _pow_symmetry_point(s_up: np.ndarray, s_dn: np.ndarray, lo: np.ndarray, hi: np.ndarray, g_up: np.ndarray,
-                        g_dn: np.ndarray) -> np.ndarray:
-    """Weight where the PowStep up and down steps are equal (bisection, 60 iterations, float64)."""
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    a = lo.astype(np.float64).copy()
-    b = hi.astype(np.float64).copy()
-    for _ in range(60):
-        m = 0.5 * (a + b)
-        up = s_up * np.clip((hi - m) / span, 0, None) ** g_up
-        dn = s_dn * np.clip((m - lo) / span, 0, None) ** g_dn
-        go_right = up > dn
-        a = np.where(go_right, m, a)
-        b = np.where(go_right, b, m)
-    return np.where(hi - lo > 0, 0.5 * (a + b), lo)

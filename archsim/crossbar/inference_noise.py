@@ -1,7 +1,8 @@
 """Inference-time noise of PCM-like crossbars: conductance mapping, programming noise, drift, read noise.
 
-Model (aihwkit ``PCMLikeNoiseModel`` and ``SinglePairConductanceConverter``, research/aihwkit-reference.md
-§6), all conductances in µS:
+Model (aihwkit 1.1.0 ``PCMLikeNoiseModel``, ``src/aihwkit/inference/noise/pcm.py``, and
+``SinglePairConductanceConverter``, ``src/aihwkit/inference/converter/conductance.py``; Joshi et al. 2020, Nature
+Commun. 11:2473), all conductances in µS:
 
 * **Mapping.** scale = (g_max − g_min)/max|W| per tile; g⁺ = clip(W·scale, 0, g_max) + g_min,
   g⁻ = clip(−W·scale, 0, g_max) + g_min; back: W = (g⁺ − g⁻)/scale.

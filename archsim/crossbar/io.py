@@ -1,4 +1,5 @@
-"""Forward / backward analog MVM with aihwkit's peripheral model (research/aihwkit-reference.md §1).
+"""Forward / backward analog MVM with aihwkit's peripheral model (aihwkit 1.1.0 ``IOParameters``,
+``src/aihwkit/simulator/parameters/io.py``; C++ ``ForwardBackwardPassIOManaged``, ``src/rpucuda/rpu_forward_backward_pass.cpp``).
 
 :class:`IOPipeline` turns one :class:`~archsim.hwconfig.rpu.IOParameters` into a callable
 ``pipeline(M, x, key) -> MVMResult`` computing the managed, noisy, quantised ``y = M x`` for every row of

@@ -5,8 +5,7 @@ Only ``@njit`` functions (plus the constant ziggurat tables) live here; the wrap
 Arrays are C-contiguous; weights, signals and device parameters are float32 (aihwkit's core is float32) and
 every quantiser rounds half-to-even with ``np.rint`` on a float32 quotient ``v / step``.
 
-Randomness (research/style-guide.md §3.4: "if unavoidable, seed inside a jitted helper and document it").
-Drawing the output noise and the pulse trains with numpy would cost more than the GEMM itself, so kernels draw
+Randomness. Drawing the output noise and the pulse trains with numpy would cost more than the GEMM itself, so kernels draw
 their own numbers from **counter-based streams**: the wrapper draws one 64-bit ``key`` per call from the tile's
 seeded ``numpy.random.Generator``; a kernel derives an independent stream for every (key, pass, sample, row)
 with the SplitMix64 finaliser and reads it by counter (value n = mix(base + n·golden)). Which thread runs which
@@ -16,16 +15,36 @@ Bulk Gaussian numbers (output/input noise, per-pulse cycle-to-cycle noise, write
 and exact tails beyond |Φ⁻¹(1/4096)| = 3.49 (exact variance 1.000067, kurtosis 3.0014); scalar draws use the
 Marsaglia–Tsang ziggurat. Parallel kernels have a serial twin (:func:`dual`); :func:`pick` chooses by work size
 and machine load (:data:`PARALLEL`), which never changes results.
+
+Device laws (how a device model's per-pulse law reaches the update kernels). Each device model
+(:mod:`archsim.devices`) defines its law as a plain Python function ``law(u, down, P, i, j, sigma, z, G)``.
+:func:`law_tag` registers it under ``module.qualname#hash-of-source`` and returns a :class:`LawTag`, a Python
+object whose Numba type (:class:`LawTagType`) carries that name. The update kernels take the tag as their first
+argument and call :func:`apply_law` (a Numba ``overload``), which resolves the law from the tag's *type* at compile
+time and compiles it into the kernel, where LLVM inlines it: one specialisation per law, exactly as fast as a
+hand-written kernel for that device, and no per-pulse dispatch. Because the specialisation is keyed by a type that
+is stable across processes, ``cache=True`` stores it on disk (``archsim/crossbar/__pycache__``): a new Python
+process loads it instead of compiling (a cold compile of the update kernels costs seconds per device model, a
+cache load milliseconds), and the source hash in the name makes an edited law a new type, so the cache never
+serves stale machine code. A law defined in a test module works the same way. Rejected alternatives: passing the
+jitted law as an argument (Numba types a dispatcher by object identity, so the disk cache never hits), first-class
+function pointers (an indirect call per pulse, no inlining), generated source (not cacheable, string-built code).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
-from numba import njit, prange
+from numba import errors, njit, prange, types
+from numba.extending import NativeValue, models, overload, register_model, unbox
+
+from archsim.registry import Registry
 
 JIT = {"cache": True, "nogil": True, "fastmath": False}
 JIT_PAR = {"cache": True, "nogil": True, "fastmath": False, "parallel": True}
@@ -463,88 +482,98 @@ def row_max_and_sums(x, amax, vmax, pos, neg):
         neg[b] = sn
 
 
-# ------------------------------------------------------------------------------------------ device pulses
+# ------------------------------------------------------------------------------------------ device pulse laws
 
-# Device kinds of the pulse kernel (device parameters P[i, j, :] = s_up, s_down, b_min, b_max, p4, p5, ref):
-KIND_CONSTANT = 0     # u ∓= s(1 + σξ)
-KIND_LINEAR_MULT = 1  # u ∓= (slope·u + s)(1 + σξ); p4 = slope_up, p5 = slope_down (also SoftBounds*)
-KIND_LINEAR_ADD = 2   # u ∓= slope·u + s(1 + σξ)
-KIND_EXP = 3          # ExpStep; glob = [A_up, A_down, γ_up, γ_down, a, b, std_add, std_slope]
-KIND_POW = 4          # PowStep(Reference); p4 = γ_up, p5 = γ_down
-KIND_PIECEWISE = 5    # PiecewiseStep; nodes_up / nodes_down
+#: Device pulse laws by tag name (:func:`law_tag`); the update kernels are specialised on the tag at compile time.
+LAWS: Registry[Callable[..., float]] = Registry("device pulse law")
 
 
-@njit(inline="always", **JIT)
-def pulse(kind, u, down, P, i, j, sigma, z, glob, nodes_up, nodes_down):
-    """Apply one pulse to device value u (float32) of element (i, j); down=True lowers the weight.
+class LawTagType(types.Type):
+    """Numba type of a :class:`LawTag`: one type per law, so a kernel taking a tag is compiled (and cached on disk)
+    once per law, with the law inlined."""
 
-    z is the pulse's standard-normal draw (float32; ignored when sigma = 0). Returns u clipped to [b_min, b_max].
+    def __init__(self, law_name: str) -> None:
+        self.law_name = law_name
+        super().__init__(name=f"PulseLaw({law_name})")
+
+
+register_model(LawTagType)(models.OpaqueModel)
+
+
+@unbox(LawTagType)
+def _unbox_law_tag(typ, obj, c):
+    return NativeValue(c.context.get_dummy_value())
+
+
+class LawTag:
+    """A registered pulse law, passed to the update kernels in place of the law itself (an opaque value in
+    compiled code; its Numba type carries the law's name)."""
+
+    __slots__ = ("_numba_type_", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._numba_type_ = LawTagType(name)
+
+    def __repr__(self) -> str:
+        return f"LawTag({self.name!r})"
+
+
+_TAGS: dict[Callable[..., float], LawTag] = {}
+
+
+def law_tag(law: Callable[..., float]) -> LawTag:
+    """Register a device model's pulse law (a plain, Numba-compilable function) and return its tag.
+
+    The tag name is ``module.qualname#h`` with h a hash of the law's source, so a changed law is a new Numba type:
+    the kernels' on-disk cache is keyed by it and never serves machine code compiled from an old law.
     """
-    s_up = P[i, j, 0]
-    s_dn = P[i, j, 1]
-    lo = P[i, j, 2]
-    hi = P[i, j, 3]
-    one = np.float32(1.0)
+    tag = _TAGS.get(law)
+    if tag is not None:
+        return tag
+    try:
+        text = inspect.getsource(law)
+    except (OSError, TypeError):
+        text = law.__code__.co_code.hex()
+    name = f"{law.__module__}.{law.__qualname__}#{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    if name not in LAWS:
+        LAWS.register(name, law)
+    tag = _TAGS[law] = LawTag(name)
+    return tag
+
+
+def apply_law(tag, u, down, P, i, j, sigma, z, G):
+    """One pulse of law ``tag`` on device value u of element (i, j), clipped to [P[i, j, 2], P[i, j, 3]].
+
+    z is the pulse's standard-normal draw (float32; read only when sigma > 0). Compiled code resolves this call
+    from the tag's type (the law is compiled into the kernel); this Python body serves ``NUMBA_DISABLE_JIT`` runs.
+    """
     if sigma == 0:
-        z = np.float32(0.0)  # the caller's buffer is not filled without c2c noise: never read garbage
-    nz = one + sigma * z
-    if kind == 0:
-        if down:
-            u = u - s_dn * nz
-        else:
-            u = u + s_up * nz
-    elif kind == 1:
-        if down:
-            u = u - (P[i, j, 5] * u + s_dn) * nz
-        else:
-            u = u + (P[i, j, 4] * u + s_up) * nz
-    elif kind == 2:
-        if down:
-            u = u - (P[i, j, 5] * u + s_dn * nz)
-        else:
-            u = u + (P[i, j, 4] * u + s_up * nz)
-    elif kind == 3:
-        span = hi - lo
-        zz2 = np.float32(0.0)
-        if span > 0:
-            zz2 = np.float32(2.0 * glob[4]) * u / span + np.float32(glob[5])
-        if down:
-            y = np.float32(1.0 - glob[1] * math.exp(-glob[3] * zz2))
-            delta = -(y if y > 0 else np.float32(0.0)) * s_dn
-        else:
-            y = np.float32(1.0 - glob[0] * math.exp(glob[2] * zz2))
-            delta = (y if y > 0 else np.float32(0.0)) * s_up
-        if glob[6] != 0.0 or glob[7] != 0.0:
-            u = u + delta + sigma * (abs(delta) + np.float32(glob[6]) + np.float32(glob[7]) * abs(u)) * z
-        else:
-            u = u + delta * nz
-    elif kind == 4:
-        span = hi - lo
-        if span > 0:
-            if down:
-                frac = max((u - lo) / span, np.float32(0.0))
-                u = u - s_dn * np.float32(frac ** P[i, j, 5]) * nz
-            else:
-                frac = max((hi - u) / span, np.float32(0.0))
-                u = u + s_up * np.float32(frac ** P[i, j, 4]) * nz
-    else:
-        nodes = nodes_down if down else nodes_up
-        m = nodes.shape[0]
-        if m == 1:
-            f = nodes[0]
-        else:
-            span = hi - lo
-            pos = np.float32(0.0)
-            if span > 0:
-                pos = (u - lo) / span * np.float32(m - 1)
-            k = min(max(int(math.floor(pos)), 0), m - 2)  # noqa: RUF046 - numba typing
-            t = min(max(pos - np.float32(k), np.float32(0.0)), np.float32(1.0))
-            f = (one - t) * nodes[k] + t * nodes[k + 1]
-        if down:
-            u = u - s_dn * f * nz
-        else:
-            u = u + s_up * f * nz
-    return min(max(u, lo), hi)
+        z = np.float32(0.0)
+    return min(max(LAWS[tag.name](u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
+
+
+_JITTED_LAWS: dict[str, Callable[..., float]] = {}
+
+
+@overload(apply_law)
+def _apply_law_typed(tag, u, down, P, i, j, sigma, z, G):
+    if not isinstance(tag, LawTagType):
+        raise errors.TypingError(f"apply_law: expected a pulse-law tag, got {tag}")
+    name = tag.law_name
+    law = _JITTED_LAWS.get(name)
+    if law is None:
+        law = _JITTED_LAWS[name] = njit(**JIT)(LAWS[name])
+    zero = np.float32(0.0)
+
+    def impl(tag, u, down, P, i, j, sigma, z, G):
+        zz = z if sigma != 0 else zero
+        return min(max(law(u, down, P, i, j, sigma, zz, G), P[i, j, 2]), P[i, j, 3])
+
+    return impl
+
+
+# ------------------------------------------------------------------------------------------ pulsed update
 
 
 @dual
@@ -578,44 +607,24 @@ def x_trains(px, bl, key, idx, counts):
 
 
 @njit(inline="always", **JIT)
-def _pulse_run(u, i, idx_row, start, stop, down, kind, P, sigma, zbuf, q, glob, nodes_up, nodes_down, wvis,
-               wn_std, wbuf, ref):
+def _pulse_run(law, u, i, idx_row, start, stop, down, P, G, sigma, zbuf, q, wvis, wn_std, wbuf, ref):
     """Apply one pulse in direction ``down`` to u[i, j] for j in idx_row[start:stop]; returns the next zbuf index."""
-    if kind == 0 and sigma == 0 and wn_std == 0:
+    if wn_std == 0:
         for t in range(start, stop):
             j = idx_row[t]
-            if down:
-                val = u[i, j] - P[i, j, 1]
-            else:
-                val = u[i, j] + P[i, j, 0]
-            u[i, j] = min(max(val, P[i, j, 2]), P[i, j, 3])
-        return q + stop - start
-    if kind == 0 and wn_std == 0:
-        one = np.float32(1.0)
-        if down:
-            for t in range(start, stop):
-                j = idx_row[t]
-                val = u[i, j] - P[i, j, 1] * (one + sigma * zbuf[q + t - start])
-                u[i, j] = min(max(val, P[i, j, 2]), P[i, j, 3])
-        else:
-            for t in range(start, stop):
-                j = idx_row[t]
-                val = u[i, j] + P[i, j, 0] * (one + sigma * zbuf[q + t - start])
-                u[i, j] = min(max(val, P[i, j, 2]), P[i, j, 3])
+            u[i, j] = apply_law(law, u[i, j], down, P, i, j, sigma, zbuf[q + t - start], G)
         return q + stop - start
     for t in range(start, stop):
         j = idx_row[t]
-        val = pulse(kind, u[i, j], down, P, i, j, sigma, zbuf[q], glob, nodes_up, nodes_down)
+        val = apply_law(law, u[i, j], down, P, i, j, sigma, zbuf[q], G)
         u[i, j] = val
-        if wn_std > 0:
-            wvis[i, j] = val - ref[i, j] + wn_std * wbuf[q]
+        wvis[i, j] = val - ref[i, j] + wn_std * wbuf[q]
         q += 1
     return q
 
 
 @dual
-def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx, counts, lr_sign, separate,
-                      key, wvis, wn_std, ref, pulses):
+def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref, pulses):
     """Coincidence loop of the stochastic pulsed update, samples in batch order, rows in parallel.
 
     For sample b and output row i, slot k fires if |pd[b, i]| > U(0, 1) (a second, independent draw for
@@ -624,8 +633,9 @@ def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx
     element are applied in slot order; rows are independent, so the result does not depend on threading.
 
     Args:
-        u: float32[out, in] device values (modified). P: float32[out, in, 7] device parameters.
-        kind: device kind code. sigma: float32 c2c noise. glob: float64[8]. nodes_up/down: float32[m].
+        law: the device's pulse-law tag (:func:`law_tag`; the kernel is specialised on it).
+        u: float32[out, in] device values (modified). P: float32[out, in, 4 + slots] device parameters.
+        G: float64[n] global device parameters. sigma: float32 c2c noise.
         pd: float32[B, out] signed d probabilities. bl: int64[B]. idx, counts: from :func:`x_trains`.
         lr_sign: +1 or −1. separate: bool. key: uint64.
         wvis: float32[out, in] visible weights, redrawn as u − ref + wn_std·ξ after each pulse when wn_std > 0.
@@ -672,18 +682,17 @@ def stochastic_update(u, P, kind, sigma, glob, nodes_up, nodes_down, pd, bl, idx
                 k = fired[f] // 4
                 row = idx[b, k]
                 if fired[f] & 1:
-                    q = _pulse_run(u, i, row, 0, counts[b, k, 0], down_pos, kind, P, sigma, zbuf, q, glob, nodes_up,
-                                   nodes_down, wvis, wn_std, wbuf, ref)
+                    q = _pulse_run(law, u, i, row, 0, counts[b, k, 0], down_pos, P, G, sigma, zbuf, q, wvis, wn_std,
+                                   wbuf, ref)
                 if fired[f] & 2:
-                    q = _pulse_run(u, i, row, n_in - counts[b, k, 1], n_in, not down_pos, kind, P, sigma, zbuf, q,
-                                   glob, nodes_up, nodes_down, wvis, wn_std, wbuf, ref)
+                    q = _pulse_run(law, u, i, row, n_in - counts[b, k, 1], n_in, not down_pos, P, G, sigma, zbuf, q,
+                                   wvis, wn_std, wbuf, ref)
             npulse += q
         pulses[i] += npulse
 
 
 @dual
-def dense_update(u, P, kind, sigma, glob, nodes_up, nodes_down, cd, cx, coef, divide, lr_sign, key, wvis, wn_std,
-                 ref, pulses):
+def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses):
     """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
 
     n_ij = rint(cd[b, i]·cx[b, j] / coef[b]) if ``divide`` (MEAN_COUNT, coef = BL) else
@@ -720,7 +729,7 @@ def dense_update(u, P, kind, sigma, glob, nodes_up, nodes_down, cd, cx, coef, di
                     if sigma > 0:
                         zz, c = normal(base, c)
                         z = np.float32(zz)
-                    val = pulse(kind, val, down, P, i, j, sigma, z, glob, nodes_up, nodes_down)
+                    val = apply_law(law, val, down, P, i, j, sigma, z, G)
                 u[i, j] = val
                 npulse += m
                 if wn_std > 0:

@@ -2,7 +2,8 @@
 
 During HWA training the forward and backward passes of a mini-batch use a *modified* copy of the
 weights, drawn once per mini-batch, while the update acts on the unmodified (hidden) weights
-(research/aihwkit-reference.md §6). amax = max|W| (``rel_to_actual_wmax``) or ``assumed_wmax``.
+(aihwkit 1.1.0 ``WeightModifierParameter``, ``src/aihwkit/simulator/parameters/inference.py``, C++
+``src/rpucuda/weight_modifier.cpp``). amax = max|W| (``rel_to_actual_wmax``) or ``assumed_wmax``.
 
 * DISCRETIZE: w = amax·q·rint(w/(amax·q)), q = res (res > 1 means 1/res); ``sto_round`` adds U(−½, ½)
   inside the rint (unbiased).

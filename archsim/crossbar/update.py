@@ -1,4 +1,5 @@
-"""Pulsed update of a device array (aihwkit ``PulsedRPUWeightUpdater``, research/aihwkit-reference.md §2).
+"""Pulsed update of a device array (aihwkit 1.1.0 ``PulsedRPUWeightUpdater``: ``src/rpucuda/rpu_weight_updater.cpp``,
+``src/rpucuda/rpu_pulsed_meta_parameter.cpp``, ``src/rpucuda/sparse_bit_line_maker.cpp``; Gokmen & Vlasov 2016).
 
 :func:`pulsed_update` applies the SGD step W ← W − lr·Σ_b d_b x_bᵀ to a
 :class:`~archsim.crossbar.devices.DeviceArray` the way an RPU crossbar does, **sample by sample in batch
@@ -176,8 +177,8 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
             key = new_key(rng)
             K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
             kernel = K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)
-            kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, pd[s:e], sched.bl[s:e],
-                   idx, counts, lr_sign, pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
+            kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, pd[s:e], sched.bl[s:e], idx, counts, lr_sign,
+                   pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
     else:
         blf = sched.bl.astype(_F32)[:, None]
         if pt is PulseType.MEAN_COUNT:
@@ -192,5 +193,5 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
         cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
         kernel = K.pick(K.dense_update, cd.size * x.shape[1])
-        kernel(arr.u, arr.P, arr.kind, arr.sigma, arr.glob, arr.nodes_up, arr.nodes_down, cd, cx, coef.astype(_F32),
-               pt is PulseType.MEAN_COUNT, lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
+        kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, cd, cx, coef.astype(_F32), pt is PulseType.MEAN_COUNT,
+               lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)

@@ -1,7 +1,7 @@
 """Training-algorithm (unit-cell / compound) configurations of a crossbar, and inference-noise settings.
 
 The crossbar's ``rpu.algorithm`` field selects how gradients reach the devices: plain analog SGD on
-one device array, or one of the compounds of research/aihwkit-reference.md §4 (Tiki-Taka family,
+one device array, or one of aihwkit's compounds (``src/aihwkit/simulator/configs/compounds.py``: Tiki-Taka family,
 mixed precision, vector/reference/one-sided unit cells). In YAML the member is chosen by ``kind:``::
 
     algorithm: {kind: chopped_transfer, in_chop_prob: 0.01, auto_scale: true}
@@ -17,10 +17,11 @@ defaults), except where a field's docstring says otherwise. Differences from aih
   full ``transfer_forward`` / ``transfer_update`` parameter objects instead;
 * transfer compounds hold exactly two arrays (fast A, slow C), as all aihwkit presets do;
 * ``fast_zero_shift`` / ``fast_reference_offset`` model the reference of the fast array (zero-shifting,
-  research/seed-papers.md §0.4 E, and the programmed offset of the c-TTv2 paper's toy, §8).
+  Kim et al. 2019, arXiv 1907.10228, and the programmed offset of the c-TTv2 paper's toy, Rasch et al. 2023,
+  arXiv 2303.04721).
 
 This module also holds the inference-side settings (PCM-like programming/drift/read noise, drift
-compensation, hardware-aware-training weight modifiers; research/aihwkit-reference.md §6) consumed
+compensation, hardware-aware-training weight modifiers; aihwkit ``src/aihwkit/inference/``) consumed
 by ``archsim.crossbar.inference_noise`` and ``archsim.crossbar.modifiers``, and the aihwkit
 compound preset names (:data:`ALGORITHM_PRESETS`).
 """
@@ -30,9 +31,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Any, ClassVar
 
 from archsim.errors import ConfigError
+from archsim.registry import Registry
 
 
 class VectorUpdatePolicy(str, Enum):
@@ -54,15 +56,29 @@ def _check(cond: bool, cls: str, field: str, expected: str, got: Any) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SGDConfig:
+class AlgorithmConfig:
+    """Base of every training-algorithm config (``rpu.algorithm``). ``KINDS`` holds the registered configs by their
+    ``kind`` tag, so ``algorithm: {kind: ...}`` in YAML selects among them (registry-based tagged union); the
+    implementations are registered separately in ``archsim.crossbar.context.ALGORITHMS``."""
+
+    KINDS: ClassVar[Registry[type]] = Registry("algorithm kind")
+
+    kind: str = ""
+    """Tag selecting the algorithm in YAML (each config sets its own default)."""
+
+
+@AlgorithmConfig.KINDS.register_class
+@dataclass(frozen=True, kw_only=True)
+class SGDConfig(AlgorithmConfig):
     """Plain analog SGD: the gradient is applied as stochastic pulse trains to a single device array."""
 
     kind: str = "sgd"
     """Tag selecting this algorithm in YAML."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class VectorUnitCellConfig:
+class VectorUnitCellConfig(AlgorithmConfig):
     """Several devices per cross-point; the weight is W = Σ_k γ_k W_k (aihwkit ``VectorUnitCell``)."""
 
     kind: str = "vector"
@@ -84,13 +100,14 @@ class VectorUnitCellConfig:
                f"empty or {self.n_devices} values", self.gamma_vec)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class ReferenceUnitCellConfig:
+class ReferenceUnitCellConfig(AlgorithmConfig):
     """A device and a reference device, W = g − g_ref (aihwkit ``ReferenceUnitCell``), with zero-shifting.
 
     Only device 0 is updated (SINGLE_FIXED). The reference is zero unless ``zero_shift`` programs it:
     before training, every device is driven to its symmetry point w* with alternating up/down pulses
-    (a soft-bound device converges to w*, research/seed-papers.md §0.4 E) and the reference is set to
+    (a soft-bound device converges to w*, Kim et al. 2019, arXiv 1907.10228) and the reference is set to
     the reached value, so W = 0 at the symmetry point (Kim et al. 2019).
     """
 
@@ -108,8 +125,9 @@ class ReferenceUnitCellConfig:
                self.zero_shift_n_pulses)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class OneSidedUnitCellConfig:
+class OneSidedUnitCellConfig(AlgorithmConfig):
     """Two devices g⁺, g⁻ that are only ever pulsed up; W = g⁺ − g⁻, with refresh (aihwkit ``OneSidedUnitCell``)."""
 
     kind: str = "one_sided"
@@ -129,8 +147,9 @@ class OneSidedUnitCellConfig:
         _check(self.refresh_every >= 0, "one_sided", "refresh_every", ">= 0", self.refresh_every)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class TransferCompoundConfig:
+class TransferCompoundConfig(AlgorithmConfig):
     """Tiki-Taka v1 (Gokmen & Haensch 2020; aihwkit ``TransferCompound``): fast array A, slow array C.
 
     W = γ·A + C. Every sample updates A with the pulse-count learning rate ``fast_lr`` (× the SGD
@@ -183,6 +202,7 @@ class TransferCompoundConfig:
         _check(self.transfer_desired_bl >= 1, name, "transfer_desired_bl", ">= 1", self.transfer_desired_bl)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class BufferedTransferCompoundConfig(TransferCompoundConfig):
     """TTv2 (Gokmen 2021; aihwkit ``BufferedTransferCompound``): reads of A go into a digital buffer H.
@@ -209,6 +229,7 @@ class BufferedTransferCompoundConfig(TransferCompoundConfig):
     """BL management in the transfer write."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class ChoppedTransferCompoundConfig(BufferedTransferCompoundConfig):
     """c-TTv2 (Rasch et al. 2023; aihwkit ``ChoppedTransferCompound``): TTv2 with input/output choppers.
@@ -256,6 +277,7 @@ class ChoppedTransferCompoundConfig(BufferedTransferCompoundConfig):
         _check(0.0 <= self.auto_momentum < 1.0, name, "auto_momentum", "in [0, 1)", self.auto_momentum)
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
 class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
     """AGAD (Rasch et al. 2023; aihwkit ``DynamicTransferCompound``): chopped TTv2 with a dynamic reference.
@@ -277,8 +299,9 @@ class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
     """aihwkit experimental flag (accepted, not modelled)."""
 
 
+@AlgorithmConfig.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class MixedPrecisionConfig:
+class MixedPrecisionConfig(AlgorithmConfig):
     """Mixed precision (Nandakumar et al.; aihwkit ``MixedPrecisionCompound``): digital χ accumulation.
 
     Each sample χ += η·d xᵀ in floating point (x, d optionally quantised to n_bins levels of their
@@ -315,29 +338,12 @@ class MixedPrecisionConfig:
                (self.n_x_bins, self.n_d_bins))
 
 
-#: The union of algorithm configurations the loader accepts for ``rpu.algorithm`` (tag: ``kind``).
-AlgorithmConfig = Union[  # noqa: UP007 - a runtime union the loader introspects
-    SGDConfig,
-    VectorUnitCellConfig,
-    ReferenceUnitCellConfig,
-    OneSidedUnitCellConfig,
-    TransferCompoundConfig,
-    BufferedTransferCompoundConfig,
-    ChoppedTransferCompoundConfig,
-    DynamicTransferCompoundConfig,
-    MixedPrecisionConfig,
-]
-
-#: kind tag -> class, for code that dispatches on the tag.
-ALGORITHM_KINDS: dict[str, type] = {
-    c.kind: c for c in (SGDConfig, VectorUnitCellConfig, ReferenceUnitCellConfig, OneSidedUnitCellConfig,
-                        TransferCompoundConfig, BufferedTransferCompoundConfig, ChoppedTransferCompoundConfig,
-                        DynamicTransferCompoundConfig, MixedPrecisionConfig)
-}
+#: kind tag -> algorithm config class (the registry behind the ``rpu.algorithm`` tagged union).
+ALGORITHM_KINDS = AlgorithmConfig.KINDS
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Inference side (research/aihwkit-reference.md §6)
+# Inference side (aihwkit src/aihwkit/inference/, src/aihwkit/simulator/parameters/inference.py)
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -447,7 +453,7 @@ class InferenceConfig:
     then evaluates the network at each time in ``t_inference_s`` after programming (drift + fresh 1/f read
     noise, optionally drift-compensated), averaging ``n_repeats`` independent programmings. Model and
     numbers: aihwkit ``PCMLikeNoiseModel`` (Joshi et al. 2020, Nature Comms 11:2473),
-    research/aihwkit-reference.md §6, ``archsim.crossbar.inference_noise``. In YAML::
+    ``archsim.crossbar.inference_noise``. In YAML::
 
         rpu:
           inference: {noise_model: {g_max_us: 25}, drift_compensation: global, t_inference_s: [1, 86400]}
@@ -491,7 +497,7 @@ class InferenceConfig:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# aihwkit compound preset names (research/aihwkit-reference.md §5)
+# aihwkit compound preset names (src/aihwkit/simulator/presets/configs.py)
 # ---------------------------------------------------------------------------------------------------------
 
 _DEVICES = ("ReRamES", "ReRamSB", "Capacitor", "EcRam", "EcRamMO", "Idealized")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archsim.errors import ConfigError
+from archsim.gpu.model import STACKS
+from archsim.gpu.schema import PRECISIONS as GPU_PRECISIONS
 
 MODES = ("inference", "training")
 """Run modes: the forward cycle alone, or forward, backward and update."""
@@ -25,8 +27,12 @@ ACCURACY_SETTINGS = ("on", "off", "auto")
 BIAS_PLACEMENTS = ("analog", "digital")
 """Where a layer's bias lives: an extra crossbar row driven by 1 (``analog``) or added after the ADC."""
 
-PRECISIONS = ("amp", "fp32")
-"""GPU precision: FP16/BF16 tensor cores with mixed precision, or FP32 (TF32 on Ampere and later)."""
+PRECISIONS = GPU_PRECISIONS
+"""GPU precision: ``amp`` (FP16/BF16 tensor cores, mixed precision), ``fp32`` (TF32 on Ampere and later) or
+``int8`` (inference)."""
+
+GPU_STACKS = tuple(STACKS)
+"""GPU software stacks the GPU model knows (eager ``pytorch``, ``tensorrt``)."""
 
 RAPA_SCHEMES = ("random", "random_fixed", "image", "image_pad", "alternate", "perforated")
 """Patch-to-replica assignments of replicated conv layers (Rasch et al. 2019)."""
@@ -117,12 +123,15 @@ class GpuOptions:
     """:data:`PRECISIONS`."""
     batch: int | None = None
     """GPU batch size (None = the GPU file's ``default_batch``)."""
+    stack: str = "pytorch"
+    """:data:`GPU_STACKS`: the software stack the GPU model assumes."""
     measure: bool = False
     """Also time the network's layers on a local CUDA GPU (PyTorch), next to the model."""
 
     def check(self) -> None:
         """Raise a :class:`ConfigError` naming the flag of the first invalid value."""
         _choice("--precision", self.precision, PRECISIONS)
+        _choice("--gpu-stack", self.stack, GPU_STACKS)
         _positive_int("--gpu-batch", self.batch, optional=True)
 
 

@@ -18,6 +18,7 @@ import dataclasses
 from typing import Any
 
 from archsim.errors import ArchsimError
+from archsim.gpu.compare import attach_measurement
 from archsim.gpu.measure import measure
 from archsim.gpu.model import layer_work_from_workload
 from archsim.gpu.paper import RPUHeadlineAssumptions, rapa_check, rpu_headline
@@ -66,7 +67,7 @@ def step_measure(state: RunState) -> None:
                 batch_size=int(baseline["batch_size"]))
     if m.time_ns_per_batch is None:
         notify(state, f"--measure: nothing measured ({m.reason})")
-    baseline["measured_time_ns_per_batch"] = m.time_ns_per_batch
+    state.gpu = attach_measurement(state.gpu, m)
 
 
 def _row(label: str, overrides: tuple[str, ...], replicas: Replicas, point: RunState) -> dict[str, Any]:

@@ -165,7 +165,8 @@ def step_gpu(state: RunState) -> None:
         raise RuntimeError("pipeline: the gpu step needs the simulate and cost steps")
     state.gpu = gpu_section_for_run(state.need_workload(), state.need_mapping(), timing=state.timing.to_dict(),
                                     energy=state.energy.to_dict(batch=o.batch), gpu=o.gpu.name, mode=o.mode,
-                                    precision=o.gpu.precision, batch_size=o.gpu.batch)
+                                    precision=o.gpu.precision, batch_size=o.gpu.batch, stack=o.gpu.stack,
+                                    hw=state.need_hw())
 
 
 # -- output -----------------------------------------------------------------------------------------

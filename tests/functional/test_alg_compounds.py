@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from archsim.crossbar import AnalogTile
-from archsim.crossbar.compounds import find_symmetry_point, threshold_buffer
+from archsim.crossbar.algorithms import find_symmetry_point, threshold_buffer
 from archsim.crossbar.devices import DeviceArray
 from archsim.errors import ConfigError
 from archsim.hwconfig import algorithms as A

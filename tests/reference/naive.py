@@ -1,6 +1,7 @@
 """Slow, obvious numpy references of the functional core's kernels (one sample, one element at a time).
 
-Written straight from research/aihwkit-reference.md §1–§3, independently of archsim.crossbar's code. Random
+Written straight from aihwkit 1.1.0 (src/rpucuda/rpu_forward_backward_pass.cpp, rpu_pulsed_meta_parameter.cpp,
+rpu_*_device.cpp), independently of archsim.crossbar's code. Random
 parts are left out (callers set noise to 0) or passed in explicitly, so results can be compared exactly.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import naive_devices
 import numpy as np
 
 F = np.float32
@@ -122,46 +124,9 @@ def pulse_schedule(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up) -> t
 
 
 def device_pulse(kind: str, w: float, down: bool, p: dict, z: float = 0.0) -> float:
-    """One update-once step of a device with scalar parameters p (s_up, s_down, b_min, b_max, sigma, ...)."""
-    s_up, s_dn, lo, hi, sig = p["s_up"], p["s_down"], p["b_min"], p["b_max"], p.get("sigma", 0.0)
-    nz = 1 + sig * z
-    if kind == "constant_step":
-        w = w - s_dn * nz if down else w + s_up * nz
-    elif kind == "soft_bounds":
-        w = w - s_dn * (1 - w / lo) * nz if down else w + s_up * (1 - w / hi) * nz
-    elif kind == "linear_step":
-        if down:
-            w = w - s_dn * (1 + p["gamma_down"] * w / abs(p["w_min"])) * nz
-        else:
-            w = w + s_up * (1 - p["gamma_up"] * w / p["w_max"]) * nz
-    elif kind == "pow_step":
-        span = hi - lo
-        if down:
-            w = w - s_dn * ((w - lo) / span) ** p["gamma_down"] * nz
-        else:
-            w = w + s_up * ((hi - w) / span) ** p["gamma_up"] * nz
-    elif kind == "exp_step":
-        zz = 2 * p["a"] * w / (hi - lo) + p["b"]
-        if down:
-            y = max(1 - p["A_down"] * math.exp(-p["gamma_down"] * zz), 0.0)
-            w = w - y * s_dn * nz
-        else:
-            y = max(1 - p["A_up"] * math.exp(p["gamma_up"] * zz), 0.0)
-            w = w + y * s_up * nz
-    elif kind == "piecewise_step":
-        nodes = p["piecewise_down"] if down else p["piecewise_up"]
-        m = len(nodes)
-        if m == 1:
-            f = nodes[0]
-        else:
-            pos = (w - lo) / (hi - lo) * (m - 1)
-            k = min(max(math.floor(pos), 0), m - 2)
-            t = min(max(pos - k, 0.0), 1.0)
-            f = (1 - t) * nodes[k] + t * nodes[k + 1]
-        w = w - s_dn * f * nz if down else w + s_up * f * nz
-    else:
-        raise NotImplementedError(kind)
-    return min(max(w, lo), hi)
+    """One update-once step of a device with scalar parameters p (s_up, s_down, b_min, b_max, sigma, ...); the laws
+    are in naive_devices.py, one function per device model."""
+    return naive_devices.device_pulse(kind, w, down, p, z)
 
 
 def dense_counts(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up, mode: str) -> np.ndarray:

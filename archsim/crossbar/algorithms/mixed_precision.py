@@ -1,0 +1,91 @@
+"""Mixed precision (Nandakumar et al. 2018; aihwkit ``MixedPrecisionCompound``, ``src/rpucuda/rpu_mixedprec_device.cpp``):
+digital gradient accumulation χ with row-wise pulsed transfer (UM and UBLM forced on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from archsim.crossbar.algorithms.common import CompoundCounters, record_transfer_write
+from archsim.crossbar.context import TileContext, register_algorithm
+from archsim.crossbar.update import UpdateResult, pulsed_update
+from archsim.hwconfig.algorithms import MixedPrecisionConfig
+
+__all__ = ["MixedPrecisionCompound"]
+
+_F32 = np.float32
+
+class MixedPrecisionCompound:
+    """Digital gradient accumulation χ with row-wise pulsed transfer (aihwkit ``MixedPrecisionCompound``)."""
+
+    def __init__(self, ctx: TileContext, config: MixedPrecisionConfig) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.array = ctx.device_array()
+        self.chi = np.zeros((ctx.out_size, ctx.in_size), np.float64)
+        self.eps = config.granularity if config.granularity > 0 else self.array.granularity
+        self.write_update = replace(ctx.rpu_config.update, update_management=True, update_bl_management=True)
+        self.counters = CompoundCounters()
+        self.n_updates = 0
+        self.next_row = 0
+
+    def read_weights(self) -> np.ndarray:
+        return self.array.read()
+
+    def get_weights(self) -> np.ndarray:
+        return self.array.get_weights()
+
+    def set_weights(self, w: np.ndarray) -> None:
+        self.array.set_weights(w)
+
+    def _quantise(self, v: np.ndarray, n_bins: int, sto: bool) -> np.ndarray:
+        if n_bins <= 0:
+            return v
+        levels = max(n_bins // 2, 1)
+        amax = np.abs(v).max(axis=1, keepdims=True)
+        scale = np.where(amax > 0, amax / levels, 1.0)
+        q = v / scale
+        if sto:
+            q = q + self.ctx.rng.uniform(-0.5, 0.5, size=q.shape)
+        return (np.clip(np.rint(q), -levels, levels) * scale).astype(_F32)
+
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+        cfg = self.config
+        xq = self._quantise(x, cfg.n_x_bins, cfg.stoc_round_x)
+        dq = self._quantise(d, cfg.n_d_bins, cfg.stoc_round_d)
+        self.chi -= lr * (dq.astype(np.float64).T @ xq.astype(np.float64))  # desired weight increment
+        b = x.shape[0]
+        self.ctx.stats.record_update(UpdateResult(bl=np.zeros(b, np.int64), pulses=0, n_samples=b))
+        self.n_updates += 1
+        if self.n_updates % cfg.transfer_every == 0:
+            self.transfer()
+
+    def transfer(self) -> None:
+        """Write n = trunc(χ_i/ε) pulses onto the selected rows; χ_i −= n·ε."""
+        cfg = self.config
+        out = self.ctx.out_size
+        k = out if cfg.n_rows_per_transfer < 0 else min(cfg.n_rows_per_transfer, out)
+        if cfg.random_row:
+            self.next_row = int(self.ctx.rng.integers(out))
+        rows = [(self.next_row + r) % out for r in range(k)]
+        self.next_row = (self.next_row + k) % out
+        n = np.trunc(self.chi[rows] / self.eps)
+        self.chi[rows] -= n * self.eps
+        self.ctx.stats.transfers += 1
+        keep = [r for r in range(k) if np.any(n[r] != 0)]
+        if not keep:
+            return
+        xs = np.ascontiguousarray(n[keep], dtype=_F32)
+        ds = np.zeros((len(keep), out), _F32)
+        ds[np.arange(len(keep)), [rows[r] for r in keep]] = -1.0
+        res = pulsed_update(self.array, xs, ds, self.eps * cfg.transfer_lr, self.write_update, self.ctx.rng,
+                            granularity=self.array.granularity)
+        record_transfer_write(self.ctx, res, len(keep))
+
+    def post_update_step(self) -> None:
+        self.array.post_update_step()
+
+
+register_algorithm(MixedPrecisionConfig, MixedPrecisionCompound)
