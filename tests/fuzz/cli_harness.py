@@ -58,8 +58,12 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def _time_limit(seconds: float, fired: list[bool]) -> Iterator[None]:
+    """Raise :class:`CaseTimeout` after ``seconds``, and again every 0.5 s (an exception raised inside a garbage
+    collector callback is swallowed); ``fired[0]`` records that the limit was reached in any case."""
     def on_alarm(signum: int, frame: FrameType | None) -> None:
+        fired[0] = True
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
         raise CaseTimeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -75,17 +79,19 @@ def run_cli(argv: list[str], limit_s: float = CASE_LIMIT_S) -> Outcome:
     """``archsim.cli.main(argv)`` with stdout/stderr captured, a time limit, and every escape recorded."""
     out, err = io.StringIO(), io.StringIO()
     outcome = Outcome(argv=list(argv))
+    fired = [False]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ArchsimWarning)
         try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _time_limit(limit_s):
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _time_limit(limit_s, fired):
                 outcome.status = main(list(argv))
         except CaseTimeout:
-            outcome.timed_out = True
+            pass
         except SystemExit as exc:  # argparse's --help/--version
             outcome.status = exc.code if isinstance(exc.code, int) else 1
         except BaseException:  # a traceback is exactly what a case must never produce: record it
             outcome.crash = traceback.format_exc(limit=12)
+    outcome.timed_out = fired[0]
     outcome.stdout, outcome.stderr = out.getvalue(), err.getvalue()
     outcome.warnings = [str(w.message) for w in caught]
     return outcome
