@@ -9,6 +9,7 @@ import pytest
 from cli_harness import assert_one_line_error, run_cli
 from corpus import CORPUS, ROOT, TRAVERSAL, Regression
 
+from archsim.loader import bundled_files
 from archsim.pipeline import steps
 
 
@@ -28,7 +29,9 @@ def test_regression(case: Regression, tmp_path: Path, monkeypatch: pytest.Monkey
     argv = [a.replace("{d}", str(tmp_path)).replace("{root}", str(ROOT)) for a in case.argv]
     outcome = run_cli(argv)
     line = assert_one_line_error(outcome, "")
-    assert line == "archsim: error: " + case.message.replace("{d}", str(tmp_path)).replace("{root}", str(ROOT))
+    hwconfigs = ", ".join(p.stem for p in bundled_files("hwconfigs"))
+    expected = case.message.replace("{d}", str(tmp_path)).replace("{root}", str(ROOT)).replace("{hwconfigs}", hwconfigs)
+    assert line == "archsim: error: " + expected
 
 
 @pytest.mark.parametrize("name", sorted(TRAVERSAL))
