@@ -27,11 +27,11 @@ import argparse
 import time
 
 import numpy as np
-from flat_json import json_line  # benchmarks/flat_json.py
 
 from archsim.crossbar import AnalogTile
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import IOParameters, RPUConfig, SoftBoundsDevice, UpdateParameters
+from archsim.results.io import flat_json_line
 
 OFFSETS = (0.0, 0.05, 0.10, 0.25)
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{off * 100:7.0f}% | " + " | ".join(f"{m:7.3f} ± {s:5.3f}" for m, s in cells))
     print(f"# wall time {time.time() - t0:.1f} s")
     if args.json:
-        print(json_line({"wall_s": time.time() - t0, "seeds": args.seeds, "samples": args.samples,
+        print(flat_json_line({"wall_s": time.time() - t0, "seeds": args.seeds, "samples": args.samples,
                          "offset": {f"{off * 100:g}pct": {name: {"mean": m, "std": s} for name, (m, s)
                                                           in zip(algs, cells, strict=True)} for off, cells in rows}}))
     return 0

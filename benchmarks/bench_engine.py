@@ -28,11 +28,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flat_json import json_line  # noqa: E402 - benchmarks/flat_json.py
 
 from archsim.engine import simulate  # noqa: E402
 from archsim.hwconfig import load_hardware  # noqa: E402
 from archsim.mapping import map_workload  # noqa: E402
+from archsim.results.io import flat_json_line  # noqa: E402
 from archsim.workload import load_workload  # noqa: E402
 
 CASES: dict[str, dict[str, Any]] = {
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"targets: ResNet-50 <= 20 s: {summary['targets']['resnet50_wall_le_20s']}, "
               f"<= 2 GiB: {summary['targets']['resnet50_peak_le_2GiB']}")
     if args.json:
-        print(json_line({**summary, "rows": {r["case"]: r for r in rows}}))
+        print(flat_json_line({**summary, "rows": {r["case"]: r for r in rows}}))
     return 0
 
 

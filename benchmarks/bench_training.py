@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from flat_json import json_line  # benchmarks/flat_json.py
+from archsim.results.io import flat_json_line
 
 #: numba and BLAS threads, fixed before numpy loads when ``--threads N`` is given (default: the machine's
 #: cores; training itself runs BLAS single-threaded and gives the cores to Numba, see
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'<=' + str(r['target_ratio']):>7} {'ok' if r['meets_target'] else 'MISSED'}"
         )
     if args.json:
-        print(json_line({**result, "rows": {f"batch{r['batch_size']}": r for r in rows}}))
+        print(flat_json_line({**result, "rows": {f"batch{r['batch_size']}": r for r in rows}}))
     return 0
 
 

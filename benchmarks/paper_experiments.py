@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flat_json import json_line  # benchmarks/flat_json.py
+from archsim.results.io import flat_json_line
 
 #: numba and BLAS threads, fixed before numpy loads. Multi-threaded BLAS/numba on a loaded 2-core
 #: machine was 10-50x slower than one thread in our measurements, so the default is 1 (``--threads N``).
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     if args.json:
-        print(json_line({f"{r['experiment']}.{r['config']}.seed{r['seed']}": r for r in rows}))
+        print(flat_json_line({f"{r['experiment']}.{r['config']}.seed{r['seed']}": r for r in rows}))
     return 0
 
 

@@ -104,3 +104,29 @@ def read_json(path: str | Path) -> Any:
         raise DataError(f"{p}: not a readable JSON file (values nested too deeply)") from None
     except OSError as exc:
         raise DataError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts and lists as one level with dotted keys: ``{"rows": [{"fp_s": 1.0}]}`` -> ``{"rows.0.fp_s":
+    1.0}``; non-finite floats become None (strict JSON), other objects their ``float`` or ``str``."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}{key}."))
+        return out
+    if isinstance(data, (list, tuple)):
+        out = {}
+        for i, value in enumerate(data):
+            out.update(flatten(value, f"{prefix}{i}."))
+        return out
+    if isinstance(data, float) and not math.isfinite(data):
+        data = None
+    elif not (data is None or isinstance(data, (bool, int, float, str))):
+        data = float(data) if hasattr(data, "__float__") else str(data)
+    return {prefix[:-1]: data}
+
+
+def flat_json_line(data: Any) -> str:
+    """``data`` flattened (:func:`flatten`) as one line of sorted strict JSON: the last line a benchmark script
+    prints with ``--json``."""
+    return json.dumps(flatten(data), sort_keys=True, allow_nan=False)

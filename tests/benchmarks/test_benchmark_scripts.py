@@ -30,8 +30,8 @@ SMALL = {
     "fit_gpu_baselines.py": [],
     "paper_experiments.py": ["--exp", "mlp", "--train", "100", "--test", "50", "--epochs-mlp", "1"],
 }
-#: Scripts that are not benchmarks (no table, no numbers): helpers and the report screenshot.
-NOT_BENCHMARKS = {"flat_json.py", "make_screenshot.py"}
+#: Scripts that are not benchmarks (no table, no numbers): the report screenshot.
+NOT_BENCHMARKS = {"make_screenshot.py"}
 NEEDS_MNIST = {"asymmetry_mlp.py", "bench_training.py", "paper_experiments.py"}
 SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name not in NOT_BENCHMARKS)
 
