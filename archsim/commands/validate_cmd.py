@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
               f"({len(wl.analog_layers)} analog), dataset {wl.dataset}")
         print(f"  {'layer':<22} {'kind':<9} {'out_shape':<16} {'weights':>12} {'MACs/sample':>15}")
         for lay in wl.layers[1:]:
-            print(f"  {lay.name:<22} {lay.kind.value:<9} {str(list(lay.out_shape)):<16} {lay.n_weights:>12,} "
+            print(f"  {lay.name:<22} {lay.kind:<9} {str(list(lay.out_shape)):<16} {lay.n_weights:>12,} "
                   f"{lay.macs_per_sample:>15,}")
         print(f"  {'total':<22} {'':<9} {'':<16} {wl.total_weights:>12,} {wl.total_macs_per_sample:>15,} - ok")
         if "mapping" in result:

@@ -36,13 +36,12 @@ a 2-core machine with the bundled workloads (analog training ≈ 3·10⁸ MAC/s,
 
 from __future__ import annotations
 
-import inspect
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archsim.datasets import Dataset, load_dataset
+from archsim.datasets import Dataset, known_sizes
 from archsim.errors import ConfigError
 from archsim.nn.network import (
     Network,
@@ -51,8 +50,24 @@ from archsim.nn.network import (
     fp_tile_factory,
     inference_tile_factory,
 )
+from archsim.nn.progress import ProgressBar
 from archsim.nn.tile_array import MappingOptions
+from archsim.nn.train import (
+    SGD,
+    LRSchedule,
+    evaluate,
+    fit,
+    layer_statistics,
+    network_inputs,
+    prepare_dataset,
+    run_settings,
+)
 from archsim.results.accuracy import AccuracyResult, EpochCurves
+
+if TYPE_CHECKING:
+    from archsim.hwconfig import HardwareConfig
+    from archsim.mapping import Mapping
+    from archsim.workload import Workload
 
 #: Seconds per sample: (fixed overhead, seconds per analog MAC) of each kind of pass (module docstring).
 COST_ANALOG_TRAIN = (3e-4, 1 / 3e8)
@@ -105,13 +120,13 @@ def _drift_key(t_s: float) -> str:
 def _reset_stats(net: Network) -> None:
     for module in net.analog_layers():
         for tile in module.tiles():
-            if getattr(tile, "stats", None) is not None:
+            if tile.stats is not None:
                 tile.stats.reset()
 
 
 def evaluate_inference_workload(
-    hw: Any,
-    workload: Any,
+    hw: HardwareConfig,
+    workload: Workload,
     *,
     dataset: str | Dataset | None = None,
     epochs: int | None = None,
@@ -121,12 +136,13 @@ def evaluate_inference_workload(
     limit_train: int | None = None,
     limit_test: int | None = None,
     progress: bool = False,
-    mapping: Any = None,
+    mapping: Mapping | None = None,
     use_mapping: bool = True,
+    analog_bias: bool = True,
     options: MappingOptions | None = None,
     rpu_config: Any = None,
     weight_decay: float = 0.0,
-    schedule: Any = None,
+    schedule: LRSchedule | None = None,
 ) -> AccuracyResult:
     """Train a workload in floating point, deploy it on the hardware's analog tiles after every epoch
     and evaluate it there (module docstring).
@@ -137,72 +153,52 @@ def evaluate_inference_workload(
         An :class:`AccuracyResult` with ``fp`` (training curves) and ``analog`` (deployed inference
         curves), ``layer_stats`` of the last deployment and ``settings["kind"] == "inference"``.
     """
-    from archsim.nn.train import (
-        SGD,
-        LRSchedule,
-        _Bar,
-        _make_mapping,
-        _tile_geometry,
-        evaluate,
-        layer_statistics,
-        prepare_dataset,
-        train_epoch,
-    )
-
     if hw is None:
         raise ConfigError("deploy: an inference evaluation needs a hardware configuration")
     if epochs is None:
-        epochs = int(getattr(workload, "default_epochs", 1) or 1)
+        epochs = workload.default_epochs
     if epochs < 1 or batch_size < 1:
         raise ConfigError(f"deploy: epochs and batch size must be >= 1, got {epochs} and {batch_size}")
     sgd = SGD(lr=lr, weight_decay=weight_decay, schedule=schedule or LRSchedule())
     data = prepare_dataset(workload, dataset, seed=seed, limit_train=limit_train, limit_test=limit_test)
-    if mapping is None and use_mapping:
-        mapping = _make_mapping(hw, workload, None, options or MappingOptions())
-    rows, cols = _tile_geometry(hw)
-    rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
-    build = {"seed": seed, "tile_rows": rows, "tile_cols": cols, "mapping": mapping, "options": options}
-    inference = getattr(rpu, "inference", None)
+    build = network_inputs(hw, workload, mapping=mapping, use_mapping=use_mapping, analog_bias=analog_bias,
+                           options=options, seed=seed)
+    rpu = rpu_config if rpu_config is not None else hw.crossbar.rpu
+    inference = rpu.inference
     fp_net = build_network(workload, make_tile=fp_tile_factory, **build)
     make_tile = analog_tile_factory(rpu) if inference is None else inference_tile_factory(rpu, inference)
     analog_net = build_network(workload, make_tile=make_tile, **build)
     drift_rows: list[dict[str, float]] = []
-
-    rng = np.random.default_rng(seed)  # the data order of train_workload's fit()
-    fp_curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     an_curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     n_batches = math.ceil(data.n_train / batch_size)
-    bar = _Bar(epochs * n_batches, "fp", epochs) if progress else None
+    bar = ProgressBar(epochs * n_batches, "fp", epochs) if progress else None
+
+    def deploy(epoch: int, lr_e: float) -> None:
+        """Program the epoch's floating-point weights onto the analog copy and evaluate it there."""
+        nonlocal drift_rows
+        if inference is None:
+            copy_weights(fp_net, analog_net)
+            _reset_stats(analog_net)
+            a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
+            a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
+        else:
+            times = inference.t_inference_s if epoch == epochs - 1 else inference.t_inference_s[:1]
+            (a_tr_loss, a_tr_acc), table = _deploy_with_noise(fp_net, analog_net, data, times, inference.n_repeats)
+            a_te_loss, a_te_acc = float(np.mean(table[0][1])), float(np.mean(table[0][0]))
+            if epoch == epochs - 1:
+                drift_rows = [{"t_s": t, "test_accuracy_mean": float(np.mean(accs)),
+                               "test_accuracy_std": float(np.std(accs)),
+                               "test_loss_mean": float(np.mean(losses))}
+                              for t, (accs, losses) in zip(times, table)]
+        for key, value in (("train_loss", a_tr_loss), ("train_accuracy", a_tr_acc),
+                           ("test_loss", a_te_loss), ("test_accuracy", a_te_acc), ("lr", lr_e)):
+            an_curves[key].append(float(value))
+        if bar is not None:
+            bar.note(analog_test=f"{a_te_acc:.3f}")
+
     try:
-        for epoch in range(epochs):
-            lr_e = sgd.schedule.lr_at(sgd.lr, epoch)
-            cb = None if bar is None else (lambda b, nb, l, a, e=epoch: bar("fp", e, b, nb, l, a))
-            tr_loss, tr_acc = train_epoch(fp_net, data.x_train, data.y_train, batch_size=batch_size, lr=lr_e,
-                                          weight_decay=sgd.weight_decay, rng=rng, progress=cb)
-            te_loss, te_acc = evaluate(fp_net, data.x_test, data.y_test)
-            for key, value in (("train_loss", tr_loss), ("train_accuracy", tr_acc), ("test_loss", te_loss),
-                               ("test_accuracy", te_acc), ("lr", lr_e)):
-                fp_curves[key].append(float(value))
-            if inference is None:
-                copy_weights(fp_net, analog_net)
-                _reset_stats(analog_net)
-                a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
-                a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
-            else:
-                times = inference.t_inference_s if epoch == epochs - 1 else inference.t_inference_s[:1]
-                (a_tr_loss, a_tr_acc), table = _deploy_with_noise(fp_net, analog_net, data, times,
-                                                                  inference.n_repeats, evaluate)
-                a_te_loss, a_te_acc = float(np.mean(table[0][1])), float(np.mean(table[0][0]))
-                if epoch == epochs - 1:
-                    drift_rows = [{"t_s": t, "test_accuracy_mean": float(np.mean(accs)),
-                                   "test_accuracy_std": float(np.std(accs)),
-                                   "test_loss_mean": float(np.mean(losses))}
-                                  for t, (accs, losses) in zip(times, table)]
-            for key, value in (("train_loss", a_tr_loss), ("train_accuracy", a_tr_acc),
-                               ("test_loss", a_te_loss), ("test_accuracy", a_te_acc), ("lr", lr_e)):
-                an_curves[key].append(float(value))
-            if bar is not None:
-                bar.bar.set_postfix(fp_test=f"{te_acc:.3f}", analog_test=f"{a_te_acc:.3f}", refresh=False)
+        fp_curves = fit(fp_net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed, progress=bar,
+                        label="fp", after_epoch=deploy)
     finally:
         if bar is not None:
             bar.close()
@@ -219,13 +215,12 @@ def evaluate_inference_workload(
     for row in drift_rows:
         extras[_drift_key(row["t_s"]) + "_test_accuracy_mean"] = row["test_accuracy_mean"]
         extras[_drift_key(row["t_s"]) + "_test_accuracy_std"] = row["test_accuracy_std"]
-    settings = {
+    settings: dict[str, Any] = {
         "kind": "inference",
         "deployment": deployment,
         "weight_decay": weight_decay,
         "schedule": (schedule or LRSchedule()).__dict__.copy(),
-        "mapping": mapping is not None,
-        "options": (options or MappingOptions()).__dict__.copy(),
+        **run_settings(build, analog_net),
     }
     if inference is not None:
         settings["inference"] = {"drift_compensation": inference.drift_compensation.value,
@@ -233,8 +228,8 @@ def evaluate_inference_workload(
                                  "n_repeats": inference.n_repeats}
         settings["drift"] = drift_rows
     return AccuracyResult(
-        workload=str(getattr(workload, "name", "?")),
-        hardware=str(getattr(hw, "name", "?")),
+        workload=workload.name,
+        hardware=hw.name,
         dataset=data.name,
         task=data.task,
         n_train=data.n_train,
@@ -244,7 +239,7 @@ def evaluate_inference_workload(
         lr=lr,
         seed=seed,
         analog=EpochCurves(**{k: tuple(v) for k, v in an_curves.items()}),
-        fp=EpochCurves(**{k: tuple(v) for k, v in fp_curves.items()}),
+        fp=fp_curves,
         layer_stats=layer_statistics(analog_net),
         extras=extras,
         settings=settings,
@@ -253,7 +248,6 @@ def evaluate_inference_workload(
 
 def _deploy_with_noise(
     fp_net: Network, analog_net: Network, data: Dataset, times: tuple[float, ...], n_repeats: int,
-    evaluate: Any,
 ) -> tuple[tuple[float, float], list[tuple[list[float], list[float]]]]:
     """Program ``n_repeats`` times and evaluate at every time (module docstring).
 
@@ -282,22 +276,19 @@ def _deploy_with_noise(
 
 
 def dataset_sizes(
-    workload: Any, dataset: str | None = None, *, seed: int = 0,
+    workload: Workload, dataset: str | None = None, *, seed: int = 0,
     limit_train: int | None = None, limit_test: int | None = None,
 ) -> tuple[int, int, Dataset | None]:
     """(training samples, test samples, the loaded Dataset or None) of an accuracy run.
 
-    ``synthetic`` data is sized without generating it (a 224×224 synthetic set is large); every other
-    dataset is loaded (and returned, so the run does not load it twice).
+    Data whose size the source knows without loading (``synthetic``: a 224×224 set is large) is not
+    generated (:func:`archsim.datasets.known_sizes`); every other dataset is loaded (and returned, so the run
+    does not load it twice).
     """
-    from archsim.nn.train import prepare_dataset
-
-    spec = dataset or str(getattr(workload, "dataset", "") or "digits")
-    if spec.strip().lower() == "synthetic" and str(getattr(workload, "task", "")) != "sequence":
-        params = inspect.signature(load_dataset).parameters
-        n, frac = int(params["n_synthetic"].default), float(params["test_fraction"].default)
-        n_test = round(n * frac)
-        n_train = n - n_test
+    spec = dataset or workload.dataset
+    sizes = known_sizes(spec, task=workload.task)
+    if sizes is not None:
+        n_train, n_test = sizes
         if limit_train is not None:
             n_train = min(n_train, limit_train)
         if limit_test is not None:

@@ -48,7 +48,7 @@ from archsim.results.io import dumps
 from archsim.results.run import RunResult
 from archsim.results.run_folder import RunFolder, default_run_dir
 from archsim.results.stats import load_layer_stats
-from archsim.workload.load import load_workload
+from archsim.workload.load import load_workload, workload_text
 
 
 def _sha256(path: str | Path) -> str:
@@ -111,7 +111,7 @@ def step_accuracy(state: RunState) -> None:
         "dataset": data if data is not None else t.dataset, "epochs": epochs, "batch_size": t.batch, "lr": t.lr,
         "seed": o.seed, "limit_train": t.limit_train, "limit_test": t.limit_test, "progress": o.progress,
         "mapping": state.need_mapping(), "weight_decay": t.weight_decay,
-        "options": MappingOptions(digital_bias=not o.analog_bias, weight_scaling_omega=t.weight_scaling_omega,
+        "options": MappingOptions(weight_scaling_omega=t.weight_scaling_omega,
                                   weight_scaling_columnwise=t.weight_scaling_columnwise,
                                   learn_out_scaling=t.learn_out_scaling),
     }
@@ -243,8 +243,7 @@ def step_write(state: RunState) -> None:
     o, folder = state.options, _run_folder(state)
     state.written["hwconfig"] = folder.write_text("hwconfig.resolved.yaml", dump_yaml(state.need_hw()))
     if o.workload_path is not None:
-        state.written["workload"] = folder.write_text("workload.yaml",
-                                                      Path(o.workload_path).read_text(encoding="utf-8"))
+        state.written["workload"] = folder.write_text("workload.yaml", workload_text(o.workload_path))
     meta = dict(state.result.meta)
     meta["wall_time_s"] = time.perf_counter() - state.started
     meta["step_seconds"] = dict(state.step_seconds)

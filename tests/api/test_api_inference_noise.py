@@ -48,8 +48,9 @@ def _hw(inference: str | None = None):
 
 
 def _evaluate(hw: object, seed: int = 1):
+    # digital biases, as when these figures were calibrated (the default is now the run's analog bias row)
     return evaluate_inference_workload(hw, load_workload(WL), epochs=3, limit_train=600, limit_test=300, seed=seed,
-                                       lr=0.1)
+                                       lr=0.1, analog_bias=False)
 
 
 def _drift(result) -> dict[float, float]:
