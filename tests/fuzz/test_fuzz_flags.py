@@ -34,7 +34,7 @@ layers:
 _SETTINGS: dict[str, Any] = dict(deadline=None, database=None, derandomize=True, print_blob=True,
                                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FLAG_EXAMPLES = 120
-RESULT_EXAMPLES = 100
+RESULT_EXAMPLES = 60
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="archsim-fuzz-flags-"))
 (_FOLDER / "tiny-mlp.yaml").write_text(TINY_WL, encoding="utf-8")

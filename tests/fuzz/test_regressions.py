@@ -9,6 +9,7 @@ import pytest
 from cli_harness import assert_one_line_error, run_cli
 from corpus import CORPUS, ROOT, TRAVERSAL, Regression
 
+from archsim.layers.base import LayerSpec
 from archsim.loader import bundled_files
 from archsim.pipeline import steps
 
@@ -29,8 +30,11 @@ def test_regression(case: Regression, tmp_path: Path, monkeypatch: pytest.Monkey
     argv = [a.replace("{d}", str(tmp_path)).replace("{root}", str(ROOT)) for a in case.argv]
     outcome = run_cli(argv)
     line = assert_one_line_error(outcome, "")
-    hwconfigs = ", ".join(p.stem for p in bundled_files("hwconfigs"))
-    expected = case.message.replace("{d}", str(tmp_path)).replace("{root}", str(ROOT)).replace("{hwconfigs}", hwconfigs)
+    fill = {"{d}": str(tmp_path), "{root}": str(ROOT), "{hwconfigs}": ", ".join(p.stem for p in bundled_files("hwconfigs")),
+            "{kinds}": ", ".join(LayerSpec.KINDS.names())}
+    expected = case.message
+    for placeholder, value in fill.items():
+        expected = expected.replace(placeholder, value)
     assert line == "archsim: error: " + expected
 
 
