@@ -133,6 +133,12 @@ CORPUS: list[Regression] = [
     Regression("local-tag-on-a-mapping", ["validate", "{d}/hw.yaml"],
                "{d}/hw.yaml:3: YAML tag '!foo' on a mapping is not supported (hint: archsim reads plain mappings, "
                "lists and scalars; remove the tag)", {"hw.yaml": _HW + "chip: !foo {n_tiles: 4}\n"}),
+    Regression("dataset-imagenet", ["validate", "tiny-test", "{d}/w.yaml", "--no-map"],
+               "{d}/w.yaml:8: dataset: unknown dataset source 'imagenet' (hint: valid dataset sources: digits, idx, "
+               "synthetic, text)", {"w.yaml": _MLP.replace("dataset: digits", "dataset: imagenet")}),
+    Regression("dataset-idx-missing", ["validate", "tiny-test", "{d}/w.yaml", "--no-map"],
+               "{d}/w.yaml:8: dataset: idx:/missing: no such file or folder (hint: --dataset idx:PATH takes a folder "
+               "or an images file)", {"w.yaml": _MLP.replace("dataset: digits", "dataset: 'idx:/missing'")}),
     Regression("lrn-alpha-inf", ["validate", "isaac-2016", "{d}/w.yaml", "--no-map"],
                "{d}/w.yaml:19: layers[2].alpha: expected a finite number, got inf (hint: archsim values are finite; "
                "NaN and infinity have no meaning here)",
