@@ -21,7 +21,7 @@ from typing import Any
 from archsim.errors import ConfigError
 
 #: Sub-folders of the data root that hold bundled YAML files.
-BUNDLED_FOLDERS = ("hwconfigs", "hwconfigs/gpus", "workloads")
+BUNDLED_FOLDERS = ("hwconfigs", "hwconfigs/gpus", "workloads", "sweeps")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Inference accuracy of a deployed network, and the cost of an accuracy run.
+"""Inference accuracy of a deployed network.
 
 **Deployment** (:func:`evaluate_inference_workload`) is what an inference chip does with a network:
 train it in floating point (``FloatingPointTile``), then program the trained weights onto the
@@ -26,12 +26,6 @@ Assumptions: without ``rpu.inference`` programming is exact up to the device bou
 change over time. ``layer_stats`` hold the forward bound-management passes of the last deployment's
 evaluations (train and test sets, all repeats and times); there is no backward pass and no update, so BL and
 pulse figures are left at their defaults.
-
-**Cost** (:func:`estimate_accuracy_seconds`): a fixed, deterministic model of how long an accuracy
-run takes, so ``archsim run`` can decide whether a default run includes one (the budget is in
-:mod:`archsim.api`). Seconds per sample = overhead + MACs × time per MAC, with constants measured on
-a 2-core machine with the bundled workloads (analog training ≈ 3·10⁸ MAC/s, floating-point training
-≈ 10⁹ MAC/s); it is a rough guide (within ~2× for the bundled workloads), not a promise.
 """
 
 from __future__ import annotations
@@ -41,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archsim.datasets import Dataset, known_sizes
+from archsim.datasets import Dataset
 from archsim.errors import ConfigError
 from archsim.nn.network import (
     Network,
@@ -69,11 +63,6 @@ if TYPE_CHECKING:
     from archsim.mapping import Mapping
     from archsim.workload import Workload
 
-#: Seconds per sample: (fixed overhead, seconds per analog MAC) of each kind of pass (module docstring).
-COST_ANALOG_TRAIN = (3e-4, 1 / 3e8)
-COST_ANALOG_EVAL = (1e-4, 1 / 1e9)
-COST_FP_TRAIN = (1e-4, 1 / 1e9)
-COST_FP_EVAL = (3e-5, 1 / 3e9)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -273,53 +262,3 @@ def _deploy_with_noise(
 
 # ----------------------------------------------------------------------------------------------
 # cost of an accuracy run
-
-
-def dataset_sizes(
-    workload: Workload, dataset: str | None = None, *, seed: int = 0,
-    limit_train: int | None = None, limit_test: int | None = None,
-) -> tuple[int, int, Dataset | None]:
-    """(training samples, test samples, the loaded Dataset or None) of an accuracy run.
-
-    Data whose size the source knows without loading (``synthetic``: a 224×224 set is large) is not
-    generated (:func:`archsim.datasets.known_sizes`); every other dataset is loaded (and returned, so the run
-    does not load it twice).
-    """
-    spec = dataset or workload.dataset
-    sizes = known_sizes(spec, task=workload.task)
-    if sizes is not None:
-        n_train, n_test = sizes
-        if limit_train is not None:
-            n_train = min(n_train, limit_train)
-        if limit_test is not None:
-            n_test = min(n_test, limit_test)
-        return n_train, n_test, None
-    data = prepare_dataset(workload, spec, seed=seed, limit_train=limit_train, limit_test=limit_test)
-    return data.n_train, data.n_test, data
-
-
-def _seconds(cost: tuple[float, float], macs: float) -> float:
-    return cost[0] + cost[1] * macs
-
-
-def estimate_accuracy_seconds(workload: Any, *, mode: str, epochs: int, n_train: int, n_test: int,
-                              inference: Any = None) -> float:
-    """Estimated wall time (s) of the accuracy step of ``archsim run`` (module docstring).
-
-    ``mode`` ``training``: analog training plus the floating-point baseline, both tested every epoch;
-    ``inference``: floating-point training, then the deployed network evaluated on the training and
-    test sets every epoch; with an ``inference`` config (``rpu.inference``) the test set is evaluated
-    ``n_repeats`` times per epoch and ``n_repeats`` times per further drift time after the last epoch.
-    """
-    macs = float(sum(layer.macs_per_sample for layer in workload.analog_layers))
-    if mode == "training":
-        per_epoch = (n_train * (_seconds(COST_ANALOG_TRAIN, macs) + _seconds(COST_FP_TRAIN, macs))
-                     + n_test * (_seconds(COST_ANALOG_EVAL, macs) + _seconds(COST_FP_EVAL, macs)))
-    else:
-        per_epoch = (n_train * _seconds(COST_FP_TRAIN, macs) + n_test * _seconds(COST_FP_EVAL, macs)
-                     + (n_train + n_test) * _seconds(COST_ANALOG_EVAL, macs))
-    extra_tests = 0
-    if mode != "training" and inference is not None:
-        extra_tests = (epochs * (inference.n_repeats - 1)
-                       + (len(inference.t_inference_s) - 1) * inference.n_repeats)
-    return epochs * per_epoch + extra_tests * n_test * _seconds(COST_ANALOG_EVAL, macs)

@@ -43,7 +43,7 @@ from archsim.errors import OutputError
 MANIFEST = "archsim-run.json"
 #: Files a run folder may hold; a folder holding anything else is not replaced.
 RUN_FILES = frozenset({"result.json", "report.html", "report.png", "hwconfig.resolved.yaml", "workload.yaml",
-                       "archsim.log", MANIFEST})
+                       "archsim.log", "point.json", MANIFEST})  # point.json: a sweep point's record (archsim.sweep)
 #: Bytes per ``os.write`` call.
 _CHUNK = 1 << 16
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.archsim-(?P<pid>\d+)-(?P<token>[0-9a-f]+)\.(?P<what>new|old|probe)$")

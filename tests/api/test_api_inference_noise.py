@@ -23,8 +23,9 @@ from archsim.hwconfig.algorithms import DriftCompensation, InferenceConfig, PCMN
 from archsim.hwconfig.load import load_hardware_text
 from archsim.hwconfig.rpu import RPUConfig
 from archsim.loader import dump_yaml
-from archsim.nn.deploy import estimate_accuracy_seconds, evaluate_inference_workload
+from archsim.nn.deploy import evaluate_inference_workload
 from archsim.nn.network import build_network, inference_tile_factory
+from archsim.pipeline.policy import estimate_accuracy_seconds
 from archsim.report.data import build_report_data
 from archsim.workload import load_workload
 
