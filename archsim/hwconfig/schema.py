@@ -761,12 +761,6 @@ class InterconnectConfig:
                     f"interconnect.dims: a {rows}x{cols} router grid with {self.tiles_per_router} tile(s) per router "
                     f"holds {rows * cols * self.tiles_per_router} tiles, chip.n_tiles is {n_tiles}",
                     hint="enlarge dims or leave dims out to size the grid automatically")
-            needed = math.ceil(n_tiles / self.tiles_per_router)
-            if rows * cols > 2 * needed:  # checked before a router per grid cell is built ([3000, 3000]: 9e6)
-                raise ConfigError(
-                    f"interconnect.dims: a {rows}x{cols} router grid ({rows * cols:,} routers) for {n_tiles} tiles "
-                    f"({self.tiles_per_router} per router): expected at most {2 * needed:,} routers (twice the "
-                    f"{needed:,} the tiles need)", hint="shrink dims or leave dims out to size the grid automatically")
             for r in range(rows * cols):
                 g.add_node(("router", r), row=r // cols, col=r % cols,
                            energy_pj_per_bit=self.router.energy_pj_per_bit)

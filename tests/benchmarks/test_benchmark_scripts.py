@@ -26,6 +26,7 @@ SMALL = {
     "bench_crossbar.py": ["--repeats", "1", "--size", "64"],
     "bench_engine.py": ["--repeat", "1", "--cases", "resnet18-isaac"],
     "bench_import.py": ["--repeats", "1"],
+    "bench_sweep.py": ["--workers", "1", "--points", "2"],
     "bench_training.py": ["--samples", "64", "--repeats", "1", "--batch-sizes", "1,64"],
     "fit_gpu_baselines.py": [],
     "paper_experiments.py": ["--exp", "mlp", "--train", "100", "--test", "50", "--epochs-mlp", "1"],

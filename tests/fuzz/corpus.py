@@ -111,10 +111,6 @@ CORPUS: list[Regression] = [
     Regression("router-grid-3000x3000", ["validate", "isaac-2016", "--set", "interconnect.dims=[3000, 3000]"],
                "{root}/hwconfigs/isaac-2016.yaml: --set interconnect.dims=[3000, 3000]: interconnect.dims: expected "
                "two integers in [1, 256] [rows, cols], got (3000, 3000)"),
-    Regression("router-grid-200x200-on-168-tiles", ["validate", "isaac-2016", "--set", "interconnect.dims=[200, 200]"],
-               "{root}/hwconfigs/isaac-2016.yaml: interconnect.dims: a 200x200 router grid (40,000 routers) for 168 "
-               "tiles (4 per router): expected at most 84 routers (twice the 42 the tiles need) (hint: shrink dims or "
-               "leave dims out to size the grid automatically)"),
     Regression("n-tiles-1048576", ["validate", "aihwkit-default", "--set", "chip.n_tiles=1048576"],
                "{root}/hwconfigs/aihwkit-default.yaml: --set chip.n_tiles=1048576: chip.n_tiles: expected an integer "
                "in [1, 65536], got 1048576"),
@@ -151,10 +147,6 @@ CORPUS: list[Regression] = [
     Regression("columns-per-adc-larger-than-the-array", ["validate", "tiny-test", "--set",
                                                          "tile.adc.columns_per_adc=16"],
                "{root}/hwconfigs/tiny-test.yaml: tile.adc.columns_per_adc: expected at most tile.n_cols (8), got 16"),
-    Regression("router-grid-100x100-on-4-tiles", ["validate", "tiny-test", "--set", "interconnect.dims=[100, 100]"],
-               "{root}/hwconfigs/tiny-test.yaml: interconnect.dims: a 100x100 router grid (10,000 routers) for 4 tiles "
-               "(1 per router): expected at most 8 routers (twice the 4 the tiles need) (hint: shrink dims or leave "
-               "dims out to size the grid automatically)"),
     Regression("report-leakage-true", ["report", "{d}/result.json"],
                "{d}/result.json: energy.leakage_pj: expected a number >= 0, got true (a boolean) (hint: the file is "
                "damaged or was not written by this archsim; re-run the command that wrote it)",

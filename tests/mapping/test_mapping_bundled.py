@@ -64,8 +64,7 @@ def test_resnet50_on_isaac_maps_fast():
 
 def test_capacity_error_on_bundled_chip():
     with pytest.raises(MappingError, match=r"needs \d+ crossbars but the chip has \d+ .*chip\.n_tiles="):
-        map_workload(load_hardware(HW / "isaac-2016.yaml", ["chip.n_tiles=1", "interconnect.dims=null"]),
-                     load_workload(WL / "resnet50.yaml"))
+        map_workload(load_hardware(HW / "isaac-2016.yaml", ["chip.n_tiles=1"]), load_workload(WL / "resnet50.yaml"))
 
 
 def test_cli_map_table_and_json(capsys, tmp_path):
