@@ -91,7 +91,10 @@ def resolve_path(path: str | Path, folder: str) -> Path:
             ``path`` is one of its bundled files (the two positional arguments swapped).
     """
     p = Path(path)
-    if p.exists():
+    try:
+        if p.exists():
+            return p
+    except OSError:  # a name the file system refuses: the reader reports it
         return p
     parts = p.parts
     stem = _stem(p)

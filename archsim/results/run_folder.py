@@ -85,6 +85,14 @@ def _foreign_entries(folder: Path) -> list[str]:
 
 
 def check_writable(target: str | Path) -> Path:
+    """See :func:`_check_writable`; a path the file system refuses (too long, a loop of links) is one line too."""
+    try:
+        return _check_writable(target)
+    except OSError as exc:
+        raise _fail(Path(target), _reason(exc)) from None
+
+
+def _check_writable(target: str | Path) -> Path:
     """Check before any work that a run can be written to ``target``; return it (a symbolic link to a folder
     resolved to that folder).
 
