@@ -26,7 +26,6 @@ With ``--json`` the last line is one flat JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import time
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from archsim.engine import simulate  # noqa: E402
 from archsim.hwconfig import load_hardware  # noqa: E402
 from archsim.mapping import map_workload  # noqa: E402
+from archsim.results.io import flat_json_line  # noqa: E402
 from archsim.workload import load_workload  # noqa: E402
 
 CASES: dict[str, dict[str, Any]] = {
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         if key.startswith(("ratio.", "target.")):
             print(f"{key}: {value}")
     if args.json:
-        print(json.dumps(flat, sort_keys=True))
+        print(flat_json_line(flat))
     return 0
 
 

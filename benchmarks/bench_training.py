@@ -17,11 +17,12 @@ machine is shared; each run builds a fresh network with the same seed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
+
+from archsim.results.io import flat_json_line
 
 #: numba and BLAS threads, fixed before numpy loads when ``--threads N`` is given (default: the machine's
 #: cores; training itself runs BLAS single-threaded and gives the cores to Numba, see
@@ -127,19 +128,18 @@ def main(argv: list[str] | None = None) -> int:
         "numba_threads": numba.get_num_threads(),
         "rows": rows,
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
+    print(
+        f"# {result['benchmark']} on {len(x)} samples ({source}); min of {args.repeats} repeats; "
+        f"numba threads {result['numba_threads']}"
+    )
+    print(f"{'batch':>5} {'FP s':>8} {'analog s':>9} {'ratio':>6} {'target':>7}")
+    for r in rows:
         print(
-            f"# {result['benchmark']} on {len(x)} samples ({source}); min of {args.repeats} repeats; "
-            f"numba threads {result['numba_threads']}"
+            f"{r['batch_size']:>5} {r['fp_s']:>8.2f} {r['analog_s']:>9.2f} {r['ratio']:>6.2f} "
+            f"{'<=' + str(r['target_ratio']):>7} {'ok' if r['meets_target'] else 'MISSED'}"
         )
-        print(f"{'batch':>5} {'FP s':>8} {'analog s':>9} {'ratio':>6} {'target':>7}")
-        for r in rows:
-            print(
-                f"{r['batch_size']:>5} {r['fp_s']:>8.2f} {r['analog_s']:>9.2f} {r['ratio']:>6.2f} "
-                f"{'<=' + str(r['target_ratio']):>7} {'ok' if r['meets_target'] else 'MISSED'}"
-            )
+    if args.json:
+        print(flat_json_line({**result, "rows": {f"batch{r['batch_size']}": r for r in rows}}))
     return 0
 
 

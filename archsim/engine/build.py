@@ -130,7 +130,7 @@ def _layer_plan(lm: LayerMapping, hw: HardwareConfig, mapping: Mapping, st: Laye
     groups = []
     for r in range(lm.n_replicas):
         blocks = tuple(BlockPlan(tile=b.tile, crossbar=b.crossbar, rows=b.n_rows, cols=b.n_cols * lm.cols_per_weight,
-                                 row_block=b.row_block, col_block=b.col_block)
+                                 row_block=b.row_block, col_block=b.col_block, group=b.group)
                        for b in lm.blocks if b.replica == r)
         groups.append(GroupPlan(replica=r, blocks=blocks, vectors_per_sample=float(lm.vectors_per_replica[r])))
     edge_bytes = {e.src: float(e.bytes_per_sample) for e in mapping.edges if e.dst == lm.layer}

@@ -7,8 +7,9 @@ below 0), and reports convert back with :meth:`to_ns`. This keeps event ordering
 drift. Components only *count* actions, each attributed to the layer that caused it (``counts`` and
 ``layer_counts``), and accumulate busy time; pricing happens later in :mod:`archsim.cost`.
 
-The timeline keeps *busy* intervals of each layer's phases (crossbars or digital units working), merged
-while they touch, never the time spent waiting for a lock or for data.
+The timeline has one bar per layer, phase and sample, from the first busy instant to the last, with the
+busy time inside it (crossbars or digital units working): waiting for a lock before the first chunk is not
+in the bar, and waits between chunks are in the bar but not in its busy time.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class SimEnvironment(simpy.Environment):
         self.units: dict[str, int] = {}
         self.tracing = trace
         self.trace_log: list[tuple[str, str, int]] = []
-        self.timeline: list[tuple[str, str, int, int, int]] = []
+        self.timeline: list[tuple[str, str, int, int, int, int]] = []
         self.timeline_limit = timeline_limit
         self.timeline_dropped = 0
         self._open: dict[tuple[str, str, int], list[int]] = {}
@@ -75,31 +76,38 @@ class SimEnvironment(simpy.Environment):
             self.trace_log.append((scope, event, int(self.now)))
 
     def busy(self, layer: str, phase: str, sample: int, start: int, end: int) -> None:
-        """Add a busy interval of ``layer``'s ``phase`` for ``sample`` to the timeline (merged while touching)."""
+        """Add a busy interval of ``layer``'s ``phase`` for ``sample``: the sample's bar runs from its first busy
+        instant to its last and records the time inside it that something was busy (the union of the
+        intervals; waits for data, for crossbars or for units are not busy)."""
         if end <= start:
             return
         key = (layer, phase, sample)
         bar = self._open.get(key)
-        if bar is not None and start <= bar[1]:
-            if end > bar[1]:
-                bar[1] = end
+        if bar is None:
+            self._open[key] = [start, end, start, end, 0]
             return
-        if bar is not None:
-            self._emit(key, bar)
-        self._open[key] = [start, end]
-
-    def _emit(self, key: tuple[str, str, int], bar: list[int]) -> None:
-        if len(self.timeline) < self.timeline_limit:
-            self.timeline.append((key[0], key[1], key[2], bar[0], bar[1]))
+        if start < bar[0]:
+            bar[0] = start
+        if end > bar[1]:
+            bar[1] = end
+        if start <= bar[3]:  # overlaps or touches the current busy segment
+            if start < bar[2]:
+                bar[2] = start
+            if end > bar[3]:
+                bar[3] = end
         else:
-            self.timeline_dropped += 1
+            bar[4] += bar[3] - bar[2]
+            bar[2], bar[3] = start, end
 
     def close_timeline(self) -> None:
-        """Emit the bars still open (at the end of the run)."""
+        """Emit one bar per layer, phase and sample (kept up to ``timeline_limit``, in order of start)."""
         for key, bar in sorted(self._open.items(), key=lambda kv: (kv[1][0], kv[0])):
-            self._emit(key, bar)
+            if len(self.timeline) < self.timeline_limit:
+                busy = bar[4] + bar[3] - bar[2]
+                self.timeline.append((key[0], key[1], key[2], bar[0], bar[1], min(busy, bar[1] - bar[0])))
+            else:
+                self.timeline_dropped += 1
         self._open.clear()
-        self.timeline.sort(key=lambda e: (e[3], e[0], e[1], e[2]))
 
     def run_all(self) -> None:
         """Process every scheduled event, counting them (``n_events``)."""

@@ -112,9 +112,9 @@ class GroupRun:
         """``(sample, step, what it waits for)`` (for deadlock reports)."""
         chip = layer.chip
         act = chip.plan.activation_bytes
-        by_col: dict[int, list[Any]] = {}
+        by_col: dict[tuple[int, int], list[Any]] = {}
         for b in plan.blocks:
-            by_col.setdefault(b.col_block, []).append(b)
+            by_col.setdefault((b.group, b.col_block), []).append(b)
         total_cols = sum(max(b.cols for b in blocks) for blocks in by_col.values()) or 1
         vec_share = plan.vectors_per_sample / total if total > 0 else 1.0 / n_groups
         self.reduce: list[tuple[int, float, list[tuple[int, float]]]] = []
@@ -317,18 +317,19 @@ class EdgeRun:
         vectors they reduce)."""
         layer = self.layer
         if self.is_mvm:
-            sets: dict[int, set[int]] = {}
-            rows_of: dict[int, int] = {}
+            sets: dict[int, set[tuple[int, int]]] = {}
+            rows_of: dict[tuple[int, int], int] = {}
             for g in layer.groups:
                 for b in g.plan.blocks:
-                    sets.setdefault(b.tile, set()).add(b.row_block)
-                    rows_of[b.row_block] = max(rows_of.get(b.row_block, 0), b.rows)
+                    key = (b.group, b.row_block)
+                    sets.setdefault(b.tile, set()).add(key)
+                    rows_of[key] = max(rows_of.get(key, 0), b.rows)
             total = sum(rows_of.values()) or 1
             pos, acc = {}, 0
             for r in sorted(rows_of):
                 pos[r] = (acc / total, (acc + rows_of[r]) / total)
                 acc += rows_of[r]
-            by_set: dict[frozenset[int], list[int]] = {}
+            by_set: dict[frozenset[tuple[int, int]], list[int]] = {}
             for t, rbs in sets.items():
                 by_set.setdefault(frozenset(rbs), []).append(t)
             for rbs, tiles in sorted(by_set.items(), key=lambda kv: min(kv[1])):

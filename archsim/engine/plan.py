@@ -44,6 +44,8 @@ class BlockPlan:
     """Row split the block belongs to (blocks of one row split need the same input rows)."""
     col_block: int = 0
     """Column split the block belongs to (blocks of one column split are summed into the same outputs)."""
+    group: int = 0
+    """Group of a grouped convolution (the first one of a crossbar holding several)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -98,8 +98,9 @@ def simulate_plan(plan: RunPlan, *, seed: int = 0, tick_ps: int = 1, trace: bool
     busy_ns = {scope: to_ns(t) for scope, t in sorted(env.busy_ticks.items())}
     util = {scope: (t / (makespan * env.units.get(scope, 1)) if makespan > 0 else 0.0)
             for scope, t in sorted(env.busy_ticks.items())}
-    timeline = tuple(TimelineEntry(layer=name, phase=p, sample=s, start_ns=to_ns(a), end_ns=to_ns(b))
-                     for name, p, s, a, b in env.timeline)
+    timeline = tuple(TimelineEntry(layer=name, phase=p, sample=s, start_ns=to_ns(a), end_ns=to_ns(b),
+                                   busy_ns=to_ns(busy))
+                     for name, p, s, a, b, busy in env.timeline)
     interval = steady_interval([to_ns(t) for t in chip.completed.values()], window_end)
     ops_sample = _ops_per_sample(plan)
     timing = TimingResult(

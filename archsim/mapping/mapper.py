@@ -44,10 +44,7 @@ from archsim.mapping.schedule import (
     pipeline_stages,
 )
 from archsim.mapping.work import digital_ops
-from archsim.workload.model import Layer, LayerKind, Workload
-
-REPLICABLE_KINDS = frozenset({"conv2d"})
-"""Layer kinds whose vectors (patches) are independent and may be spread over replicas."""
+from archsim.workload.model import Layer, Workload
 
 MODES = ("inference", "training")
 """Run modes the stage-time estimate of ``replicas="auto"`` knows."""
@@ -127,7 +124,7 @@ def geometry_from_hw(hw: HardwareConfig) -> ChipGeometry:
 
 
 def _kind(layer: Layer) -> str:
-    return LayerKind(layer.kind).value
+    return str(layer.kind)
 
 
 def _numel(shape: Sequence[int]) -> int:
@@ -217,6 +214,7 @@ def map_workload(
     flows = dataflow(graph, analog_names, out_numel, all_names)
 
     sources = analog_sources(graph, analog_names, all_names, flows)
+    _check_size_first(geo, layers)
     parts: dict[str, Partition] = {}
     ops: dict[str, dict[str, dict[str, float]]] = {}
     cands: list[ReplicaCandidate] = []
@@ -231,11 +229,12 @@ def map_workload(
             n_slices=geo.n_slices,
             cols_per_weight=geo.cols_per_weight,
             layer=layer.name,
+            n_groups=int(layer.n_groups),
         )
         parts[layer.name] = part
         ops[layer.name] = digital_ops(
             layer, owned[layer.name], row_blocks=len(part.row_splits), col_blocks=len(part.col_splits),
-            n_slices=part.n_slices, matrix_rows=sum(part.row_splits), digital_bias=has_bias and not bias_analog,
+            n_slices=part.n_slices, matrix_rows=_rows_total(part), digital_bias=has_bias and not bias_analog,
             input_cycles=geo.input_cycles, nm_forward=geo.nm_forward, nm_backward=geo.nm_backward)
         out_bytes = sum(n for (s, _), n in flows.items() if s == layer.name) * geo.activation_bytes
         stage = (None if full_hw is None else
@@ -246,7 +245,7 @@ def map_workload(
                 name=layer.name,
                 vectors_per_sample=int(layer.vectors_per_sample),
                 crossbars_per_replica=part.blocks_per_replica,
-                replicable=_kind(layer) in REPLICABLE_KINDS,
+                replicable=layer.replicable,
                 stage=stage,
             )
         )
@@ -302,18 +301,23 @@ def map_workload(
             raise AssertionError(f"placement of {layer.name} returned {len(layer_slots)} crossbars")
         blocks = []
         k = 0
-        ranges = part.ranges()
+        ranges = part.group_ranges()
         for rep in range(n):
-            for sl, i, j, r0, r1, c0, c1 in ranges:
+            for sl, i, j, r0, r1, c0, c1, grp in ranges:
                 tile, xbar = layer_slots[k]
                 k += 1
                 blocks.append(
                     Block(
                         layer=layer.name, replica=rep, row_block=i, col_block=j, slice=sl,
-                        row_start=r0, row_stop=r1, col_start=c0, col_stop=c1, tile=tile, crossbar=xbar,
+                        row_start=r0, row_stop=r1, col_start=c0, col_stop=c1, tile=tile, crossbar=xbar, group=grp,
                     )
                 )
-        used_cells = sum(b.n_rows * b.n_cols * geo.cols_per_weight for b in blocks)
+        groups = part.n_groups
+        if groups == 1:
+            used_cells = sum(b.n_rows * b.n_cols * geo.cols_per_weight for b in blocks)
+        else:  # packed blocks span zeros between their groups: count the groups' own cells
+            used_cells = (n * part.n_slices * groups * sum(part.row_splits) * sum(part.col_splits)
+                          * geo.cols_per_weight)
         vps = int(layer.vectors_per_sample)
         has_bias = bool(layer.bias)
         srcs = sources[layer.name]
@@ -322,9 +326,9 @@ def map_workload(
             LayerMapping(
                 layer=layer.name,
                 kind=_kind(layer),
-                matrix_in=int(layer.matrix_in),
-                matrix_rows=sum(part.row_splits),
-                matrix_cols=int(layer.matrix_out),
+                matrix_in=int(layer.matrix_in) * groups,
+                matrix_rows=_rows_total(part),
+                matrix_cols=int(layer.matrix_out) * groups,
                 analog_bias=bias_analog and has_bias,
                 has_bias=has_bias,
                 n_replicas=n,
@@ -345,7 +349,7 @@ def map_workload(
                 n_crossbars=len(blocks),
                 crossbars_per_replica=part.blocks_per_replica,
                 utilisation=used_cells / (len(blocks) * cells_per_xbar),
-                n_weights=(int(layer.matrix_in) + (1 if has_bias else 0)) * int(layer.matrix_out) * n,
+                n_weights=(int(layer.matrix_in) + (1 if has_bias else 0)) * int(layer.matrix_out) * groups * n,
                 stage=stage_of[layer.name],
                 sources=srcs,
                 needs_backward=srcs != (INPUT,),
@@ -355,6 +359,8 @@ def map_workload(
                 rows=lrows,
                 digital_ops=ops[layer.name],
                 pass_index=pass_of[layer.name],
+                n_groups=groups,
+                groups_per_block=part.groups_per_block,
             )
         )
 
@@ -396,6 +402,34 @@ def map_workload(
         output_bytes_per_sample=_numel(sink.out_shape) * geo.activation_bytes,
         output_layers=tuple(lm.layer for lm in out_layers if any(e.dest == OUTPUT for e in lm.rows.emits)),
     )
+
+
+def _rows_total(part: Partition) -> int:
+    """Crossbar rows of one replica's first column block and slice over all groups (the matrix rows)."""
+    return sum(r1 - r0 for s, _, j, r0, r1, _, _, _ in part.group_ranges() if s == 0 and j == 0)
+
+
+#: Most crossbar blocks of one layer that are listed before the capacity check (``_check_size_first``).
+_MAX_LISTED_BLOCKS = 1 << 20
+
+
+def _check_size_first(geo: ChipGeometry, layers: list[Layer]) -> None:
+    """Refuse, before its blocks are listed, a layer that alone needs over a million crossbars more than the chip
+    has (counted arithmetically; a lower bound without bias row and bit slices): ``out_features: 1e18`` would
+    otherwise build a split list of 10^16 entries first. Smaller excesses get :func:`_check_capacity`'s message."""
+    have = geo.n_tiles * geo.n_crossbars
+    logical_cols = geo.n_cols // geo.cols_per_weight
+    if logical_cols < 1:
+        return  # partition_matrix explains this one
+    for layer in layers:
+        rows, cols = int(layer.matrix_in), int(layer.matrix_out)
+        need = math.ceil(rows / geo.n_rows) * math.ceil(cols / logical_cols)
+        if need > max(have, _MAX_LISTED_BLOCKS):
+            tiles = math.ceil(need / geo.n_crossbars)
+            raise MappingError(
+                f"mapping {geo.name}: layer {layer.name!r} alone needs at least {need:,} crossbars ({rows:,}x{cols:,} "
+                f"matrix on {geo.n_rows}x{geo.n_cols} crossbars) but the chip has {have:,}",
+                hint=f"use a chip with at least {tiles:,} tiles (--set chip.n_tiles={tiles}), or a smaller layer")
 
 
 def _passes(geo: ChipGeometry, cands: list[ReplicaCandidate], parts: dict[str, Partition], n_t: dict[str, int],

@@ -89,6 +89,8 @@ class Block:
     """Tile id (the interconnect node ``("tile", tile)``)."""
     crossbar: int
     """Crossbar index inside the tile, ``0 <= crossbar < n_crossbars``."""
+    group: int = 0
+    """First group held (grouped convolutions; several packed groups share one crossbar); 0 otherwise."""
 
     @property
     def n_rows(self) -> int:
@@ -161,7 +163,7 @@ class LayerMapping:
     cols_per_weight: int
     """Physical columns per logical column (2 for differential pairs, else 1)."""
     blocks: tuple[Block, ...]
-    """Every block of every replica and slice, ordered replica, column block, row block, slice."""
+    """Every block of every replica and slice, ordered replica, group, column block, row block, slice."""
     vectors_per_sample: int
     """MVM input vectors per sample (conv: output pixels/patches; linear: 1; LSTM: time steps)."""
     vectors_per_replica: tuple[int, ...]
@@ -205,6 +207,11 @@ class LayerMapping:
     """``{cycle: {op: ops per sample}}`` (``nm_scale`` per bound-management pass)."""
     pass_index: int = 0
     """Pass this layer runs in (0 unless the network is reprogrammed in passes)."""
+    n_groups: int = 1
+    """Independent weight matrices (grouped convolution); ``row_splits``/``input_splits``/``col_splits`` are
+    those of one group, ``matrix_in``/``matrix_rows``/``matrix_cols`` the totals over all groups."""
+    groups_per_block: int = 1
+    """Groups sharing one crossbar (:mod:`archsim.mapping.partition`)."""
 
     @property
     def n_row_blocks(self) -> int:
@@ -260,6 +267,7 @@ class LayerMapping:
             "vectors_per_step": self.rows.vectors_per_step,
             "digital_ops": {c: dict(sorted(ops.items())) for c, ops in self.digital_ops.items()},
             "pass_index": self.pass_index,
+            **({"n_groups": self.n_groups, "groups_per_block": self.groups_per_block} if self.n_groups > 1 else {}),
         }
 
 

@@ -26,13 +26,10 @@ from dataclasses import dataclass
 import networkx as nx
 
 from archsim.mapping.schedule import INPUT
-from archsim.workload.model import Layer, LayerKind
+from archsim.workload.model import Layer
 
 OUTPUT = "<output>"
 """Pseudo-destination of the network output (written to off-chip memory)."""
-
-_WINDOWED = frozenset({"conv2d", "maxpool", "avgpool", "mixedpool"})
-_SAME_ROW = frozenset({"relu", "sigmoid", "tanh", "lrn", "add"})
 
 
 def n_rows(shape: Sequence[int]) -> int:
@@ -40,27 +37,42 @@ def n_rows(shape: Sequence[int]) -> int:
     return int(shape[1]) if len(shape) == 3 else 1
 
 
+def _window(layer: Layer) -> tuple[int, int, int] | None:
+    """``(reach, stride, top padding)`` of a windowed layer's rows (its kind states ``kernel_size``), else None."""
+    attrs = layer.attrs
+    if "kernel_size" not in attrs or len(layer.out_shape) != 3:
+        return None
+    k = int(attrs["kernel_size"][0])
+    d = int(attrs["dilation"][0]) if "dilation" in attrs else 1
+    s = int(attrs["stride"][0]) if "stride" in attrs else 1
+    p = int(attrs["padding"][0]) if "padding" in attrs else 0
+    return d * (k - 1) + 1, s, p
+
+
 def rows_needed(layer: Layer, in_rows: int, out_row: int) -> int:
     """Rows ``0 .. n-1`` of an input of ``in_rows`` rows that output row ``out_row`` of ``layer`` needs.
 
-    The one place that knows the row rule of each layer kind (see the module docstring).
+    The row rule, from what the layer kind states: a window (``kernel_size``, ``stride``, ``padding``,
+    ``dilation`` among the layer's attributes) needs the rows it covers; another image-to-image layer of the
+    same height works row by row (activations, element-wise, normalisation over channels); anything else
+    (flatten, linear, LSTM, global pooling) needs the whole input.
     """
-    kind = LayerKind(layer.kind).value
-    out_shape = layer.out_shape
-    if kind in _WINDOWED and len(out_shape) == 3 and layer.kernel_size is not None:
-        k, s, p = int(layer.kernel_size[0]), int(layer.stride[0]), int(layer.padding[0])
-        return max(0, min(in_rows, out_row * s - p + k))
-    if kind in _SAME_ROW and len(out_shape) == 3 and in_rows == n_rows(out_shape):
+    window = _window(layer)
+    if window is not None:
+        reach, s, p = window
+        return max(0, min(in_rows, out_row * s - p + reach))
+    if len(layer.out_shape) == 3 and in_rows == n_rows(layer.out_shape):
         return out_row + 1
     return in_rows
 
 
 def first_row_needed(layer: Layer, in_rows: int, out_row: int) -> int:
     """The first input row output row ``out_row`` of ``layer`` needs (rows below it are done with)."""
-    kind = LayerKind(layer.kind).value
-    if kind in _WINDOWED and len(layer.out_shape) == 3 and layer.kernel_size is not None:
-        return max(0, min(in_rows, out_row * int(layer.stride[0]) - int(layer.padding[0])))
-    if kind in _SAME_ROW and len(layer.out_shape) == 3 and in_rows == n_rows(layer.out_shape):
+    window = _window(layer)
+    if window is not None:
+        _, s, p = window
+        return max(0, min(in_rows, out_row * s - p))
+    if len(layer.out_shape) == 3 and in_rows == n_rows(layer.out_shape):
         return out_row
     return 0
 

@@ -83,10 +83,15 @@ class TimelineEntry:
     """Start time in ns."""
     end_ns: float
     """End time in ns."""
+    busy_ns: float | None = None
+    """Time within the bar the phase was busy (the rest waited for data or for crossbars); None = all of it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layer": self.layer, "phase": self.phase, "sample": self.sample,
-                "start_ns": self.start_ns, "end_ns": self.end_ns}
+        out = {"layer": self.layer, "phase": self.phase, "sample": self.sample,
+               "start_ns": self.start_ns, "end_ns": self.end_ns}
+        if self.busy_ns is not None:
+            out["busy_ns"] = self.busy_ns
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

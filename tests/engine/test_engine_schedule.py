@@ -262,3 +262,25 @@ def test_partial_row_activation_multiplies_reads_and_conversions():
     assert full.makespan_ns == 2 * (1 + 1)  # per vector: integrate 1 ns + one conversion round of 1 ns
     assert part.makespan_ns == 4 * full.makespan_ns
     assert counts[("chip.tile0.adc", "convert")] == 2 * 4 * 16 and counts[("chip.tile0.dac", "convert")] == 2 * 16
+
+
+def test_a_bar_starts_when_the_crossbar_is_obtained_not_when_it_is_requested():
+    a = LayerPlan(name="a", groups=(GroupPlan(blocks=(BlockPlan(tile=0, crossbar=0, rows=16, cols=16),),
+                                              vectors_per_sample=4),))
+    b = LayerPlan(name="b", groups=(GroupPlan(blocks=(BlockPlan(tile=0, crossbar=0, rows=16, cols=16),),
+                                              vectors_per_sample=4),))
+    timing, _, _ = simulate_plan(RunPlan(layers=(a, b), chip=chip(1)))
+    bars = {e.layer: e for e in timing.timeline if e.phase == "forward"}
+    assert (bars["a"].start_ns, bars["a"].end_ns) == (0, 4) and (bars["b"].start_ns, bars["b"].end_ns) == (4, 8)
+    assert bars["b"].busy_ns == 4  # b asked at 0; it waited for a's lock, which is not its bar
+
+
+def test_a_bar_records_the_busy_time_inside_it():
+    # l1 (3 ns per sample) waits between its rows for l0's (3 ns per row): busy 3 of a 7 ns bar
+    rows = (1, 2, 3)
+    l0 = layer("l0", 0, 9, steps=3, outputs=(EmitPlan(dest="l1", rows=3, emit=rows),))
+    l1 = layer("l1", 1, 3, steps=3, inputs=(EdgePlan(source="l0", bytes_per_sample=0.0, rows=3, mvm=rows,
+                                                     release=rows),))
+    timing, _, _ = simulate_plan(RunPlan(layers=(l0, l1), chip=chip(2)))
+    bar = next(e for e in timing.timeline if e.layer == "l1" and e.phase == "forward")
+    assert (bar.start_ns, bar.end_ns, bar.busy_ns) == (3, 10, 3)

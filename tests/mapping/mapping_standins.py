@@ -6,6 +6,7 @@ tested without the YAML loaders; the real bundled files are tested in test_mappi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -22,13 +23,35 @@ class FakeLayer:
     matrix_out: int = 0
     vectors_per_sample: int = 0
     bias: bool = True
+    n_groups: int = 1
     kernel_size: tuple[int, int] | None = None
     stride: tuple[int, int] | None = None
     padding: tuple[int, int] | None = None
 
     @property
+    def attrs(self) -> dict:
+        if self.kernel_size is None:
+            return {}
+        return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+
+    def digital_ops(self, cycle: str) -> dict[str, float]:
+        """The stand-in's digital work: one op per output element (activations, adds), per input (pooling)."""
+        n_out, n_in = math.prod(self.out_shape), math.prod(self.in_shape)
+        if self.kind in ("relu", "sigmoid", "tanh"):
+            return {"activation": float(n_out)}
+        if self.kind.endswith("pool"):
+            return {"pooling": float(n_in)}
+        if self.kind == "add":
+            return {"elementwise": float(n_out)}
+        return {}
+
+    @property
     def is_analog(self) -> bool:
         return self.kind in ("linear", "conv2d", "lstm")
+
+    @property
+    def replicable(self) -> bool:
+        return self.kind == "conv2d"
 
     @property
     def macs_per_sample(self) -> int:
