@@ -140,6 +140,8 @@ CORPUS: list[Regression] = [
                "NaN and infinity have no meaning here)",
                {"w.yaml": (ROOT / "workloads" / "alexnet.yaml").read_text(encoding="utf-8")
                 .replace("alpha: 0.0001", "alpha: .inf", 1)}),
+    Regression("seed-negative", [*_RUN[:-1], "--seed", "-1"], "--seed: expected an integer in [0, 2^63), got -1",
+               {"tiny.yaml": _TINY_WL}),
     Regression("gpu-batch-0", [*_RUN[:-1], "--gpu-batch", "0"], "--gpu-batch: expected an integer >= 1, got 0",
                {"tiny.yaml": _TINY_WL}),
     Regression("gpu-batch-negative", [*_RUN[:-1], "--gpu-batch", "-5"], "--gpu-batch: expected an integer >= 1, "
