@@ -10,7 +10,9 @@ Per vector (= row of x), in aihwkit's order (``forwardVector``):
 
 1. perfect (``is_perfect`` / ``mv_type: ideal``): y = out_scale·M x, nothing else.
 2. noise-management factor a (NONE, ABS_MAX, MAX, CONSTANT, AVERAGE_ABS_MAX, ABS_MAX_NP_SUM; ``nm_thres``
-   clips the first three); with NM on, a <= 0 and no input noise the output is exactly 0.
+   clips ABS_MAX, MAX and the abs-max inside ABS_MAX_NP_SUM; ABS_MAX_NP_SUM with an unbounded ADC divides the sum by
+   1, aihwkit ``computeNoiseManagement``); with NM on and a <= 0 the output is exactly 0 — in the forward pass only
+   without input noise, in the backward pass always (aihwkit ``backwardVector``).
 3. bound-management passes with reduction ρ = 1, 2, 4, ...: v = DAC(x·(1/a)·(1/ρ)) (quantise with
    rint(v/step)·step in float32, clip ±inp_bound, + inp_noise, negatives ×(1 − inp_asymmetry)); y = M v
    (one batched float32 GEMM over all still-active rows); IR drop (a_i = (n/g_ratio)·Σ_j|w_ij||v_j|,
@@ -18,9 +20,12 @@ Per vector (= row of x), in aihwkit's order (``forwardVector``):
    voltage offsets / series resistance (o_i = max(v_offset_std·ξ, 0) drawn once, with the v_offset_w_min reference
    current); + output-referred weight noise; output non-linearity y ← f·y/(1 + |n_i y|); negatives
    ×(1 − out_asymmetry); + out_noise·ξ (per-output σ_i when out_noise_std > 0, drawn once); ADC quantise; clip
-   ±out_bound. A row whose ADC saturated (also at −out_bound if ``bm_test_negative_bound``) is re-run with 2ρ,
-   **only that row**, until it does not clip, ρ > max_bm_factor or ρ > max_bm_res/(inp_res·2·inp_bound).
-   ITERATIVE_WORST_CASE re-runs clipped rows once with the ABS_MAX_NP_SUM factor and ρ = 1, then halves.
+   ±out_bound. A row whose ADC saturated is re-run with 2ρ, **only that row**, until it does not clip,
+   ρ > max_bm_factor or ρ > max_bm_res/(inp_res·2·inp_bound). Saturation follows aihwkit's ``finalizeOutput``
+   element by element: a value above +out_bound fails the pass, one below −out_bound sets the result to
+   ``not bm_test_negative_bound``, so with ``bm_test_negative_bound: false`` the last out-of-range output decides.
+   ITERATIVE_WORST_CASE re-runs clipped rows once at ρ = 1 with the ABS_MAX_NP_SUM factor (applied only when noise
+   management is on; no switch when NM is ABS_MAX_NP_SUM), then halves.
 4. y ← y·out_scale·a·ρ.
 
 Threads: the GEMMs use numpy's multi-threaded BLAS; the element-wise stages run the *serial* kernels. Measured on
@@ -103,14 +108,20 @@ class IOPipeline:
         io: the IO parameters.
         out_size: number of outputs of the matrices this pipeline will be applied to.
         rng: Generator for the fixed per-output draws (output-noise spread).
-        allow_bound_management: False for the backward pass (aihwkit forces BM off there).
+        allow_bound_management: False turns bound management off (transfer reads; implied by ``backward``).
         nm_state: shared AVERAGE_ABS_MAX state (a fresh one if None).
+        backward: this is a backward pass (aihwkit ``backwardVector``): bound management off, and a vector whose
+            noise-management factor is <= 0 gives exactly 0 even with input noise.
     """
 
     def __init__(self, io: IOParameters, out_size: int, rng: np.random.Generator, *,
-                 allow_bound_management: bool = True, nm_state: NoiseManagementState | None = None) -> None:
+                 allow_bound_management: bool = True, nm_state: NoiseManagementState | None = None,
+                 backward: bool = False) -> None:
         self.io = io
         self.out_size = int(out_size)
+        self.backward = bool(backward)
+        if self.backward:
+            allow_bound_management = False
         self.nm_state = nm_state if nm_state is not None else NoiseManagementState()
         self.perfect = io.is_perfect or io.mv_type is AnalogMVType.IDEAL
         if not self.perfect:
@@ -213,11 +224,13 @@ class IOPipeline:
         elif nm is NoiseManagementType.AVERAGE_ABS_MAX:
             a = np.empty(b, _F32)
             run = self.nm_state.average_abs_max
-            decay = self.io.nm_decay
-            for i in range(b):  # sequential EMA over the samples in batch order
-                run = float(amax[i]) if run is None else run * (1.0 - decay) + decay * float(amax[i])
+            decay = _F32(self.io.nm_decay)
+            keep = _F32(1.0) - decay
+            for i in range(b):  # sequential float32 EMA over the samples in batch order (aihwkit aux_nm_value)
+                run = amax[i] if run is None else _F32(run) * keep + decay * amax[i]
                 a[i] = run
-            self.nm_state.average_abs_max = run
+            self.nm_state.average_abs_max = float(run)
+            return a  # aihwkit does not clip the running value with nm_thres
         else:  # ABS_MAX_NP_SUM
             return self._np_sum(amax, np.maximum(pos, neg))
         if self.nm_thres > 0:
@@ -225,8 +238,12 @@ class IOPipeline:
         return a.astype(_F32, copy=False)
 
     def _np_sum(self, amax: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """aihwkit ``AbsMaxNPSum``: amax clipped at nm_thres (if > 0) first; an unbounded ADC divides by 1."""
         io = self.io
-        by_sum = s * _F32(io.nm_assumed_wmax / io.out_bound) if io.out_bound > 0 else np.zeros_like(s)
+        if io.nm_thres > 0:
+            amax = np.minimum(amax, _F32(io.nm_thres))
+        bound = io.out_bound if io.out_bound > 0 else 1.0
+        by_sum = (s * _F32(io.nm_assumed_wmax / bound)).astype(_F32)
         if self.in_step > 0:
             by_res = amax / self.in_step * _F32(io.max_bm_res)
             by_sum = np.minimum(by_sum, by_res)
@@ -261,7 +278,7 @@ class IOPipeline:
         if nm_on:
             zero = a <= 0
             if zero.any():
-                if self.inp_noise == 0:
+                if self.inp_noise == 0 or self.backward:
                     rows = np.flatnonzero(~zero)
                 else:
                     a = np.where(zero, _F32(1.0), a)
@@ -275,7 +292,10 @@ class IOPipeline:
         io = self.io
         rho_val = 1.0
         pass_id = 0
-        worst_case_pending = self.bm is BoundManagementType.ITERATIVE_WORST_CASE
+        # aihwkit: the second pass of ITERATIVE_WORST_CASE restarts at ρ = 1 with the ABS_MAX_NP_SUM factor, which
+        # scales the input only when noise management is on (and is no switch when NM is ABS_MAX_NP_SUM already)
+        worst_case_pending = (self.bm is BoundManagementType.ITERATIVE_WORST_CASE
+                              and self.nm is not NoiseManagementType.ABS_MAX_NP_SUM)
         m_abs = np.abs(m) if self.wn_mode == 2 else None
         while rows.size:
             full = rows.size == b_size
@@ -307,11 +327,12 @@ class IOPipeline:
             pass_id += 1
             if worst_case_pending:
                 worst_case_pending = False
-                sub = x[rows]
-                amax = np.abs(sub).max(axis=1).astype(_F32)
-                s = np.maximum(np.where(sub > 0, sub, 0).sum(axis=1), np.where(sub < 0, -sub, 0).sum(axis=1))
-                a[rows] = self._np_sum(amax, s.astype(_F32))
-                scale[rows] = _F32(1.0) / a[rows]
+                if nm_on:
+                    sub = x[rows]
+                    amax = np.abs(sub).max(axis=1).astype(_F32)
+                    s = np.maximum(np.where(sub > 0, sub, 0).sum(axis=1), np.where(sub < 0, -sub, 0).sum(axis=1))
+                    a[rows] = self._np_sum(amax, s.astype(_F32))
+                    scale[rows] = _F32(1.0) / a[rows]
                 rho_val = 1.0
                 continue
             if rho_val > io.max_bm_factor or rho_val > self.bm_limit_res:

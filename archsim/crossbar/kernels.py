@@ -380,8 +380,9 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
         wn_mode: 0 none, 1 additive (y += wn_scale·wn_ref[r, 0]·ξ), 2 PCM read (y += wn_scale·sqrt(wn_ref[r, i])·ξ).
         wn_scale: float32 w_noise. wn_ref: float32[m, 1] (‖v‖₂) or float32[m, out] (Σ_j |w_ij| v_j²).
         bound: float32 ADC bound (<= 0: none). step: float32 ADC step (<= 0: none).
-        neg_factor: float32 (1 − out_asymmetry). test_neg: whether −bound also counts as clipping.
-        clipped: bool[m] output, True where the sample saturated the ADC.
+        neg_factor: float32 (1 − out_asymmetry). test_neg: the result of a value below −bound (aihwkit overwrites
+            the flag per element, so the last out-of-range value decides; +bound always sets it).
+        clipped: bool[m] output, True where the pass failed the bound test.
         nl: float32[out] output non-linearity strengths n_i (empty: off); nl_f: float32 calibration factor f,
             y ← f·y/(1 + |n_i·y|).
     """
@@ -427,14 +428,13 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
                     y[r, i] = np.rint(y[r, i] / step) * step
         flag = False
         if bound > 0:
-            hi = 0
-            lo = 0
-            for i in range(n_out):
+            for i in range(n_out):  # aihwkit finalizeOutput: the last out-of-range value decides
                 val = y[r, i]
-                hi += val > bound
-                lo += val < -bound
+                if val > bound:
+                    flag = True
+                elif val < -bound:
+                    flag = test_neg
                 y[r, i] = min(max(val, -bound), bound)
-            flag = hi > 0 or (test_neg and lo > 0)
         clipped[r] = flag
         g = factor[r]
         if g != 1:

@@ -79,8 +79,8 @@ class AnalogTile:
         self.stats = TileStats(n_devices=self.out_size * self.in_size)
         self.nm_state = NoiseManagementState()
         self.forward_pipeline = IOPipeline(self.rpu_config.forward, self.out_size, self.rng, nm_state=self.nm_state)
-        self.backward_pipeline = IOPipeline(self.rpu_config.backward, self.in_size, self.rng,
-                                            allow_bound_management=False, nm_state=self.nm_state)
+        self.backward_pipeline = IOPipeline(self.rpu_config.backward, self.in_size, self.rng, backward=True,
+                                            nm_state=self.nm_state)
         self.context = TileContext(self.out_size, self.in_size, self.rpu_config, self.rng, self.stats, self.nm_state)
         self.algorithm: TileAlgorithm = build_algorithm(self.context, self.rpu_config.algorithm)
 

@@ -210,9 +210,14 @@ class IOParameters:
     max_bm_res: float = 0.25
     """Bound-management stop rule: give up when reduction > max_bm_res / (scaled inp_res)."""
     bm_test_negative_bound: bool = True
-    """Whether reaching −out_bound also triggers bound management."""
+    """Whether reaching −out_bound also triggers bound management. As in aihwkit 1.1.0 (``finalizeOutput`` in
+    ``src/rpucuda/rpu_forward_backward_pass.cpp``) the bound test is overwritten output by output: a value above
+    +out_bound fails the pass, one below −out_bound sets the result to this flag, so with ``false`` the last
+    out-of-range output of the vector decides whether the pass is repeated."""
     nm_thres: float = 0.0
-    """Value for ``constant`` noise management, else an upper clip of the NM factor (0 = off)."""
+    """Value for ``constant`` noise management, else an upper clip (0 = off) of the NM factor of ``abs_max`` and
+    ``max`` and of the abs-max inside ``abs_max_np_sum`` (aihwkit 1.1.0 ``computeNoiseManagement``; ``average_abs_max``
+    is not clipped)."""
     nm_assumed_wmax: float = 0.6
     """Assumed maximal weight for ``abs_max_np_sum`` (aihwkit C++-only field)."""
     nm_decay: float = 1e-3
