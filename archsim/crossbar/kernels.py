@@ -695,8 +695,8 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
 def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses):
     """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
 
-    n_ij = rint(cd[b, i]·cx[b, j] / coef[b]) if ``divide`` (MEAN_COUNT, coef = BL) else
-    rint(coef[b]·cd[b, i]·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL).
+    n_ij = rint((cd[b, i]/coef[b])·cx[b, j]) if ``divide`` (MEAN_COUNT, coef = BL) else
+    rint((coef[b]·cd[b, i])·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL), in aihwkit's float32 order.
     cd: float32[B, out], cx: float32[B, in] signed counts/levels; coef: float32[B]. |n_ij| pulses are applied
     with direction sign(n_ij)·lr_sign (> 0 lowers the weight). Other arguments as :func:`stochastic_update`.
     """
@@ -710,15 +710,12 @@ def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, 
                 continue
             base = stream(key, 3, b * n_out + i)
             c = 0
-            f = coef[b] * di
+            f = di / coef[b] if divide else coef[b] * di  # aihwkit generateCoincidences(DetI): dc/BL or dc·BL first
             for j in range(n_in):
                 xj = cx[b, j]
                 if xj == 0:
                     continue
-                if divide:
-                    n = np.rint(di * xj / coef[b])
-                else:
-                    n = np.rint(f * xj)
+                n = np.rint(f * xj)
                 if n == 0:
                     continue
                 down = (n > 0) == (lr_sign > 0)

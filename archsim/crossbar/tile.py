@@ -114,8 +114,10 @@ class AnalogTile:
             raise DataError("AnalogTile.update: x or d contains NaN or infinite values",
                             hint="check the loss for divergence (learning rate too high?)")
         lr_f = float(lr)
-        if not np.isfinite(lr_f):
-            raise DataError(f"AnalogTile.update: lr: expected a finite number, got {lr!r}")
+        if not np.isfinite(lr_f) or lr_f < 0:
+            raise DataError(f"AnalogTile.update: lr: expected a finite number >= 0, got {lr!r}",
+                            hint="aihwkit's AnalogSGD (a torch SGD) refuses negative learning rates; flip the sign "
+                                 "of d to reverse the update")
         self.algorithm.update(xs, ds, lr_f)
         self.stats.updates += 1
         self.algorithm.post_update_step()

@@ -11,8 +11,9 @@ order**:
   k = η·x_max·um_grad_scale·d_max/ε, UBLM: BL = min(ceil(k), desired_bl), A = B = sqrt(η/(ε·BL)); if
   k > desired_bl the d scale is reduced by desired_bl/k; then A ← A·sqrt(x_max/d_val), B ← B·sqrt(d_val/x_max).
   These scalars are computed in float32 like aihwkit (so η/ε = 10 gives BL = 10, not 11).
-* probabilities p(d_i) = A·|d_i|, p(x_j) = B·|x_j|, optionally discretised to multiples of ``res`` (a step count
-  res > 1 means 1/res — aihwkit silently kills the update there; archsim follows the documented meaning).
+* probabilities p(d_i) = A·|d_i|, p(x_j) = B·|x_j|, optionally discretised to multiples of ``res`` (stochastic
+  rounding with ``sto_round``; a value > 1 is used as given, as aihwkit's core does, which cancels the update —
+  ``res_as_steps`` reads it as 1/res).
 * STOCHASTIC_COMPRESSED: per slot k < BL one Bernoulli bit per x_j and per d_i; every coincidence applies one
   device pulse to w_ij with direction sign(x_j)·sign(d_i)·sign(lr), **positive lowers the weight**.
   STOCHASTIC: independent d trains for the positive and the negative inputs. MEAN_COUNT: counts
@@ -34,7 +35,7 @@ import numpy as np
 from archsim.crossbar import kernels as K
 from archsim.crossbar.devices import DeviceArray
 from archsim.crossbar.io import new_key
-from archsim.hwconfig.rpu import PulseType, UpdateParameters, resolution_fraction
+from archsim.hwconfig.rpu import PulseType, UpdateParameters
 
 __all__ = ["UpdateResult", "pulse_schedule", "pulsed_update"]
 
@@ -105,23 +106,15 @@ def pulse_schedule(x_max: np.ndarray, d_max: np.ndarray, lr: float, granularity:
     return PulseSchedule(bl=bl.astype(np.int64), a=a.astype(_F32), b=b.astype(_F32))
 
 
-def _discretise(p: np.ndarray, res: float) -> np.ndarray:
-    r = resolution_fraction(res)
-    if r <= 0:
+def _quantise_probability(p: np.ndarray, step: float, sto_round: bool, rng: np.random.Generator) -> np.ndarray:
+    """aihwkit ``getDiscretizedValue``: rint(p/step)·step, with U(−½, ½) added inside the rint for ``sto_round``."""
+    if step <= 0:
         return p
-    step = _F32(r)
-    return (np.rint(p / step) * step).astype(_F32)
-
-
-def _quantise_implicit(p: np.ndarray, res: float, sto_round: bool, rng: np.random.Generator) -> np.ndarray:
-    r = resolution_fraction(res)
-    if r > 0:
-        step = _F32(r)
-        q = p / step
-        if sto_round:
-            q = q + (rng.random(q.shape, dtype=_F32) - _F32(0.5))
-        p = (np.rint(q) * step).astype(_F32)
-    return np.clip(p, 0, 1).astype(_F32)
+    st = _F32(step)
+    q = p / st
+    if sto_round:
+        q = q + (rng.random(q.shape, dtype=_F32) - _F32(0.5))
+    return (np.rint(q) * st).astype(_F32)
 
 
 def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up: UpdateParameters,
@@ -151,8 +144,12 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     eps = arr.granularity if granularity is None else float(granularity)
     sched = pulse_schedule(np.abs(x).max(axis=1), np.abs(d).max(axis=1), lr, eps, up)
-    px = _discretise((np.abs(x) * sched.b[:, None]).astype(_F32), up.res)
-    pd = _discretise((np.abs(d) * sched.a[:, None]).astype(_F32), up.res)
+    px = (np.abs(x) * sched.b[:, None]).astype(_F32)
+    pd = (np.abs(d) * sched.a[:, None]).astype(_F32)
+    if pt is not PulseType.DETERMINISTIC_IMPLICIT:  # aihwkit quantises implicit levels with x/d_res_implicit only
+        step = up.probability_resolution(up.res)
+        px = _quantise_probability(px, step, up.sto_round, rng)
+        pd = _quantise_probability(pd, step, up.sto_round, rng)
     lr_sign = 1 if lr > 0 else -1
     pulses = np.zeros(arr.out_size, np.int64)
     with K.dynamic_chunks():
@@ -186,8 +183,10 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
             cd = np.clip(np.rint(blf * pd), 0, blf)
             coef = sched.bl.astype(_F32)
         else:  # DETERMINISTIC_IMPLICIT
-            cx = _quantise_implicit(px, up.x_res_implicit, up.sto_round, rng)
-            cd = _quantise_implicit(pd, up.d_res_implicit, up.sto_round, rng)
+            cx = np.clip(_quantise_probability(px, up.probability_resolution(up.x_res_implicit), up.sto_round, rng),
+                         0, 1).astype(_F32)
+            cd = np.clip(_quantise_probability(pd, up.probability_resolution(up.d_res_implicit), up.sto_round, rng),
+                         0, 1).astype(_F32)
             coef = sched.bl.astype(_F32)
             cd = cd * (sched.bl > 0)[:, None]
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)

@@ -9,9 +9,10 @@ configuration gets the same numerics. The functional core (``archsim.crossbar``)
 
 Conventions shared with aihwkit:
 
-* Resolutions (``inp_res``, ``out_res``, update ``res``): ``<= 0`` means off, a value ``> 1`` is a number of
-  steps (replaced by ``1/value``), otherwise it is a fraction of the full range and the quantisation step in
-  signal units is ``res * 2 * bound``.
+* Converter resolutions (``inp_res``, ``out_res``): ``<= 0`` means off, a value ``> 1`` is a number of steps
+  (replaced by ``1/value``), otherwise it is a fraction of the full range and the quantisation step in signal
+  units is ``res * 2 * bound``. The update's probability resolutions (``res``, ``x_res_implicit``,
+  ``d_res_implicit``) are used as given, as aihwkit's core does (``UpdateParameters.res``).
 * Bounds ``<= 0`` mean unbounded.
 * Modes are string enums with lowercase values (``noise_management: abs_max``).
 * Device configs form a tagged union chosen by their ``kind`` field (``device: {kind: soft_bounds}``).
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -43,7 +45,7 @@ from archsim.devices import (
     SoftBoundsReferenceDevice,
 )
 from archsim.devices.base import check_bool, check_finite, check_nonneg, coerce_enum, fail
-from archsim.errors import ConfigError
+from archsim.errors import ArchsimWarning, ConfigError
 from archsim.hwconfig.algorithms import (
     ALGORITHM_PRESETS,
     AlgorithmConfig,
@@ -267,13 +269,22 @@ class UpdateParameters:
     pulse_type: PulseType = PulseType.STOCHASTIC_COMPRESSED
     """How the update is turned into pulses."""
     res: float = 0.0
-    """Resolution of the pulse probabilities (bin width in 0..1; > 1 = number of steps, i.e. 1/res; <= 0 off)."""
+    """Resolution of the pulse probabilities of the stochastic and mean-count pulse types: p ← rint(p/res)·res
+    (<= 0 off). A value > 1 is used **as given**, as aihwkit 1.1.0's C++ core does
+    (``PulsedUpdateMetaParameter::initialize`` computes 1/res but discards it): every probability below res/2
+    rounds to 0, which cancels the update; a warning says so at load time. ``res_as_steps: true`` reads a value
+    > 1 as a number of steps (1/res) instead, the meaning aihwkit's docstring gives."""
     x_res_implicit: float = 0.0
-    """Quantisation of B·|x| for ``deterministic_implicit`` (same convention as res)."""
+    """Quantisation of B·|x| for ``deterministic_implicit`` (same convention as res; the only quantisation of x
+    in that pulse type, as in aihwkit's ``DenseBitLineMaker``)."""
     d_res_implicit: float = 0.0
     """Quantisation of A·|d| for ``deterministic_implicit``."""
     sto_round: bool = False
-    """Stochastic rounding for the implicit quantisations."""
+    """Stochastic rounding in every probability quantisation (res, x_res_implicit, d_res_implicit), as aihwkit's
+    bit-line makers apply it."""
+    res_as_steps: bool = False
+    """Read res, x_res_implicit and d_res_implicit > 1 as numbers of steps (1/value). Off by default: aihwkit
+    1.1.0 uses the raw value (see ``res``)."""
     update_bl_management: bool = True
     """Per-sample BL = min(ceil(lr·x_max·d_max/ε), desired_bl); forces update_management on."""
     update_management: bool = True
@@ -285,13 +296,28 @@ class UpdateParameters:
 
     def __post_init__(self) -> None:
         coerce_enum(self, "pulse_type", PulseType)
-        check_bool(self, "fixed_bl", "sto_round", "update_bl_management", "update_management", "d_sparsity")
+        check_bool(self, "fixed_bl", "sto_round", "update_bl_management", "update_management", "d_sparsity",
+                   "res_as_steps")
         if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) or self.desired_bl < 1:
             fail(self, "desired_bl", "an integer >= 1", self.desired_bl)
         check_finite(self, "res", "x_res_implicit", "d_res_implicit")
         check_nonneg(self, "um_grad_scale")
         if self.um_grad_scale == 0:
             fail(self, "um_grad_scale", "> 0", self.um_grad_scale)
+        if not self.res_as_steps:
+            for name in ("res", "x_res_implicit", "d_res_implicit"):
+                value = getattr(self, name)
+                if value > 1:
+                    warnings.warn(f"UpdateParameters.{name} = {value:g} > 1 is used as a raw probability resolution, "
+                                  f"as aihwkit's C++ core does: probabilities below {value / 2:g} round to 0 and "
+                                  "the update is (almost) cancelled; set res_as_steps: true to read it as "
+                                  f"{value:g} steps", ArchsimWarning, stacklevel=3)
+
+    def probability_resolution(self, value: float) -> float:
+        """The bin width used for a probability quantisation field's ``value`` (0 = off), see ``res``."""
+        if value <= 0:
+            return 0.0
+        return 1.0 / value if (value > 1 and self.res_as_steps) else float(value)
 
 
 # --------------------------------------------------------------------------------------------- devices

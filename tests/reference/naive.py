@@ -183,7 +183,7 @@ def dense_counts(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up, mode: 
             if mode == "mean_count":
                 ci = min(max(np.rint(F(bl) * pd), 0), bl)
                 cj = min(max(np.rint(F(bl) * px), 0), bl)
-                cnt = np.rint(F(ci * cj) / F(bl))
+                cnt = np.rint(F(F(ci) / F(bl)) * F(cj))  # aihwkit: dc /= BL, then rint(dc·x_count)
             else:
                 qi = min(max(pd, 0), 1)
                 qj = min(max(px, 0), 1)
