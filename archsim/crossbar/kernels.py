@@ -623,8 +623,20 @@ def _pulse_run(law, u, i, idx_row, start, stop, down, P, G, sigma, zbuf, q, wvis
     return q
 
 
+@njit(inline="always", **JIT)
+def _routed_run(law, i, idx_row, start, stop, down, one_sided, u, P, wvis, ref, u2, P2, wvis2, ref2, G, sigma, zbuf,
+                q, wn_std, wbuf):
+    """A run of pulses of direction ``down``: onto ``u`` in that direction, or — one-sided unit cell — as *up*
+    pulses onto ``u2`` (direction down, i.e. W decreasing, raises g⁻) or ``u`` (W increasing raises g⁺)."""
+    if one_sided and down:
+        return _pulse_run(law, u2, i, idx_row, start, stop, False, P2, G, sigma, zbuf, q, wvis2, wn_std, wbuf, ref2)
+    return _pulse_run(law, u, i, idx_row, start, stop, down and not one_sided, P, G, sigma, zbuf, q, wvis, wn_std,
+                      wbuf, ref)
+
+
 @dual
-def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref, pulses):
+def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref, pulses,
+                      noise_key, one_sided, u2, P2, wvis2, ref2):
     """Coincidence loop of the stochastic pulsed update, samples in batch order, rows in parallel.
 
     For sample b and output row i, slot k fires if |pd[b, i]| > U(0, 1) (a second, independent draw for
@@ -637,14 +649,20 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
         u: float32[out, in] device values (modified). P: float32[out, in, 4 + slots] device parameters.
         G: float64[n] global device parameters. sigma: float32 c2c noise.
         pd: float32[B, out] signed d probabilities. bl: int64[B]. idx, counts: from :func:`x_trains`.
-        lr_sign: +1 or −1. separate: bool. key: uint64.
+        lr_sign: +1 or −1. separate: bool. key: uint64 (the pulse trains).
         wvis: float32[out, in] visible weights, redrawn as u − ref + wn_std·ξ after each pulse when wn_std > 0.
         ref: float32[out, in] reference (device value − weight) of reference devices; only read if wn_std > 0.
         pulses: int64[out] output, pulses applied per row (added to).
+        noise_key: uint64 of the per-pulse c2c and write noise; equal to ``key``, the noise continues the train's
+            stream (one device), otherwise it has its own (several devices sharing one train, each with its noise).
+        one_sided: route the pulses as in aihwkit's one-sided unit cell: a pulse lowering W raises ``u2`` (g⁻), one
+            raising W raises ``u`` (g⁺); ``u2, P2, wvis2, ref2`` are that second array (pass ``u, P, wvis, ref``
+            again when False).
     """
     n_out = u.shape[0]
     n_in = u.shape[1]
     bl_max = idx.shape[1]
+    own_noise = noise_key != key
     for i in prange(n_out):
         npulse = 0
         fired = np.empty(bl_max, np.int64)
@@ -672,33 +690,39 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
                     total += (counts[b, k, 0] if fp else 0) + (counts[b, k, 1] if fn else 0)
             if total == 0:
                 continue
+            nbase = base
+            if own_noise:
+                nbase = stream(noise_key, 2, b * n_out + i)
+                c = 0
             if sigma > 0:
-                c = fill_normals(base, zbuf, total, c)
+                c = fill_normals(nbase, zbuf, total, c)
             if wn_std > 0:
-                c = fill_normals(base, wbuf, total, c)
+                c = fill_normals(nbase, wbuf, total, c)
             down_pos = (p > 0) == (lr_sign > 0)  # x > 0: direction sign(d)·sign(lr) > 0 lowers w
             q = 0
             for f in range(nf):
                 k = fired[f] // 4
                 row = idx[b, k]
                 if fired[f] & 1:
-                    q = _pulse_run(law, u, i, row, 0, counts[b, k, 0], down_pos, P, G, sigma, zbuf, q, wvis, wn_std,
-                                   wbuf, ref)
+                    q = _routed_run(law, i, row, 0, counts[b, k, 0], down_pos, one_sided, u, P, wvis, ref, u2, P2,
+                                    wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
                 if fired[f] & 2:
-                    q = _pulse_run(law, u, i, row, n_in - counts[b, k, 1], n_in, not down_pos, P, G, sigma, zbuf, q,
-                                   wvis, wn_std, wbuf, ref)
+                    q = _routed_run(law, i, row, n_in - counts[b, k, 1], n_in, not down_pos, one_sided, u, P, wvis,
+                                    ref, u2, P2, wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
             npulse += q
         pulses[i] += npulse
 
 
 @dual
-def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses):
+def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses, one_sided, u2,
+                 P2, wvis2, ref2):
     """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
 
     n_ij = rint((cd[b, i]/coef[b])·cx[b, j]) if ``divide`` (MEAN_COUNT, coef = BL) else
     rint((coef[b]·cd[b, i])·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL), in aihwkit's float32 order.
     cd: float32[B, out], cx: float32[B, in] signed counts/levels; coef: float32[B]. |n_ij| pulses are applied
-    with direction sign(n_ij)·lr_sign (> 0 lowers the weight). Other arguments as :func:`stochastic_update`.
+    with direction sign(n_ij)·lr_sign (> 0 lowers the weight); with ``one_sided`` they are routed as in
+    :func:`stochastic_update`. ``key`` selects the noise stream. Other arguments as :func:`stochastic_update`.
     """
     n_out = u.shape[0]
     n_in = u.shape[1]
@@ -720,18 +744,24 @@ def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, 
                     continue
                 down = (n > 0) == (lr_sign > 0)
                 m = int(abs(n))
-                val = u[i, j]
+                if one_sided and down:
+                    tu, tP, tw, tr = u2, P2, wvis2, ref2
+                else:
+                    tu, tP, tw, tr = u, P, wvis, ref
+                if one_sided:
+                    down = False
+                val = tu[i, j]
                 for _ in range(m):
                     z = np.float32(0.0)
                     if sigma > 0:
                         zz, c = normal(base, c)
                         z = np.float32(zz)
-                    val = apply_law(law, val, down, P, i, j, sigma, z, G)
-                u[i, j] = val
+                    val = apply_law(law, val, down, tP, i, j, sigma, z, G)
+                tu[i, j] = val
                 npulse += m
                 if wn_std > 0:
                     zz, c = normal(base, c)
-                    wvis[i, j] = val - ref[i, j] + wn_std * np.float32(zz)
+                    tw[i, j] = val - tr[i, j] + wn_std * np.float32(zz)
         pulses[i] += npulse
 
 

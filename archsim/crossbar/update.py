@@ -28,6 +28,7 @@ same direction, so the kernel handles each output row independently (rows in par
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,7 @@ import numpy as np
 from archsim.crossbar import kernels as K
 from archsim.crossbar.devices import DeviceArray
 from archsim.crossbar.io import new_key
+from archsim.errors import ConfigError
 from archsim.hwconfig.rpu import PulseType, UpdateParameters
 
 __all__ = ["UpdateResult", "pulse_schedule", "pulsed_update"]
@@ -118,30 +120,48 @@ def _quantise_probability(p: np.ndarray, step: float, sto_round: bool, rng: np.r
 
 
 def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up: UpdateParameters,
-                  rng: np.random.Generator, *, granularity: float | None = None) -> UpdateResult:
+                  rng: np.random.Generator, *, granularity: float | None = None, shared: Sequence[DeviceArray] = (),
+                  one_sided_minus: DeviceArray | None = None) -> UpdateResult:
     """Apply the pulsed update for the batch (x: float32[B, in], d: float32[B, out], finite, validated).
 
     Args:
         arr: the device array to update (its ``u`` changes in place).
         x, d: inputs and output errors, rows = samples, applied in row order.
-        lr: learning rate (negative flips the direction, as in aihwkit).
+        lr: learning rate (negative flips the direction, as aihwkit's refresh writes use it).
         up: update parameters.
         rng: the run's Generator (one key per chunk is drawn from it).
         granularity: ε for update management (default: the array's device granularity).
+        shared: more arrays of the same device model and shape that receive **the same pulse trains** (aihwkit's
+            vector unit cell with update policy ALL: one train, every device pulsed by it), each with its own
+            cycle-to-cycle and write noise.
+        one_sided_minus: route the coincidences as aihwkit's one-sided unit cell does (``rpu_onesided_device.cpp``):
+            one train for the whole vector, every coincidence lowering W is an *up* pulse on this array (g⁻), every
+            one raising W an up pulse on ``arr`` (g⁺). Pulsed pulse types only.
     """
     n = x.shape[0]
+    targets = [arr, *shared]
     if lr == 0 or n == 0:
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
     pt = up.pulse_type
-    if arr.is_ideal or pt is PulseType.NONE:
-        arr.u -= _F32(lr) * (d.T @ x)
-        if not arr.is_ideal:
-            arr.after_pulses(dense=True)
+    if arr.is_ideal or pt in (PulseType.NONE, PulseType.NONE_WITH_DEVICE):
+        if one_sided_minus is not None:
+            raise ConfigError("pulsed_update: one-sided routing needs a pulsed pulse type, got "
+                              f"{pt.value} (or an ideal device)")
+        for t in targets:
+            if t.is_ideal or pt is PulseType.NONE:
+                t.u -= _F32(lr) * (d.T @ x)
+            else:
+                K.pick(K.fp_update_with_bounds, x.size * t.out_size)(t.u, t.P, x, d, _F32(lr))
+            if not t.is_ideal:
+                t.after_pulses(dense=True)
         return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
-    if pt is PulseType.NONE_WITH_DEVICE:
-        K.pick(K.fp_update_with_bounds, x.size * arr.out_size)(arr.u, arr.P, x, d, _F32(lr))
-        arr.after_pulses(dense=True)
-        return UpdateResult(bl=np.zeros(n, np.int64), pulses=0, n_samples=n)
+    if one_sided_minus is not None:
+        if shared:
+            raise ConfigError("pulsed_update: one-sided routing takes exactly two arrays")
+        targets = [arr, one_sided_minus]
+    for t in targets[1:]:
+        if t.law is not arr.law or t.u.shape != arr.u.shape or t.is_ideal:
+            raise ConfigError("pulsed_update: shared or routed arrays need the same pulsed device model and shape")
     eps = arr.granularity if granularity is None else float(granularity)
     sched = pulse_schedule(np.abs(x).max(axis=1), np.abs(d).max(axis=1), lr, eps, up)
     px = (np.abs(x) * sched.b[:, None]).astype(_F32)
@@ -153,15 +173,21 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
     lr_sign = 1 if lr > 0 else -1
     pulses = np.zeros(arr.out_size, np.int64)
     with K.dynamic_chunks():
-        _pulse(arr, x, d, lr_sign, px, pd, sched, pt, up, rng, pulses)
-    arr.after_pulses()
+        if one_sided_minus is not None:
+            _pulse([arr], x, d, lr_sign, px, pd, sched, pt, up, rng, pulses, minus=one_sided_minus)
+        else:
+            _pulse(targets, x, d, lr_sign, px, pd, sched, pt, up, rng, pulses)
+    for t in targets:
+        t.after_pulses()
     return UpdateResult(bl=sched.bl, pulses=int(pulses.sum()), n_samples=n)
 
 
-def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.ndarray, pd: np.ndarray,
-           sched: PulseSchedule, pt: PulseType, up: UpdateParameters, rng: np.random.Generator,
-           pulses: np.ndarray) -> None:
+def _pulse(targets: list[DeviceArray], x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.ndarray, pd: np.ndarray,
+           sched: PulseSchedule, pt: PulseType, up: UpdateParameters, rng: np.random.Generator, pulses: np.ndarray,
+           *, minus: DeviceArray | None = None) -> None:
     n = x.shape[0]
+    arr = targets[0]
+    m = minus if minus is not None else arr
     if pt in (PulseType.STOCHASTIC_COMPRESSED, PulseType.STOCHASTIC):
         px = np.ascontiguousarray(np.copysign(px, x), dtype=_F32)
         pd = np.ascontiguousarray(np.copysign(pd, d), dtype=_F32)
@@ -174,8 +200,11 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
             key = new_key(rng)
             K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
             kernel = K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)
-            kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, pd[s:e], sched.bl[s:e], idx, counts, lr_sign,
-                   pt is PulseType.STOCHASTIC, key, arr.w_visible, arr.wn_std, arr.ref, pulses)
+            for k, t in enumerate(targets):
+                noise_key = key if k == 0 else new_key(rng)
+                kernel(t.law, t.u, t.P, t.G, t.sigma, pd[s:e], sched.bl[s:e], idx, counts, lr_sign,
+                       pt is PulseType.STOCHASTIC, key, t.w_visible, t.wn_std, t.ref, pulses, noise_key,
+                       minus is not None, m.u, m.P, m.w_visible, m.ref)
     else:
         blf = sched.bl.astype(_F32)[:, None]
         if pt is PulseType.MEAN_COUNT:
@@ -192,5 +221,6 @@ def _pulse(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr_sign: int, px: np.
         cx = np.ascontiguousarray(np.copysign(cx, x), dtype=_F32)
         cd = np.ascontiguousarray(np.copysign(cd, d), dtype=_F32)
         kernel = K.pick(K.dense_update, cd.size * x.shape[1])
-        kernel(arr.law, arr.u, arr.P, arr.G, arr.sigma, cd, cx, coef.astype(_F32), pt is PulseType.MEAN_COUNT,
-               lr_sign, new_key(rng), arr.w_visible, arr.wn_std, arr.ref, pulses)
+        for t in targets:
+            kernel(t.law, t.u, t.P, t.G, t.sigma, cd, cx, coef.astype(_F32), pt is PulseType.MEAN_COUNT, lr_sign,
+                   new_key(rng), t.w_visible, t.wn_std, t.ref, pulses, minus is not None, m.u, m.P, m.w_visible, m.ref)
