@@ -461,6 +461,11 @@ class WeightModifierType(str, Enum):
     """w += amax·std_dev·(c0 + c1|w|/amax + c2(|w|/amax)²)·ξ."""
     DROP_CONNECT = "drop_connect"
     """Only drop-connect (``pdrop``)."""
+    PROG_NOISE = "prog_noise"
+    """PCM programming noise with the sign kept: σ = (std_dev/g_max)·(c0 + c1|w|/amax + c2(|w|/amax)²),
+    w ← sign(w)·|w + amax·σ·ξ| (aihwkit ``ProgNoise``)."""
+    DOREFA = "dorefa"
+    """DoReFa quantisation: w ← round(tanh(w)·|dorefa_clip/tanh(amax)|, res) (aihwkit ``DoReFa``; off if res = 0)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -483,8 +488,22 @@ class WeightModifierConfig:
     """amax = max|W| of the current weights; False uses ``assumed_wmax``."""
     assumed_wmax: float = 1.0
     """amax when ``rel_to_actual_wmax`` is False."""
+    dorefa_clip: float = 0.6
+    """Clip value of DOREFA (aihwkit ``dorefa_clip``)."""
+    g_max_us: float = 25.0
+    """g_max of PROG_NOISE (µS; aihwkit ``g_max``): the polynomial is in µS, std_dev/g_max makes it relative."""
+    enable_during_test: bool = False
+    """Keep modifying the weights in evaluation mode (aihwkit ``enable_during_test``); off: an
+    ``InferenceTile`` in ``eval()`` mode reads the unmodified weights."""
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "type", WeightModifierType(self.type))
+        except ValueError:
+            raise ConfigError(f"modifier.type: expected one of {', '.join(t.value for t in WeightModifierType)}, "
+                              f"got {self.type!r}") from None
+        if self.g_max_us <= 0:
+            raise ConfigError(f"modifier.g_max_us: expected > 0, got {self.g_max_us}")
         if not 0.0 <= self.pdrop <= 1.0:
             raise ConfigError(f"modifier.pdrop: expected in [0, 1], got {self.pdrop}")
         if self.std_dev < 0 or self.res < 0:
