@@ -317,13 +317,16 @@ class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
 
     Per element, a running mean μ of the raw reads of A (EMA with rate min(tail_weightening/n_s, 1),
     n_s = max(ceil(1/in_chop_prob), 2)) is latched as μ_past at each chopper switch; the buffer
-    receives c·(read − μ_past)·lr_scale, so no zero-shifted reference is needed.
+    receives c·(read − μ_past)·lr_scale, so no zero-shifted reference is needed. Start-up as measured on
+    aihwkit 1.1.0's CPU core: μ starts at 0 and the buffer is filled and thresholded from the very first read
+    against μ_past = 0, before any chopper switch; C is written only once more than n_s sweeps are done.
     """
 
     kind: str = "dynamic_transfer"
     """Tag selecting this algorithm in YAML."""
     in_chop_random: bool = False
-    """Choppers switch regularly (every n_s reads of a column)."""
+    """Choppers switch regularly (every n_s-th sweep, all columns in the same sweep); true adds random switches
+    with in_chop_prob on top, as aihwkit's dynamic transfer does."""
     tail_weightening: float = 5.0
     """Weight of the recent reads in the running mean (C++ default 1)."""
     buffer_cap: float = 0.0
