@@ -273,7 +273,7 @@ class IOPipeline:
             return MVMResult(y=y.astype(_F32, copy=False), passes=np.ones(b_size, np.int64))
         a = self._nm_factor(x, where)
         nm_on = self.nm is not NoiseManagementType.NONE
-        y = np.zeros((b_size, self.out_size), _F32)
+        y: np.ndarray | None = None  # the first pass's output when it covers every row (no zero-filled copy)
         passes = np.zeros(b_size, np.int64)
         if nm_on:
             zero = a <= 0
@@ -316,8 +316,12 @@ class IOPipeline:
             K.finalize_output.serial(ys, rows, self.sigma, self.wn_mode, self.w_noise, wn_ref, self.out_bound,
                                      self.out_step, io.out_sto_round, self.out_neg, io.bm_test_negative_bound, key,
                                      pass_id, clipped, factor, self.nl, self.nl_f)
-            if full:
-                y = ys
+            if y is None:
+                if full:
+                    y = ys
+                else:
+                    y = np.zeros((b_size, self.out_size), _F32)
+                    y[rows] = ys
             else:
                 y[rows] = ys
             passes[rows] += 1
@@ -340,4 +344,6 @@ class IOPipeline:
             rho_val *= 2.0
             rho[rows] = _F32(rho_val)
             scale[rows] *= _F32(0.5)
+        if y is None:  # every row short-cut to zero
+            y = np.zeros((b_size, self.out_size), _F32)
         return MVMResult(y=y, passes=passes)

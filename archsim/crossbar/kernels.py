@@ -269,6 +269,8 @@ _HALF_MASK = np.uint64(0xFFFFFFFF)
 _FRAC_SHIFT = np.uint64(32 - _NQ_BITS)
 _FRAC_MASK = np.uint64((1 << (32 - _NQ_BITS)) - 1)
 _FRAC_SCALE = np.float32(1.0 / (1 << (32 - _NQ_BITS)))
+#: INV_D·2^-20: multiplying by a power of two is exact, so (f·2^-20)·D == f·(D·2^-20) bit for bit, one multiply less
+INV_DS = (INV_D * _FRAC_SCALE).astype(np.float32)
 
 
 @njit(**JIT)
@@ -297,8 +299,8 @@ def fill_normals(base, buf, m, n):
         hi = r >> _S32
         k1 = np.int64(lo >> _FRAC_SHIFT)
         k2 = np.int64(hi >> _FRAC_SHIFT)
-        buf[2 * i] = INV_T[k1] + np.float32(lo & _FRAC_MASK) * _FRAC_SCALE * INV_D[k1]
-        buf[2 * i + 1] = INV_T[k2] + np.float32(hi & _FRAC_MASK) * _FRAC_SCALE * INV_D[k2]
+        buf[2 * i] = INV_T[k1] + np.float32(lo & _FRAC_MASK) * INV_DS[k1]
+        buf[2 * i + 1] = INV_T[k2] + np.float32(hi & _FRAC_MASK) * INV_DS[k2]
         edges += np.int64(k1 == 0) + np.int64(k1 == _NQ_LAST) + np.int64(k2 == 0) + np.int64(k2 == _NQ_LAST)
     c = n + h
     if edges:
@@ -428,13 +430,16 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
                     y[r, i] = np.rint(y[r, i] / step) * step
         flag = False
         if bound > 0:
-            for i in range(n_out):  # aihwkit finalizeOutput: the last out-of-range value decides
+            # aihwkit finalizeOutput: the last out-of-range value decides (+bound fails, −bound gives test_neg);
+            # found as the largest index of each kind, integer max reductions that vectorise
+            last_hi = -1
+            last_lo = -1
+            for i in range(n_out):
                 val = y[r, i]
-                if val > bound:
-                    flag = True
-                elif val < -bound:
-                    flag = test_neg
+                last_hi = max(last_hi, i if val > bound else -1)
+                last_lo = max(last_lo, i if val < -bound else -1)
                 y[r, i] = min(max(val, -bound), bound)
+            flag = last_hi > last_lo or (last_lo > last_hi and test_neg)
         clipped[r] = flag
         g = factor[r]
         if g != 1:
@@ -444,19 +449,21 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
 
 @dual
 def row_abs_max(x, out):
-    """out[b] = max_j |x[b, j]| (float32); returns True if any value is NaN or infinite."""
+    """out[b] = max_j |x[b, j]| (float32, C-contiguous x); returns True if any value is NaN or infinite.
+
+    Computed on the IEEE bit patterns: for non-negative floats the integer order is the float order, so the max of
+    |x| is the max of (bits & 0x7fffffff), an integer reduction the compiler vectorises (a float max reduction it may
+    not, without fast-math), and any NaN or infinity shows as bits > 0x7f7fffff.
+    """
+    xi = x.view(np.int32)
+    oi = out.view(np.int32)
     nbad = 0
-    big = np.float32(3.4028235e38)
     for b in prange(x.shape[0]):
-        m = np.float32(0.0)
-        bad_row = 0
+        m = np.int32(0)
         for j in range(x.shape[1]):
-            a = abs(x[b, j])
-            if not (a <= big):
-                bad_row = 1
-            m = max(m, a)
-        out[b] = m
-        nbad += bad_row
+            m = max(m, xi[b, j] & np.int32(0x7FFFFFFF))
+        oi[b] = m
+        nbad += np.int64(m > np.int32(0x7F7FFFFF))
     return nbad > 0
 
 
@@ -545,11 +552,10 @@ def law_tag(law: Callable[..., float]) -> LawTag:
 def apply_law(tag, u, down, P, i, j, sigma, z, G):
     """One pulse of law ``tag`` on device value u of element (i, j), clipped to [P[i, j, 2], P[i, j, 3]].
 
-    z is the pulse's standard-normal draw (float32; read only when sigma > 0). Compiled code resolves this call
-    from the tag's type (the law is compiled into the kernel); this Python body serves ``NUMBA_DISABLE_JIT`` runs.
+    z is the pulse's standard-normal draw (float32; the kernels pass 0 when sigma = 0). Compiled code resolves this
+    call from the tag's type (the law is compiled into the kernel); this Python body serves ``NUMBA_DISABLE_JIT``
+    runs.
     """
-    if sigma == 0:
-        z = np.float32(0.0)
     return min(max(LAWS[tag.name](u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
 
 
@@ -564,13 +570,23 @@ def _apply_law_typed(tag, u, down, P, i, j, sigma, z, G):
     law = _JITTED_LAWS.get(name)
     if law is None:
         law = _JITTED_LAWS[name] = njit(**JIT)(LAWS[name])
-    zero = np.float32(0.0)
 
     def impl(tag, u, down, P, i, j, sigma, z, G):
-        zz = z if sigma != 0 else zero
-        return min(max(law(u, down, P, i, j, sigma, zz, G), P[i, j, 2]), P[i, j, 3])
+        return min(max(law(u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
 
     return impl
+
+
+def apply_law_inline(tag, u, down, P, i, j, sigma, z, G):
+    """:func:`apply_law`, inlined into the caller's IR (the per-pulse hot loop): saves the call, whose array
+    arguments cost more than the law itself. Only used where the caller's control flow around the call is simple
+    (Numba's IR inliner mis-renames variables in branchy callers)."""
+    return apply_law(tag, u, down, P, i, j, sigma, z, G)
+
+
+@overload(apply_law_inline, inline="always")
+def _apply_law_inline_typed(tag, u, down, P, i, j, sigma, z, G):
+    return _apply_law_typed(tag, u, down, P, i, j, sigma, z, G)
 
 
 # ------------------------------------------------------------------------------------------ pulsed update
@@ -612,7 +628,7 @@ def _pulse_run(law, u, i, idx_row, start, stop, down, P, G, sigma, zbuf, q, wvis
     if wn_std == 0:
         for t in range(start, stop):
             j = idx_row[t]
-            u[i, j] = apply_law(law, u[i, j], down, P, i, j, sigma, zbuf[q + t - start], G)
+            u[i, j] = apply_law_inline(law, u[i, j], down, P, i, j, sigma, zbuf[q + t - start], G)
         return q + stop - start
     for t in range(start, stop):
         j = idx_row[t]
@@ -666,7 +682,7 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
     for i in prange(n_out):
         npulse = 0
         fired = np.empty(bl_max, np.int64)
-        zbuf = np.empty(bl_max * n_in + 1, np.float32)
+        zbuf = np.zeros(bl_max * n_in + 1, np.float32)  # stays 0 without c2c noise: the law sees z = 0
         wbuf = np.empty(bl_max * n_in + 1, np.float32)
         for b in range(pd.shape[0]):
             p = pd[b, i]
