@@ -1,32 +1,21 @@
 """archsim: a simulator for analog in-memory-computing accelerators built from resistive crossbars.
 
-Values (a Numba functional crossbar core with aihwkit semantics) and time/energy (a SimPy event engine)
-are two models joined by one immutable Mapping. See README.md and ../shared/DESIGN.md.
+Values (a Numba functional crossbar core with aihwkit semantics) and time/energy (a SimPy event engine) are two
+models joined by one immutable Mapping (see README.md and docs/architecture.md).
 
-Public API (lazily imported so that ``import archsim`` stays cheap):
+Public API:
 
 * :func:`load_hardware` (``hwconfigs/*.yaml`` → :class:`~archsim.hwconfig.schema.HardwareConfig`)
 * :func:`load_workload` (``workloads/*.yaml`` → :class:`~archsim.workload.model.Workload`)
+* :mod:`archsim.api` — ``RunOptions`` and ``run``: the run pipeline every command uses (imports the engine and the
+  numerics, so it is a separate import)
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
+from archsim.hwconfig.load import load_hardware  # noqa: E402 - __version__ first: submodules read it
+from archsim.workload.load import load_workload  # noqa: E402
+
 __all__ = ["__version__", "load_hardware", "load_workload"]
-
-_LAZY = {
-    "load_hardware": ("archsim.hwconfig.load", "load_hardware"),
-    "load_workload": ("archsim.workload.load", "load_workload"),
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'archsim' has no attribute {name!r}")

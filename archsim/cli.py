@@ -9,30 +9,29 @@ becomes one line on stderr and exit code ``ERR``; ``--debug`` shows the tracebac
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from archsim import __version__
+from archsim.commands import COMMANDS
+from archsim.commands.status import CHECK_FAILED, ERR, OK
 from archsim.errors import ArchsimError
 
-OK, ERR, CHECK_FAILED = 0, 1, 2
+__all__ = ["CHECK_FAILED", "ERR", "OK", "build_parser", "main"]
 
-#: Subcommand modules in archsim.commands, in the order `archsim --help` lists them.
-COMMAND_MODULES = ("run", "validate", "map", "train", "speedup", "report", "list")
+
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
-        prog="archsim",
+        prog="archsim", allow_abbrev=False,
         description="Simulate analog in-memory-computing accelerators: accuracy, runtime, energy.",
     )
     parser.add_argument("--version", action="version", version=f"archsim {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for archsim errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"archsim.commands.{name}_cmd")
-        module.register(subparsers)
+    for register in COMMANDS:
+        register(subparsers)
     return parser
 
 
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ArchsimError as exc:
-        if args.debug:
+        if vars(args).get("debug"):
             raise
         print(f"archsim: error: {exc}", file=sys.stderr)
         return ERR

@@ -50,5 +50,9 @@ class DataError(ArchsimError):
     """An unreadable or invalid data file (dataset, result.json, statistics file)."""
 
 
+class OutputError(ArchsimError):
+    """An output (a run folder, a report file) that cannot be written: not a folder, no permission, a full disk."""
+
+
 class ArchsimWarning(UserWarning):
     """Suspicious but legal input (for example ADC resolution below the crossbar's precision)."""

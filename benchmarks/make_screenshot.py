@@ -59,10 +59,12 @@ def main(argv: list[str] | None = None) -> int:
 
             steps = api.insert_step(steps, "accuracy", step_accuracy, after="map")
         options = api.RunOptions(
-            hw_path=args.hw, workload_path=args.workload, mode="training", batch=4, gpu=args.gpu,
-            accuracy=has_accuracy, epochs=args.epochs, lr=float(args.lr), limit_train=int(args.limit_train) if args.limit_train else None,
-            limit_test=300, progress=True, out_dir=args.out_dir, stats_path=stats_path,
-            command=f"archsim run {Path(args.hw).name} {Path(args.workload).name} --mode training",
+            hw_path=args.hw, workload_path=args.workload, mode="training", batch=4,
+            gpu=api.GpuOptions(name=args.gpu), accuracy="on" if has_accuracy else "off",
+            training=api.TrainingOptions(epochs=args.epochs, lr=float(args.lr), limit_test=300,
+                                         limit_train=int(args.limit_train) if args.limit_train else None),
+            progress=True, out_dir=args.out_dir, stats_path=stats_path,
+            command_line=f"archsim run {Path(args.hw).name} {Path(args.workload).name} --mode training",
         )
         state = api.run(options, steps=steps)
     report = state.written.get("report")

@@ -1,1 +1,11 @@
-"""One module per `archsim` subcommand; each exposes ``register(subparsers)``."""
+"""The subcommands of ``archsim``: one module each, with ``register(subparsers)`` adding its parser.
+
+:data:`COMMANDS` lists them in the order ``archsim --help`` shows them; a new command is a module here plus one
+entry in that tuple.
+"""
+
+from archsim.commands import list_cmd, map_cmd, report_cmd, run_cmd, speedup_cmd, train_cmd, validate_cmd
+
+COMMANDS = (run_cmd.register, validate_cmd.register, map_cmd.register, train_cmd.register, speedup_cmd.register,
+            report_cmd.register, list_cmd.register)
+"""``register`` of every subcommand, in help order."""

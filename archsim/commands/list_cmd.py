@@ -10,13 +10,13 @@ from typing import Any
 
 import yaml
 
+from archsim.commands.common import add_parser
 from archsim.loader import bundled_files
 
 
 def register(subparsers: Any) -> None:
     """Add the ``list`` subcommand."""
-    parser = subparsers.add_parser("list", help="list the bundled hwconfigs and workloads",
-                                   description="List the bundled hwconfigs/*.yaml and workloads/*.yaml.")
+    parser = add_parser(subparsers, "list", help="list the bundled hwconfigs and workloads", doc=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(func=run)
 

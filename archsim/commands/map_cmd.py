@@ -1,8 +1,8 @@
 """``archsim map HW.yaml WORKLOAD.yaml``: show how a workload is split, replicated and placed on a chip.
 
-Prints a per-layer table (matrix, blocks, replicas, crossbars, tiles, utilisation, sequential MVMs per
-sample per cycle, pipeline stage) and totals; ``--json`` prints ``Mapping.to_dict()`` instead and
-``--output FILE`` writes it atomically.
+Prints a per-layer table (matrix, blocks, replicas, crossbars, tiles, utilisation, sequential MVMs per sample per
+cycle, pipeline stage) and totals; --json prints the mapping as JSON instead and -o FILE writes it atomically. The
+mapping is the one ``archsim run`` with the same flags simulates.
 """
 
 from __future__ import annotations
@@ -12,76 +12,41 @@ import sys
 import time
 from typing import Any
 
-from archsim.cli import OK
-from archsim.commands.common import add_inputs
+from archsim.commands.common import add_inputs, add_mapping, add_parser, options_from_args
+from archsim.commands.status import OK
+from archsim.pipeline import MAP_STEPS
+from archsim.pipeline import run as run_pipeline
 from archsim.results.io import dumps, write_json_atomic
+
+GROUPS = ("mapping",)
+"""The flag groups of ``archsim map``."""
 
 
 def register(subparsers: Any) -> None:
     """Add the ``map`` subcommand."""
-    p = subparsers.add_parser(
-        "map",
-        help="split, replicate and place a workload on a chip; print the per-layer mapping",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_parser(subparsers, "map", help="split, replicate and place a workload on a chip; print the mapping",
+                   doc=__doc__)
     add_inputs(p, set_example="chip.n_tiles=512")
-    p.add_argument("--blocks", action="store_true", help="with --json/--output: list every block")
-    p.add_argument(
-        "--digital-bias",
-        action="store_true",
-        help="keep biases digital instead of an extra crossbar row (aihwkit's default)",
-    )
+    add_mapping(p)
+    p.add_argument("--blocks", action="store_true", help="with --json/-o: list every block")
     p.add_argument("--json", action="store_true", help="print the mapping as JSON")
-    p.add_argument("--output", metavar="FILE", help="also write the mapping JSON to FILE")
-    p.add_argument(
-        "--placement",
-        choices=("greedy", "in-order"),
-        default="greedy",
-        help="placement strategy (default: greedy by traffic)",
-    )
-    p.add_argument(
-        "--replicas",
-        default=None,
-        metavar="auto|LAYER=N,...",
-        help="kernel replicas: 'auto' (RAPA load balancing under the chip's budget) or per layer",
-    )
-    p.add_argument(
-        "--tile-budget",
-        type=int,
-        default=None,
-        metavar="N",
-        help="with --replicas auto: replicate only as far as N tiles allow (default: the whole chip)",
-    )
+    p.add_argument("-o", "--output", metavar="FILE", help="also write the mapping JSON to FILE")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load both files, map, print the table or JSON."""
-    from archsim.hwconfig import load_hardware
-    from archsim.mapping import map_workload, parse_replicas
-    from archsim.workload import load_workload
-
-    hw = load_hardware(args.hw, args.overrides)
-    workload = load_workload(args.workload)
     t0 = time.perf_counter()
-    mapping = map_workload(
-        hw,
-        workload,
-        replicas=parse_replicas(args.replicas),
-        placement=args.placement,
-        analog_bias=not args.digital_bias,
-        tile_budget=args.tile_budget,
-    )
+    state = run_pipeline(options_from_args(args, command="map", groups=GROUPS), steps=MAP_STEPS)
     elapsed = time.perf_counter() - t0
-    data = mapping.to_dict(include_blocks=args.blocks)
+    data = state.need_mapping().to_dict(include_blocks=args.blocks)
     if args.output:
         write_json_atomic(args.output, data)
     if args.json:
         sys.stdout.write(dumps(data))
     else:
         sys.stdout.write(format_table(data))
-        print(f"mapped in {elapsed:.2f} s", file=sys.stderr)
+        print(f"loaded and mapped in {elapsed:.2f} s", file=sys.stderr)
     return OK
 
 

@@ -14,17 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archsim.cli import OK
+from archsim.commands.common import add_parser
+from archsim.commands.status import OK
 
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
-    p = subparsers.add_parser(
-        "report",
-        help="re-render report.html from a result.json (no simulation)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_parser(subparsers, "report", help="re-render report.html from a result.json (no simulation)",
+                   doc=__doc__)
     p.add_argument("result", metavar="RESULT.json", help="result file written by `archsim run`")
     p.add_argument(
         "-o",

@@ -1,10 +1,10 @@
 """``archsim validate HW.yaml [WORKLOAD.yaml] [--json] [--set KEY=VALUE ...]``: load and check, print a summary.
 
-Loads the hardware description (and the workload, when given) with the strict loaders, runs the
-whole-config checks, maps the workload onto the chip (unless ``--no-map``; a workload that does not fit is
-an error) and prints a short summary: the chip, the tiles the mapping uses, and per layer the shapes,
-weights (incl. biases) and MACs per sample. With ``--json`` the same as one JSON object on stdout. Nothing
-is simulated.
+Loads the hardware description (and the workload, when given) with the strict loader, runs the whole-config
+checks, maps the workload onto the chip (unless --no-map; a workload that does not fit is an error) exactly as
+``archsim run`` with the same flags would, and prints a short summary: the chip, the tiles the mapping uses, and per
+layer the shapes, weights (incl. biases) and MACs per sample. With --json the same as one JSON object on stdout.
+Nothing is simulated.
 """
 
 from __future__ import annotations
@@ -14,41 +14,39 @@ import json
 import sys
 from typing import Any
 
-from archsim.hwconfig.load import load_hardware
+from archsim.commands.common import add_inputs, add_mapping, add_parser, options_from_args
 from archsim.loader import non_default
-from archsim.workload.load import load_workload
+from archsim.pipeline import LOAD_STEPS, MAP_STEPS
+from archsim.pipeline import run as run_pipeline
+
+GROUPS = ("mapping",)
+"""The flag groups of ``archsim validate``."""
 
 
 def register(subparsers: Any) -> None:
     """Add the ``validate`` subcommand."""
-    parser = subparsers.add_parser(
-        "validate", help="load and check a hardware description (and a workload); print a summary",
-        description="Load and check HW.yaml (and WORKLOAD.yaml); print a summary, or JSON with --json.")
-    parser.add_argument("hardware", metavar="HW.yaml", help="hardware description (path or bundled name)")
-    parser.add_argument("workload", metavar="WORKLOAD.yaml", nargs="?", help="workload (path or bundled name)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--no-map", action="store_true", help="do not map the workload onto the chip")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a hardware field, e.g. tile.adc.bits=6 (repeatable)")
-    parser.set_defaults(func=run)
+    p = add_parser(subparsers, "validate",
+                   help="load and check a hardware description (and a workload); print a summary", doc=__doc__)
+    add_inputs(p, workload="optional", set_example="tile.adc.bits=6")
+    add_mapping(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--no-map", action="store_true", help="do not map the workload onto the chip")
+    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate and print; ArchsimError propagates to cli.main (one line on stderr)."""
-    hw = load_hardware(args.hardware, args.overrides)
-    result: dict[str, Any] = {"hardware": {**hw.summary(), "path": str(args.hardware),
+    """Validate and print; an ArchsimError propagates to cli.main (one line on stderr)."""
+    steps = MAP_STEPS if args.workload and not args.no_map else LOAD_STEPS
+    state = run_pipeline(options_from_args(args, command="validate", groups=GROUPS), steps=steps)
+    hw, wl, mapping = state.need_hw(), state.workload, state.mapping
+    result: dict[str, Any] = {"hardware": {**hw.summary(), "path": str(state.options.hw_path),
                                            "non_default": non_default(hw)}}
-    wl = None
-    if args.workload:
-        wl = load_workload(args.workload)
+    if wl is not None:
         result["workload"] = wl.to_dict()
-        if not args.no_map:
-            from archsim.mapping import map_workload
-
-            mapping = map_workload(hw, wl)
-            result["mapping"] = {"n_tiles_used": mapping.n_tiles_used, "n_tiles": hw.chip.n_tiles,
-                                 "n_crossbars_used": getattr(mapping, "n_crossbars_used", None),
-                                 "utilisation": round(float(mapping.utilisation), 6)}
+    if mapping is not None:
+        result["mapping"] = {"n_tiles_used": mapping.n_tiles_used, "n_tiles": hw.chip.n_tiles,
+                             "n_crossbars_used": mapping.n_crossbars_used,
+                             "utilisation": round(float(mapping.utilisation), 6)}
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
         return 0

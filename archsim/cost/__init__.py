@@ -5,6 +5,7 @@
 """
 
 from archsim.cost.area import area_breakdown
-from archsim.cost.energy import energy_table, leakage_mw, price
+from archsim.cost.energy import energy_table, leakage_mw, price, price_layers
+from archsim.cost.merit import merit_section, peak_figures
 
-__all__ = ["area_breakdown", "energy_table", "leakage_mw", "price"]
+__all__ = ["area_breakdown", "energy_table", "leakage_mw", "merit_section", "peak_figures", "price", "price_layers"]

@@ -19,27 +19,35 @@ link                    ``bytes``                            8 x the edge's ``en
 offchip                 ``read_bytes`` / ``write_bytes``     8 x ``offchip.energy_pj_per_bit``
 ======================  ===================================  =============================================
 
-Further tile parts (``tile.components``) are priced through the engine count they follow: a part whose
-``action`` is ``sample`` (sample-and-hold) samples once per ADC conversion on its tile. Other component
-actions (register and bus accesses) are not modelled dynamically; those parts contribute leakage, area
-and peak power only.
+Further parts (``tile.components`` / ``chip.components``) are priced through the engine counts they follow: a part
+with ``follows: [adc.convert]`` performs ``actions_per_count`` of its ``action`` per ADC conversion on its tile
+(sample-and-hold, output registers), ``dac.convert`` (input registers), ``buffer.read_bytes`` /
+``buffer.write_bytes`` (the eDRAM bus, the tile output register). The resolution refuses an energy without
+``follows``, so no component energy is silently dropped.
+
+Router scopes are priced by the kind of node: ``router_routerN`` at ``interconnect.router.energy_pj_per_bit``;
+the off-chip port (``router_offchip0``) and a bus node (``router_bus0``) are not routers: traffic to off-chip memory
+is priced by the off-chip interface's per-bit energy, a bus by its edges' wire energy. With topology ``edges``
+the tiles route themselves and are priced as routers.
 
 Leakage: every part of :meth:`HardwareConfig.inventory` leaks ``count x leakage_mw`` over the whole
-makespan on every tile of the chip (used or not): ``mW x ns = pJ``. Counted actions without an entry
-(e.g. a fallback digital unit) are priced at 0 and listed in ``EnergyBreakdown.unpriced``.
+makespan on every powered tile (``mW x ns = pJ``). A counted action without an entry is listed in
+``EnergyBreakdown.unpriced`` (the load-time checks make this impossible for bundled parts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from archsim.results.energy import EnergyBreakdown, part_of_scope
 from archsim.results.timing import ActionCounts
 
-#: Component actions priced from another counted action: ``action -> (part, action)``.
-DERIVED_FROM: dict[str, tuple[str, str]] = {"sample": ("adc", "convert")}
-
 _FREE = {"forward_pass", "backward_pass", "transfer_pass", "update", "transfer_write"}
+
+
+#: Router scopes of nodes that are not routers (priced elsewhere, see the module docstring).
+_NOT_ROUTERS = ("router_offchip", "router_bus")
 
 
 def _label(node: Any) -> str:
@@ -101,6 +109,12 @@ def leakage_mw(hw: Any, n_tiles_used: int | None = None) -> dict[str, float]:
     return out
 
 
+def price_layers(layer_counts: Mapping[str, ActionCounts], hw: Any) -> dict[str, float]:
+    """Dynamic energy per layer (pJ): each layer's action counts priced like :func:`price` (no leakage, which
+    belongs to the run's makespan, not to a layer)."""
+    return {layer: price(counts, hw, 0.0).dynamic_total_pj for layer, counts in layer_counts.items()}
+
+
 def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: int | None = None) -> EnergyBreakdown:
     """Price ``counts`` with ``hw``'s energy table and add leakage over ``makespan_ns``.
 
@@ -114,6 +128,8 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
         part = part_of_scope(scope)
         if part == "link":
             per = links.get(scope.rsplit(".", 1)[-1])
+        elif part == "router" and scope.rsplit(".", 1)[-1].startswith(_NOT_ROUTERS):
+            per = 0.0
         else:
             per = table.get((part, action))
         if per is None:
@@ -121,14 +137,16 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
             per = 0.0
         if per:
             dynamic[(scope, action)] = n * per
-    for name, part in sorted(hw.tile.components.items()):
-        follows = DERIVED_FROM.get(part.action)
-        if follows is None or not part.energy_pj:
-            continue
-        for (scope, action), n in counts.items():
-            if (part_of_scope(scope), action) == follows:
-                tile_scope = scope.rsplit(".", 1)[0]
-                key = (f"{tile_scope}.{name}", part.action)
-                dynamic[key] = dynamic.get(key, 0.0) + n * part.energy_pj
+    for scope_name, parts in (("tile", hw.tile.components), ("chip", hw.chip.components)):
+        for name, part in sorted(parts.items()):
+            if not part.follows or not part.count:
+                continue
+            follows = {tuple(f.split(".", 1)) for f in part.follows}
+            for (scope, action), n in counts.items():
+                if (part_of_scope(scope), action) not in follows:
+                    continue
+                owner = scope.rsplit(".", 1)[0] if scope_name == "tile" else "chip"
+                key = (f"{owner}.{name}", part.action)
+                dynamic[key] = dynamic.get(key, 0.0) + n * part.actions_per_count * part.energy_pj
     leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw, n_tiles_used).items()}
     return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak, unpriced=tuple(sorted(unpriced)))

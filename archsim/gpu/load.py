@@ -12,10 +12,10 @@ from pathlib import Path
 
 from archsim.errors import ConfigError
 from archsim.gpu.schema import GPUConfig
-from archsim.loader import load_yaml_as
+from archsim.loader import bundled_dir, load_yaml_as
 
-#: Folder of the shipped GPU descriptions (repository checkout or installed tree).
-GPU_DIR = Path(__file__).resolve().parents[2] / "hwconfigs" / "gpus"
+#: Folder of the shipped GPU descriptions (the project's hwconfigs/gpus, or its copy inside an installed wheel).
+GPU_DIR = bundled_dir("hwconfigs/gpus")
 
 
 def available_gpus() -> tuple[str, ...]:

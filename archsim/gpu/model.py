@@ -1,99 +1,151 @@
-"""Roofline model of a GPU running the same network, per layer and per training phase.
+"""Kernel-level roofline model of a GPU running the same network, with host launch overhead.
 
-Model (one batch of ``B`` samples, one kernel per layer and phase):
+Model (one batch of ``B`` samples; every layer kind lists its kernels, :mod:`archsim.gpu.kinds`):
 
-* **Phases.** Inference runs ``forward``. Training runs ``forward``, ``backward_data`` (input gradient;
-  skipped for the first weight layer, whose input needs no gradient), ``backward_weights`` (weight
-  gradient) and ``optimizer`` (SGD with momentum, FP32 master weights) for layers with weights.
-  Layers without weights (activations, pooling, add, softmax) have ``forward`` and ``backward_data``;
-  ``flatten`` and ``input`` are views and cost nothing.
-* **Work.** A weight layer with ``M`` MACs per sample does ``2·M·B`` FLOP in each of forward,
-  backward-data and backward-weights (training ≈ 3× forward, research/architecture-anchors.md §6.3).
-  Bytes moved: activations in and out (``B`` × elements × bytes/element) plus the weights once.
-  Elementwise layers read their input and write their output (backward: read the output gradient and
-  the saved input, write the input gradient). The optimizer step reads weight, gradient and momentum
-  and writes weight and momentum in FP32 (20 bytes/weight; AMP adds the FP16 weight copy, +2).
-* **Time.** ``t = max(FLOP / (peak · eff_compute), bytes / (bandwidth · eff_memory)) + steps · launch``
-  where the efficiencies are the GPU's calibrated achieved fractions and ``steps`` is the number of
-  sequential kernels (1, or the time steps of an LSTM). The *peak-only* roofline time
-  (efficiencies = 1, no launch cost) is reported next to it as a lower bound.
-* **Energy.** Busy time × ``busy_power_fraction · tdp_w`` + launch gaps × ``idle_power_w``.
+* **Kernels.** Inference runs each layer's forward kernels; training adds backward-data (skipped for
+  layers whose input needs no gradient), backward-weights and one optimizer kernel per layer with
+  weights. Element-wise layers (batch norm, activations, residual adds, dropout, softmax, layer norm)
+  are memory-bound kernels of their own in an eager framework; a fusing stack (TensorRT) folds the
+  ``fusable`` ones into the neighbouring matrix product. PyTorch AMP adds one weight-cast kernel per
+  weight layer and forward; NCHW tensors on tensor cores add two transpose kernels per convolution
+  phase (cuDNN computes in NHWC).
+* **Kernel time.** ``t = max(FLOP / (peak · e_c), bytes / (bandwidth · e_mem)) + kernel_us``:
+  ``peak`` is the precision's datasheet peak (TF32/FP16/INT8 tensor cores, FP32 CUDA cores on Volta),
+  ``e_c`` the fitted achieved fraction (``efficiency.tensor``, or ``efficiency.fp32`` on Volta),
+  ``e_mem`` the fitted fraction of DRAM bandwidth, ``kernel_us`` a fitted fixed GPU-side cost per kernel.
+  The *peak-only* time (efficiencies 1, no fixed costs) is reported next to it as a lower bound.
+* **Host launch overhead.** An eager framework issues kernels one after another, ``host_dispatch_us``
+  each, asynchronously: kernel ``i`` starts at ``max(end of kernel i-1, (i+1) · host_dispatch_us)``.
+  A large batch hides the dispatch behind the GPU work; at batch 1 the GPU waits for the host and the
+  batch takes ``≈ kernels · host_dispatch_us`` (the result says so: ``launch_bound``). A fusing engine
+  (TensorRT, CUDA graphs) enqueues the whole network at once: no per-kernel host cost.
+* **Energy.** Kernel time × ``power.busy_w`` + waiting time × ``power.idle_w`` (published
+  measurements; the YAML names them). The energy at TDP while busy is reported next to it.
 
-Assumptions and limits: no batch-norm layers unless the workload lists them (their memory time is
-absorbed by the calibrated efficiencies); no overlap between kernels; no data loading; perfect
-caching of the weights within a kernel; a batch that fits in memory. Calibrated on ResNet-50 v1.5
-training (NVIDIA DeepLearningExamples, one GPU, batch 256); tests check the model reproduces those
-throughputs within 25 % and the independent inference figures.
+Fitted parameters (``efficiency.*``, ``overheads.*``) come from :mod:`archsim.gpu.fit` on the fit subset
+of :mod:`archsim.gpu.published`; ``docs/validation.md`` lists every held-out error.
+
+Assumptions and limits: one kernel per layer and phase (cuDNN's algorithm choice, split-K and
+multi-kernel convolutions are inside the fitted efficiency); no overlap between kernels; no data
+loading; batch fits in memory; the weights of a kernel are read once. Workloads without batch-norm
+layers (archsim's workload files fold it) are predicted without batch-norm kernels.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
+import numpy as np
+
 from archsim.errors import ConfigError
-from archsim.gpu.schema import MODES, PRECISIONS, GPUConfig
+from archsim.gpu.kinds import KernelContext, KernelSpec, is_matmul_kind, kind_cost
+from archsim.gpu.schema import ELEM_BYTES, MODES, PRECISIONS, GPUConfig
+from archsim.gpu.work import ConvGeometry, LayerWork
 
-#: Layer kinds with weights that run as matrix products on the GPU.
-MATMUL_KINDS = frozenset({"linear", "conv2d", "lstm"})
-#: Layer kinds that are free on a GPU (views or the input placeholder).
-FREE_KINDS = frozenset({"flatten", "input"})
+__all__ = [
+    "OPTIMIZERS",
+    "STACKS",
+    "GPULayerResult",
+    "GPUResult",
+    "LayerWork",
+    "OptimizerCost",
+    "PhaseCost",
+    "Stack",
+    "layer_work_from_workload",
+    "predict",
+]
 
-PHASES = ("forward", "backward_data", "backward_weights", "optimizer")
-
-#: Bytes per optimizer-updated weight: FP32 weight, gradient, momentum read; weight, momentum written.
-_OPT_BYTES_FP32 = 20
-_OPT_BYTES_AMP = 22
+#: A kernel-time share of the batch above which the result calls the comparison launch-bound.
+LAUNCH_BOUND_FRACTION = 0.5
 
 
 @dataclass(frozen=True, kw_only=True)
-class LayerWork:
-    """What one layer asks of a GPU, per sample (independent of the workload classes)."""
+class Stack:
+    """How a software stack turns layers into kernels."""
 
     name: str
-    """Layer name."""
-    kind: str
-    """Layer kind (``linear``, ``conv2d``, ``relu``, ...)."""
-    macs_per_sample: int = 0
-    """Multiply-accumulates per sample (forward)."""
-    n_weights: int = 0
-    """Trainable parameters (incl. biases)."""
-    in_elems_per_sample: int = 0
-    """Input activation elements per sample (all inputs together)."""
-    out_elems_per_sample: int = 0
-    """Output activation elements per sample."""
-    sequential_steps: int = 1
-    """Kernels that must run one after another per phase (time steps of an LSTM; 1 otherwise)."""
-    needs_input_grad: bool = True
-    """False for layers whose input is the network input (no backward-data pass in training)."""
-    gemm_m_per_sample: int = 0
-    """Rows of the equivalent matrix product per sample (conv: output pixels; 0: unknown)."""
-    gemm_k: int = 0
-    """Inner dimension of the equivalent matrix product (``matrix_in``; 0: unknown)."""
-    gemm_n: int = 0
-    """Columns of the equivalent matrix product (``matrix_out``; 0: unknown)."""
+    """Stack name (``pytorch``, ``tensorrt``)."""
+    description: str
+    """What the stack stands for."""
+    fuse_elementwise: bool
+    """Fusable element-wise layers run inside the matrix-product epilogue (no kernel of their own)."""
+    host_dispatch: bool
+    """Every kernel is issued by the host (eager framework), ``overheads.host_dispatch_us`` each."""
+    weight_casts: bool
+    """AMP casts the FP32 master weights every forward (one kernel per weight layer)."""
+    training: bool
+    """The stack can train."""
+
+
+#: Software stacks the model knows.
+STACKS: dict[str, Stack] = {
+    "pytorch": Stack(
+        name="pytorch",
+        description="eager PyTorch (cuDNN/cuBLAS kernels, one kernel per layer and phase, host-issued)",
+        fuse_elementwise=False,
+        host_dispatch=True,
+        weight_casts=True,
+        training=True,
+    ),
+    "tensorrt": Stack(
+        name="tensorrt",
+        description="TensorRT engine (batch norm folded, activation/add fused into convolutions, "
+        "whole engine enqueued at once)",
+        fuse_elementwise=True,
+        host_dispatch=False,
+        weight_casts=False,
+        training=False,
+    ),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimizerCost:
+    """DRAM traffic of one optimizer update per weight (FP32 state)."""
+
+    bytes_per_weight: float
+    """Bytes read and written per weight."""
+    flop_per_weight: float
+    """Operations per weight."""
+
+
+#: Optimizers: SGD with momentum reads weight, gradient, momentum and writes weight and momentum
+#: (5 × 4 B); Adam reads weight, gradient, two moments and writes weight and two moments (7 × 4 B);
+#: LAMB adds a second pass over weight and update for the trust ratio (9 × 4 B).
+OPTIMIZERS: dict[str, OptimizerCost] = {
+    "sgd": OptimizerCost(bytes_per_weight=20.0, flop_per_weight=4.0),
+    "adam": OptimizerCost(bytes_per_weight=28.0, flop_per_weight=12.0),
+    "lamb": OptimizerCost(bytes_per_weight=36.0, flop_per_weight=16.0),
+}
+
+LAYOUTS = ("nhwc", "nchw")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PhaseCost:
-    """Predicted cost of one layer in one phase, for a whole batch."""
+    """Predicted cost of one kernel of one layer, for a whole batch."""
 
     phase: str
-    """One of :data:`PHASES`."""
+    """Kernel label (``forward``, ``backward_data``, ``backward_weights``, ``optimizer``, ``forward.cast``,
+    ``forward.transpose_in``, ...)."""
     flop: float
-    """Floating-point operations for the batch."""
+    """Floating-point (or integer) operations for the batch."""
     bytes: float
     """DRAM bytes moved for the batch."""
     time_ns: float
-    """Predicted time for the batch, incl. launch overhead."""
+    """Wall time this kernel adds to the batch: waiting for the host, then running."""
+    gpu_time_ns: float
+    """Time the kernel runs on the GPU (incl. its fixed ``kernel_us``)."""
     peak_time_ns: float
-    """Peak-only roofline time (no efficiency factors, no launch overhead)."""
+    """Peak-only roofline time (no efficiency factors, no fixed costs)."""
     launch_ns: float
-    """Launch-overhead part of ``time_ns``."""
+    """Launch-overhead part of ``time_ns``: host wait plus the fixed GPU-side kernel cost."""
     bound: str
-    """What limits the phase: ``compute``, ``memory`` or ``launch``."""
+    """What limits the kernel: ``compute``, ``memory`` or ``launch``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,13 +157,13 @@ class GPULayerResult:
     kind: str
     """Layer kind."""
     phases: tuple[PhaseCost, ...]
-    """Per-phase costs for the batch."""
+    """Per-kernel costs for the batch."""
     time_ns_per_sample: float
-    """Predicted time per sample, all phases."""
+    """Predicted wall time per sample, all kernels (host waits included)."""
     energy_pj_per_sample: float
-    """Predicted energy per sample, all phases."""
+    """Predicted energy per sample, all kernels."""
     flop_per_sample: float
-    """FLOP per sample, all phases."""
+    """Operations per sample, all kernels."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -126,6 +178,7 @@ class GPULayerResult:
                     "flop": p.flop,
                     "bytes": p.bytes,
                     "time_ns": p.time_ns,
+                    "gpu_time_ns": p.gpu_time_ns,
                     "peak_time_ns": p.peak_time_ns,
                     "launch_ns": p.launch_ns,
                     "bound": p.bound,
@@ -137,7 +190,7 @@ class GPULayerResult:
 
 @dataclass(frozen=True, kw_only=True)
 class GPUResult:
-    """Predicted GPU time and energy of one network: per layer and total, per sample."""
+    """Predicted GPU time and energy of one network: per layer and total."""
 
     gpu: str
     """GPU name."""
@@ -146,21 +199,37 @@ class GPUResult:
     mode: str
     """``training`` or ``inference``."""
     precision: str
-    """``fp32`` or ``amp``."""
+    """``fp32``, ``amp`` or ``int8``."""
     batch_size: int
     """Batch size of the prediction."""
+    stack: str
+    """Software stack (``pytorch``, ``tensorrt``)."""
+    layout: str
+    """Activation layout of the convolutions (``nhwc``, ``nchw``)."""
     layers: tuple[GPULayerResult, ...]
     """Per-layer results."""
     time_ns_per_batch: float
     """Predicted time of one batch (one training step or one inference batch)."""
+    gpu_busy_ns_per_batch: float
+    """Time kernels run on the GPU during one batch."""
+    host_wait_ns_per_batch: float
+    """Time the GPU waits for the host to issue kernels during one batch."""
     peak_time_ns_per_batch: float
     """Peak-only roofline time of one batch (lower bound)."""
     energy_pj_per_batch: float
-    """Predicted energy of one batch."""
+    """Predicted energy of one batch (measured busy and idle power × modelled times)."""
+    energy_pj_per_batch_at_tdp: float
+    """Energy of one batch if the GPU drew its TDP while busy and ``idle_w`` while waiting."""
     flop_per_sample: float
-    """FLOP per sample in this mode."""
+    """Operations per sample in this mode."""
+    n_kernels: int
+    """Kernels launched per batch."""
+    power_scope: str = ""
+    """What the measured power includes (from the GPU file)."""
     measured_time_ns_per_batch: float | None = None
     """Measured time of one batch on a real GPU (``--measure``), or None."""
+    measurement: Mapping[str, Any] = field(default_factory=dict)
+    """The ``--measure`` record (device, per-layer measured times, or why nothing was measured)."""
 
     @property
     def time_ns_per_sample(self) -> float:
@@ -179,13 +248,30 @@ class GPUResult:
 
     @property
     def achieved_tflops(self) -> float:
-        """FLOP per second achieved, in TFLOP/s."""
+        """Operations per second achieved, in TFLOP/s."""
         return self.flop_per_sample / self.time_ns_per_sample / 1e3 if self.time_ns_per_sample else 0.0
 
     @property
     def tops_per_w(self) -> float:
         """Achieved tera-operations per joule (= TOPS/W)."""
         return self.flop_per_sample / self.energy_pj_per_sample if self.energy_pj_per_sample else 0.0
+
+    @property
+    def host_wait_fraction(self) -> float:
+        """Share of the batch time the GPU waits for kernel launches."""
+        return self.host_wait_ns_per_batch / self.time_ns_per_batch if self.time_ns_per_batch else 0.0
+
+    @property
+    def launch_bound(self) -> bool:
+        """Whether launch overhead (host waits and fixed per-kernel costs) dominates the batch time."""
+        fixed = sum(p.launch_ns for layer in self.layers for p in layer.phases)
+        return self.time_ns_per_batch > 0 and fixed / self.time_ns_per_batch > LAUNCH_BOUND_FRACTION
+
+    @property
+    def launch_fraction(self) -> float:
+        """Share of the batch time spent on launch overhead (host waits + fixed per-kernel GPU cost)."""
+        fixed = sum(p.launch_ns for layer in self.layers for p in layer.phases)
+        return fixed / self.time_ns_per_batch if self.time_ns_per_batch else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``gpu.baseline`` part of result.json)."""
@@ -195,16 +281,34 @@ class GPUResult:
             "mode": self.mode,
             "precision": self.precision,
             "batch_size": self.batch_size,
+            "stack": self.stack,
+            "layout": self.layout,
             "time_ns_per_batch": self.time_ns_per_batch,
+            "gpu_busy_ns_per_batch": self.gpu_busy_ns_per_batch,
+            "host_wait_ns_per_batch": self.host_wait_ns_per_batch,
+            "host_wait_fraction": self.host_wait_fraction,
+            "launch_fraction": self.launch_fraction,
+            "launch_bound": self.launch_bound,
+            "n_kernels": self.n_kernels,
             "peak_time_ns_per_batch": self.peak_time_ns_per_batch,
             "energy_pj_per_batch": self.energy_pj_per_batch,
+            "energy_pj_per_batch_at_tdp": self.energy_pj_per_batch_at_tdp,
             "time_ns_per_sample": self.time_ns_per_sample,
             "energy_pj_per_sample": self.energy_pj_per_sample,
             "throughput_samples_per_s": self.throughput_samples_per_s,
             "flop_per_sample": self.flop_per_sample,
             "achieved_tflops": self.achieved_tflops,
             "tops_per_w": self.tops_per_w,
+            "basis": {
+                "time": "modelled: kernel roofline with efficiencies and per-kernel costs fitted to published "
+                "throughputs (docs/validation.md)",
+                "energy": f"modelled times x measured power ({self.power_scope})",
+                "measured_time": "measured on this machine (--measure)"
+                if self.measured_time_ns_per_batch is not None
+                else "not measured",
+            },
             "measured_time_ns_per_batch": self.measured_time_ns_per_batch,
+            "measurement": dict(self.measurement),
             "layers": [layer.to_dict() for layer in self.layers],
         }
 
@@ -216,65 +320,237 @@ def _prod(shape: Iterable[int] | None) -> int:
     return out
 
 
+def _pair(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return (int(value[0]), int(value[1]))
+    return (int(value), int(value))
+
+
 def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
     """Describe a :class:`archsim.workload.Workload`'s layers for the GPU model.
 
     Uses the contract fields of ``Layer`` (docs/architecture.md): ``kind``, ``in_shape``,
-    ``out_shape``, ``inputs``, ``macs_per_sample``, ``n_weights``, ``vectors_per_sample``.
+    ``out_shape``, ``inputs``, ``macs_per_sample``, ``n_weights``, ``vectors_per_sample`` and, for
+    convolutions, ``in_channels``, ``out_channels``, ``kernel_size``, ``stride``, ``padding``.
     """
     layers = tuple(workload.layers)
-    kinds = {layer.name: str(getattr(layer.kind, "value", layer.kind)) for layer in layers}
+    kinds = {layer.name: layer.kind.value if isinstance(layer.kind, Enum) else str(layer.kind) for layer in layers}
     out_elems = {layer.name: _prod(layer.out_shape) for layer in layers}
     # A layer needs no input gradient if nothing upstream of it has weights.
     has_weights_upstream: dict[str, bool] = {}
     works = []
     for layer in layers:
         kind = kinds[layer.name]
-        inputs = tuple(getattr(layer, "inputs", ()) or ())
-        upstream = any(has_weights_upstream.get(i, False) or kinds.get(i) in MATMUL_KINDS for i in inputs)
-        has_weights_upstream[layer.name] = upstream or kind in MATMUL_KINDS
+        matmul = is_matmul_kind(kind)
+        inputs = tuple(layer.inputs or ())
+        upstream = any(has_weights_upstream.get(i, False) or is_matmul_kind(kinds[i]) for i in inputs if i in kinds)
+        has_weights_upstream[layer.name] = upstream or matmul
         if inputs and all(i in out_elems for i in inputs):
             in_elems = sum(out_elems[i] for i in inputs)
         else:
             in_elems = _prod(layer.in_shape)
-        steps = int(getattr(layer, "vectors_per_sample", 1) or 1) if kind == "lstm" else 1
+        steps = int(layer.vectors_per_sample or 1) if kind == "lstm" else 1
+        conv = None
+        if kind == "conv2d" and layer.in_channels and layer.out_channels and len(layer.in_shape) == 3:
+            conv = ConvGeometry(
+                in_channels=int(layer.in_channels),
+                out_channels=int(layer.out_channels),
+                kernel=_pair(layer.kernel_size) or (1, 1),
+                stride=_pair(layer.stride) or (1, 1),
+                padding=_pair(layer.padding) or (0, 0),
+                in_hw=(int(layer.in_shape[1]), int(layer.in_shape[2])),
+            )
         works.append(
             LayerWork(
                 name=layer.name,
                 kind=kind,
-                macs_per_sample=int(getattr(layer, "macs_per_sample", 0) or 0),
-                n_weights=int(getattr(layer, "n_weights", 0) or 0),
+                macs_per_sample=int(layer.macs_per_sample or 0),
+                n_weights=int(layer.n_weights or 0),
                 in_elems_per_sample=in_elems,
                 out_elems_per_sample=out_elems[layer.name],
                 sequential_steps=steps,
                 needs_input_grad=upstream,
-                gemm_m_per_sample=int(getattr(layer, "vectors_per_sample", 0) or 0)
-                if kind in MATMUL_KINDS
-                else 0,
-                gemm_k=int(getattr(layer, "matrix_in", 0) or 0) if kind in MATMUL_KINDS else 0,
-                gemm_n=int(getattr(layer, "matrix_out", 0) or 0) if kind in MATMUL_KINDS else 0,
+                gemm_m_per_sample=int(layer.vectors_per_sample or 0) if matmul else 0,
+                gemm_k=int(layer.matrix_in or 0) if matmul else 0,
+                gemm_n=int(layer.matrix_out or 0) if matmul else 0,
+                conv=conv,
             )
         )
     return tuple(works)
 
 
-def _phase(gpu: GPUConfig, precision: str, phase: str, flop: float, nbytes: float, steps: int) -> PhaseCost:
-    compute_peak = gpu.compute_tflops(precision) * 1e3  # FLOP per ns
-    bw_peak = gpu.peak.memory_bandwidth_gbps  # bytes per ns
-    t_compute = flop / (compute_peak * gpu.compute_efficiency(precision))
-    t_memory = nbytes / (bw_peak * gpu.efficiency.memory)
-    launch = steps * gpu.launch_overhead_us * 1e3
-    busy = max(t_compute, t_memory)
-    bound = "launch" if launch > busy else ("compute" if t_compute >= t_memory else "memory")
-    return PhaseCost(
-        phase=phase,
-        flop=flop,
-        bytes=nbytes,
-        time_ns=busy + launch,
-        peak_time_ns=max(flop / compute_peak, nbytes / bw_peak),
-        launch_ns=launch,
-        bound=bound,
+def _check_args(gpu: GPUConfig, mode: str, precision: str, stack: str, layout: str, optimizer: str,
+                accumulation_steps: Any) -> Stack:
+    if mode not in MODES:
+        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if stack not in STACKS:
+        raise ConfigError(f"--gpu-stack: expected one of {', '.join(STACKS)}, got {stack!r}")
+    if layout not in LAYOUTS:
+        raise ConfigError(f"layout: expected one of {', '.join(LAYOUTS)}, got {layout!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ConfigError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+        raise ConfigError(f"accumulation_steps: expected a positive integer, got {accumulation_steps!r}")
+    st = STACKS[stack]
+    if mode == "training" and not st.training:
+        raise ConfigError(f"--gpu-stack {stack}: inference only, got --mode training", hint="use --gpu-stack pytorch")
+    if precision == "int8" and mode == "training":
+        raise ConfigError("--precision int8: inference only, got --mode training", hint="use amp or fp32")
+    if precision == "int8" and not st.fuse_elementwise:
+        raise ConfigError(f"--precision int8: needs the tensorrt stack, got {stack}", hint="add --gpu-stack tensorrt")
+    gpu.compute_tops(precision)  # INT8 on Volta fails here
+    return st
+
+
+@dataclass(frozen=True, kw_only=True)
+class KernelPlan:
+    """The kernels of one batch in execution order, before any timing (independent of fitted values)."""
+
+    precision: str
+    """Precision the kernels run at."""
+    batch: int
+    """Samples per batch."""
+    host_dispatch: bool
+    """Kernels are issued one by one by the host."""
+    layer_index: np.ndarray
+    """Index into the layer list of each kernel's layer."""
+    phases: tuple[str, ...]
+    """Each kernel's label."""
+    flop: np.ndarray
+    """Operations per kernel (matrix products only count against the compute peak)."""
+    nbytes: np.ndarray
+    """DRAM bytes per kernel."""
+    matmul: np.ndarray
+    """Whether each kernel is a matrix product."""
+    launches: np.ndarray
+    """Launches each kernel stands for (sequential steps × share of a launch per batch)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timeline:
+    """Kernel times of a plan on a GPU (ns, whole batch)."""
+
+    gpu_ns: np.ndarray
+    """Run time of each kernel incl. its fixed cost."""
+    peak_ns: np.ndarray
+    """Peak-only roofline time of each kernel."""
+    wait_ns: np.ndarray
+    """Time the GPU waits for the host before each kernel."""
+    fixed_ns: np.ndarray
+    """Fixed per-kernel GPU cost inside ``gpu_ns``."""
+    bound: tuple[str, ...]
+    """``compute``, ``memory`` or ``launch`` per kernel."""
+
+    @property
+    def batch_ns(self) -> float:
+        """Time of the whole batch."""
+        return float(self.gpu_ns.sum() + self.wait_ns.sum())
+
+
+def plan_kernels(
+    gpu: GPUConfig,
+    layers: Sequence[LayerWork],
+    *,
+    mode: str,
+    precision: str,
+    batch: int,
+    stack: str,
+    layout: str,
+    optimizer: str,
+    accumulation_steps: int,
+) -> KernelPlan:
+    """List the kernels of one batch (arguments as :func:`predict`; they are checked there)."""
+    st = STACKS[stack]
+    training = mode == "training"
+    opt = OPTIMIZERS[optimizer]
+    ctx = KernelContext(
+        batch=batch,
+        elem_bytes=ELEM_BYTES[precision],
+        weight_bytes=ELEM_BYTES[precision],
+        training=training,
+        fuse_elementwise=st.fuse_elementwise,
+        weight_casts=st.weight_casts and precision == "amp",
+        nchw_transposes=layout == "nchw" and precision == "amp" and not st.fuse_elementwise,
+        channels_last=layout == "nhwc",
+        optimizer_bytes_per_weight=opt.bytes_per_weight if training else 0.0,
+        optimizer_flop_per_weight=opt.flop_per_weight if training else 0.0,
+        optimizer_share=1.0 / accumulation_steps,
     )
+    # execution order: forward in layer order, backward in reverse, then the optimizer step
+    forward: list[tuple[int, KernelSpec]] = []
+    backward: list[list[tuple[int, KernelSpec]]] = []
+    update: list[tuple[int, KernelSpec]] = []
+    for i, w in enumerate(layers):
+        bwd_i: list[tuple[int, KernelSpec]] = []
+        for k in kind_cost(w.kind).kernels(w, ctx):
+            if k.phase.startswith("forward"):
+                forward.append((i, k))
+            elif k.phase == "optimizer":
+                update.append((i, k))
+            else:
+                bwd_i.append((i, k))
+        backward.append(bwd_i)
+    order = forward + [k for bwd in reversed(backward) for k in bwd] + update
+    return KernelPlan(
+        precision=precision,
+        batch=batch,
+        host_dispatch=st.host_dispatch,
+        layer_index=np.array([i for i, _ in order], dtype=np.int64),
+        phases=tuple(k.phase for _, k in order),
+        flop=np.array([k.flop for _, k in order], dtype=np.float64),
+        nbytes=np.array([k.nbytes for _, k in order], dtype=np.float64),
+        matmul=np.array([k.matmul for _, k in order], dtype=bool),
+        launches=np.array([k.steps * k.count for _, k in order], dtype=np.float64),
+    )
+
+
+def time_plan(plan: KernelPlan, gpu: GPUConfig) -> Timeline:
+    """Time every kernel of ``plan`` on ``gpu`` and lay them on the host-issue timeline.
+
+    Kernel ``i`` is issued at ``I_i = host_dispatch · (launches up to and including i)`` and starts at
+    ``max(end_{i-1}, I_i)``; with ``C_i`` the cumulative run time this is
+    ``end_i = C_i + max_{j≤i}(I_j − C_{j−1})``, evaluated with a running maximum.
+    """
+    compute_peak = gpu.compute_tops(plan.precision) * 1e3  # operations per ns
+    bw = gpu.peak.memory_bandwidth_gbps  # bytes per ns
+    # element-wise kernels run on CUDA cores; their arithmetic never limits them next to DRAM traffic
+    t_compute = np.where(plan.matmul, plan.flop / (compute_peak * gpu.compute_efficiency(plan.precision)), 0.0)
+    t_memory = plan.nbytes / (bw * gpu.efficiency.memory)
+    fixed = plan.launches * gpu.overheads.kernel_us * 1e3
+    busy = np.maximum(t_compute, t_memory)
+    gpu_ns = busy + fixed
+    peak_ns = np.maximum(np.where(plan.matmul, plan.flop / compute_peak, 0.0), plan.nbytes / bw)
+    if plan.host_dispatch and len(gpu_ns):
+        issue = np.cumsum(plan.launches) * gpu.overheads.host_dispatch_us * 1e3
+        c = np.cumsum(gpu_ns)
+        c_prev = c - gpu_ns
+        end = c + np.maximum.accumulate(np.maximum(issue - c_prev, 0.0))
+        start = end - gpu_ns
+        wait = start - np.concatenate(([0.0], end[:-1]))
+    else:
+        wait = np.zeros_like(gpu_ns)
+    bound = tuple(
+        "launch" if (w > g or f > b) else ("compute" if tc >= tm else "memory")
+        for w, g, f, b, tc, tm in zip(wait, gpu_ns, fixed, busy, t_compute, t_memory)
+    )
+    return Timeline(gpu_ns=gpu_ns, peak_ns=peak_ns, wait_ns=np.maximum(wait, 0.0), fixed_ns=fixed, bound=bound)
+
+
+def check_arguments(gpu: GPUConfig, *, mode: str, precision: str, batch: Any, stack: str, layout: str,
+                    optimizer: str, accumulation_steps: Any) -> int:
+    """Validate :func:`predict`'s arguments; return the batch size.
+
+    Raises:
+        ConfigError: see :func:`predict`.
+    """
+    _check_args(gpu, mode, precision, stack, layout, optimizer, accumulation_steps)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConfigError(f"--batch: expected a positive integer, got {batch!r}")
+    return batch
 
 
 def predict(
@@ -284,72 +560,82 @@ def predict(
     mode: str = "training",
     precision: str = "amp",
     batch_size: int | None = None,
+    stack: str = "pytorch",
+    layout: str = "nhwc",
+    optimizer: str = "sgd",
+    accumulation_steps: int = 1,
 ) -> GPUResult:
-    """Predict the GPU's time and energy for ``layers`` (see the module docstring for the model)."""
-    if mode not in MODES:
-        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
-    if precision not in PRECISIONS:
-        raise ConfigError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
-    batch = int(batch_size or gpu.default_batch)
-    if batch < 1:
-        raise ConfigError(f"--batch: expected a positive integer, got {batch}")
-    elem = 2 if precision == "amp" else 4
-    busy_w = gpu.power.busy_power_fraction * gpu.peak.tdp_w
+    """Predict the GPU's time and energy for ``layers`` (see the module docstring for the model).
+
+    Args:
+        gpu: the GPU description.
+        layers: per-layer work in execution order.
+        mode: ``inference`` or ``training``.
+        precision: ``fp32``, ``amp`` or ``int8`` (TensorRT inference).
+        batch_size: samples per batch (default: the GPU file's ``default_batch``).
+        stack: software stack, ``pytorch`` (eager) or ``tensorrt`` (fused inference engine).
+        layout: activation layout of the convolutions, ``nhwc`` (channels-last) or ``nchw``.
+        optimizer: ``sgd`` (momentum), ``adam`` or ``lamb``.
+        accumulation_steps: micro-batches per optimizer step (gradient accumulation).
+
+    Raises:
+        ConfigError: for an unknown mode, precision, stack, layout, optimizer or layer kind, a
+            non-positive batch, INT8 on a GPU without INT8 tensor cores or training on TensorRT.
+    """
+    batch = check_arguments(
+        gpu,
+        mode=mode,
+        precision=precision,
+        batch=batch_size if batch_size is not None else gpu.default_batch,
+        stack=stack,
+        layout=layout,
+        optimizer=optimizer,
+        accumulation_steps=accumulation_steps,
+    )
+    plan = plan_kernels(gpu, layers, mode=mode, precision=precision, batch=batch, stack=stack, layout=layout,
+                        optimizer=optimizer, accumulation_steps=accumulation_steps)
+    tl = time_plan(plan, gpu)
+    busy_w, idle_w = gpu.power.busy_w, gpu.power.idle_w
+    per_layer: dict[int, list[tuple[PhaseCost, float]]] = {}
+    for n, i in enumerate(plan.layer_index.tolist()):
+        wait, t_gpu = float(tl.wait_ns[n]), float(tl.gpu_ns[n])
+        cost = PhaseCost(phase=plan.phases[n], flop=float(plan.flop[n]), bytes=float(plan.nbytes[n]),
+                         time_ns=wait + t_gpu, gpu_time_ns=t_gpu, peak_time_ns=float(tl.peak_ns[n]),
+                         launch_ns=wait + float(tl.fixed_ns[n]), bound=tl.bound[n])
+        per_layer.setdefault(i, []).append((cost, (t_gpu * busy_w + wait * idle_w) * 1e3))  # ns·W = 1e3 pJ
     results = []
-    total_t = total_peak = total_e = total_flop = 0.0
-    for w in layers:
-        if w.kind in FREE_KINDS:
+    for i, w in enumerate(layers):
+        entries = per_layer.get(i)
+        if not entries:
             continue
-        phases = []
-        act_in = w.in_elems_per_sample * batch * elem
-        act_out = w.out_elems_per_sample * batch * elem
-        steps = max(1, w.sequential_steps)
-        if w.kind in MATMUL_KINDS:
-            mm_flop = 2.0 * w.macs_per_sample * batch
-            wbytes = w.n_weights * elem
-            phases.append(_phase(gpu, precision, "forward", mm_flop, act_in + act_out + wbytes, steps))
-            if mode == "training":
-                if w.needs_input_grad:
-                    phases.append(
-                        _phase(gpu, precision, "backward_data", mm_flop, act_in + act_out + wbytes, steps)
-                    )
-                phases.append(
-                    _phase(gpu, precision, "backward_weights", mm_flop, act_in + act_out + wbytes, steps)
-                )
-                opt_bytes = w.n_weights * (_OPT_BYTES_AMP if precision == "amp" else _OPT_BYTES_FP32)
-                phases.append(_phase(gpu, precision, "optimizer", 4.0 * w.n_weights, opt_bytes, 1))
-        else:
-            ew_flop = float(max(w.in_elems_per_sample, w.out_elems_per_sample) * batch)
-            phases.append(_phase(gpu, precision, "forward", ew_flop, act_in + act_out, steps))
-            if mode == "training" and w.needs_input_grad:
-                phases.append(_phase(gpu, precision, "backward_data", ew_flop, act_in + 2 * act_out, steps))
-        t = sum(p.time_ns for p in phases)
-        launch = sum(p.launch_ns for p in phases)
-        e_pj = (t - launch) * busy_w * 1e3 + launch * gpu.power.idle_power_w * 1e3  # ns·W = nJ = 1e3 pJ
-        flop = sum(p.flop for p in phases)
+        phases = tuple(c for c, _ in entries)
         results.append(
             GPULayerResult(
                 layer=w.name,
                 kind=w.kind,
-                phases=tuple(phases),
-                time_ns_per_sample=t / batch,
-                energy_pj_per_sample=e_pj / batch,
-                flop_per_sample=flop / batch,
+                phases=phases,
+                time_ns_per_sample=sum(c.time_ns for c in phases) / batch,
+                energy_pj_per_sample=sum(e for _, e in entries) / batch,
+                flop_per_sample=sum(c.flop for c in phases) / batch,
             )
         )
-        total_t += t
-        total_peak += sum(p.peak_time_ns for p in phases)
-        total_e += e_pj
-        total_flop += flop
+    busy_total, wait_total = float(tl.gpu_ns.sum()), float(tl.wait_ns.sum())
     return GPUResult(
         gpu=gpu.name,
         gpu_description=gpu.description,
         mode=mode,
         precision=precision,
         batch_size=batch,
+        stack=stack,
+        layout=layout,
         layers=tuple(results),
-        time_ns_per_batch=total_t,
-        peak_time_ns_per_batch=total_peak,
-        energy_pj_per_batch=total_e,
-        flop_per_sample=total_flop / batch,
+        time_ns_per_batch=busy_total + wait_total,
+        gpu_busy_ns_per_batch=busy_total,
+        host_wait_ns_per_batch=wait_total,
+        peak_time_ns_per_batch=float(tl.peak_ns.sum()),
+        energy_pj_per_batch=(busy_total * busy_w + wait_total * idle_w) * 1e3,
+        energy_pj_per_batch_at_tdp=(busy_total * gpu.peak.tdp_w + wait_total * idle_w) * 1e3,
+        flop_per_sample=float(plan.flop.sum()) / batch,
+        n_kernels=round(float(plan.launches.sum())),
+        power_scope=gpu.power.scope,
     )

@@ -1,74 +1,161 @@
-"""Whole-configuration checks that no single dataclass can make on its own.
+"""Whole-configuration checks that no single dataclass can make on its own, and the mode check.
 
-They run right after loading (:func:`archsim.hwconfig.load.load_hardware`), so a bad configuration fails
-before a long simulation starts:
+:func:`check_hardware` runs right after loading and resolution (:func:`archsim.hwconfig.load.load_hardware`), so a
+bad configuration fails before a long simulation starts:
 
-* the interconnect graph can be built for ``chip.n_tiles`` tiles, every edge names an existing tile, and
-  the graph is connected (every tile reaches every other tile and the off-chip port);
-* the converter resolutions the event engine times agree with the numerics the functional core uses:
-  ``tile.adc.bits`` with ``crossbar.rpu.forward.out_res`` and the input precision (``crossbar.input_bits``
-  or ``tile.dac.bits``) with ``crossbar.rpu.forward.inp_res`` (aihwkit's convention: res = 1/(2^bits − 2)).
-  A mismatch is legal but suspicious and gives an :class:`~archsim.errors.ArchsimWarning`;
-* a crossbar holds at least one slice of one weight (``weight_bits`` and ``bits_per_cell``).
+* the interconnect graph can be built for ``chip.n_tiles`` tiles, every edge names an existing tile, and the graph
+  is connected (every tile reaches every other tile and the off-chip port);
+* a crossbar holds at least one slice of one weight (``weight_bits`` and ``bits_per_cell``);
+* **every action priced, every operation served**: each digital op kind the chip itself implies has a unit that
+  serves it (``accumulate`` and ``activation`` on every chip, ``shift_add`` with bit-serial inputs or bit-sliced
+  weights, ``nm_scale`` with noise management on); a component's ``follows`` names an action the engine counts.
+  Nothing is routed to an arbitrary unit or priced at zero.
+
+:func:`check_mode` checks a run's mode (and, given the workload, the ops its digital layers need) against the chip:
+training on a chip without an update path is an error, and so is an op kind no unit serves.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
+from typing import Any
 
 import networkx as nx
 
-from archsim.errors import ArchsimWarning, ConfigError
-from archsim.hwconfig.rpu import resolution_fraction
-from archsim.hwconfig.schema import HardwareConfig
+from archsim.errors import ConfigError
+from archsim.hwconfig.resolve import res_bits
+from archsim.hwconfig.schema import DigitalOp, HardwareConfig, _check_adc_pools, _check_engine_fields
 
-__all__ = ["check_hardware", "res_bits"]
+__all__ = ["MODES", "check_hardware", "check_mode", "countable_actions", "required_ops", "res_bits"]
+
+MODES = ("inference", "training")
+"""The run modes."""
+
+#: Actions the engine counts per part kind (the digital units count their op kinds).
+_ACTIONS: dict[str, tuple[str, ...]] = {
+    "crossbar": ("forward_cells", "backward_cells", "transfer_cells", "forward_pass", "backward_pass",
+                 "transfer_pass", "update", "update_line_pulse", "update_coincidence", "transfer_write"),
+    "dac": ("convert",),
+    "adc": ("convert",),
+    "buffer": ("read_bytes", "write_bytes"),
+    "router": ("bytes",),
+    "offchip": ("read_bytes", "write_bytes"),
+}
+
+#: The digital op kind each workload layer kind needs (forward and backward).
+_LAYER_OPS: dict[str, tuple[DigitalOp, ...]] = {
+    "relu": (DigitalOp.ACTIVATION,), "sigmoid": (DigitalOp.ACTIVATION,), "tanh": (DigitalOp.ACTIVATION,),
+    "maxpool": (DigitalOp.POOLING,), "avgpool": (DigitalOp.POOLING,), "mixedpool": (DigitalOp.POOLING,),
+    "lrn": (DigitalOp.NORMALIZATION,), "softmax": (DigitalOp.NORMALIZATION,), "add": (DigitalOp.ELEMENTWISE,),
+    "lstm": (DigitalOp.ACTIVATION, DigitalOp.ELEMENTWISE),
+}
 
 
-def res_bits(res: float) -> float | None:
-    """Bits implied by an aihwkit resolution ``res`` (fraction or step count); None if quantisation is off."""
-    frac = resolution_fraction(res)
-    if frac <= 0:
-        return None
-    return math.log2(1.0 / frac + 2.0)
+def countable_actions(hw: HardwareConfig) -> set[str]:
+    """``PART.ACTION`` names of every action the engine counts on ``hw`` (what ``follows`` may name)."""
+    out = {f"{part}.{action}" for part, actions in _ACTIONS.items() for action in actions}
+    for name, unit in hw.tile.digital.items():
+        out.update(f"{name}.{op.value}" for op in unit.ops)
+    return out
+
+
+def _nm_on(io: Any) -> bool:
+    return not io.is_perfect and io.noise_management.value != "none"
+
+
+def required_ops(hw: HardwareConfig, mode: str = "inference") -> dict[DigitalOp, str]:
+    """Op kinds the chip itself implies in ``mode``, each with the reason (workload-independent)."""
+    need = {DigitalOp.ACCUMULATE: "partial sums of split layers and digital biases",
+            DigitalOp.ACTIVATION: "the non-linearity of every network"}
+    if hw.input_cycles > 1 or hw.weight_slices > 1:
+        need[DigitalOp.SHIFT_ADD] = (f"{hw.input_cycles} input cycle(s) x {hw.weight_slices} weight slice(s) "
+                                     f"per MVM")
+    rpu = hw.crossbar.rpu
+    if _nm_on(rpu.forward):
+        need[DigitalOp.NM_SCALE] = "crossbar.rpu.forward.noise_management is on"
+    if mode == "training":
+        if _nm_on(rpu.backward):
+            need[DigitalOp.NM_SCALE] = "crossbar.rpu.backward.noise_management is on"
+        need[DigitalOp.PULSE_PROB] = "the pulsed update of training"
+        if rpu.algorithm.kind != "sgd":
+            need[DigitalOp.TRANSFER] = f"algorithm {rpu.algorithm.kind!r} moves weights between devices"
+    return need
+
+
+def _served(hw: HardwareConfig, need: dict[DigitalOp, str], where: str) -> None:
+    for op, why in need.items():
+        if hw.tile.unit_for(op) is None:
+            units = ", ".join(hw.tile.digital) or "none"
+            raise ConfigError(f"{where}: tile.digital: no unit serves op {op.value!r}, needed for {why}",
+                              hint=f"add {op.value} to the ops of a unit (units: {units}); nothing is routed to "
+                                   f"an arbitrary unit or priced at zero")
 
 
 def check_hardware(hw: HardwareConfig, *, where: str = "hardware") -> None:
-    """Run the whole-config checks; raise :class:`ConfigError` or warn with :class:`ArchsimWarning`.
+    """Run the whole-config checks; raise :class:`ConfigError`.
 
     Args:
-        hw: the loaded configuration.
+        hw: the loaded, resolved configuration.
         where: the file name used in messages.
     """
-    graph = hw.interconnect.build_graph(hw.chip.n_tiles) if _graph_ok(hw, where) else None
-    if graph is not None and not nx.is_connected(graph):
+    try:
+        graph = hw.interconnect.build_graph(hw.chip.n_tiles)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
+    if not nx.is_connected(graph):
         parts = sorted((sorted(n[1] for n in comp if n[0] == "tile") for comp in nx.connected_components(graph)),
                        key=len)
         raise ConfigError(f"{where}: interconnect: the network is not connected; tiles {parts[0]} cannot reach "
                           f"the rest", hint="add edges so every tile reaches every other tile")
-    fwd = hw.crossbar.rpu.forward
-    if not fwd.perfect:
-        out_bits = res_bits(fwd.out_res)
-        if out_bits is not None and abs(out_bits - hw.tile.adc.bits) > 0.05:
-            warnings.warn(f"{where}: tile.adc.bits is {hw.tile.adc.bits} but crossbar.rpu.forward.out_res "
-                          f"{fwd.out_res:g} quantises like a {out_bits:.3g}-bit ADC; timing and accuracy "
-                          f"model different converters", ArchsimWarning, stacklevel=2)
-        in_bits = res_bits(fwd.inp_res)
-        dac_bits = hw.crossbar.input_bits or hw.tile.dac.bits
-        if in_bits is not None and abs(in_bits - dac_bits) > 0.05:
-            warnings.warn(f"{where}: the input precision is {dac_bits} bits (crossbar.input_bits or tile.dac.bits) "
-                          f"but crossbar.rpu.forward.inp_res {fwd.inp_res:g} quantises like {in_bits:.3g} bits",
-                          ArchsimWarning, stacklevel=2)
     wb = hw.crossbar.weight_bits
     if wb is not None and hw.tile.bits_per_cell > wb:
         raise ConfigError(f"{where}: tile.bits_per_cell: expected at most crossbar.weight_bits ({wb}), "
                           f"got {hw.tile.bits_per_cell}")
-
-
-def _graph_ok(hw: HardwareConfig, where: str) -> bool:
+    if hw.tile.adc.columns_per_adc > hw.tile.n_cols:
+        raise ConfigError(f"{where}: tile.adc.columns_per_adc: expected at most tile.n_cols ({hw.tile.n_cols}), "
+                          f"got {hw.tile.adc.columns_per_adc}")
+    if hw.tile.dac.rows_per_dac > hw.tile.n_rows:
+        raise ConfigError(f"{where}: tile.dac.rows_per_dac: expected at most tile.n_rows ({hw.tile.n_rows}), "
+                          f"got {hw.tile.dac.rows_per_dac}")
     try:
-        hw.interconnect.build_graph(hw.chip.n_tiles)
+        _check_adc_pools(hw.tile)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: tile.{exc.message}", hint=exc.hint) from None
+    try:
+        _check_engine_fields(hw)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
-    return True
+    if hw.mapping.overflow.value == "reprogram" and not hw.crossbar.write_energy_pj:
+        raise ConfigError(f"{where}: crossbar.write_energy_pj: expected the energy of programming one cell (> 0) "
+                          f"with mapping.overflow: reprogram", hint="give it with its source")
+    _served(hw, required_ops(hw), where)
+    valid = countable_actions(hw)
+    for scope, parts in (("tile", hw.tile.components), ("chip", hw.chip.components)):
+        for name, part in parts.items():
+            for f in part.follows:
+                if f not in valid:
+                    raise ConfigError(f"{where}: {scope}.components.{name}.follows: {f!r} is not an action the "
+                                      f"engine counts", hint="valid: " + ", ".join(sorted(valid)))
+
+
+def check_mode(hw: HardwareConfig, mode: str, workload: Any = None, *, where: str | None = None) -> None:
+    """Check that ``hw`` can run ``mode`` (and ``workload``'s digital layers); raise :class:`ConfigError`.
+
+    Training needs an update path (``crossbar.rpu.update.pulse_type`` other than ``none``) and units for the
+    update's op kinds; with a workload, every digital layer kind it contains needs a unit serving its op kind.
+    """
+    where = where or hw.name
+    if mode not in MODES:
+        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "training" and not hw.crossbar.trains:
+        raise ConfigError(f"{where}: crossbar.rpu.update.pulse_type is 'none': this chip has no update path and "
+                          f"cannot train", hint="run it with --mode inference, or choose a chip with a pulsed update")
+    _served(hw, required_ops(hw, mode), where)
+    if workload is None:
+        return
+    for layer in workload.layers:
+        kind = layer.kind.value
+        for op in _LAYER_OPS.get(kind, ()):
+            if hw.tile.unit_for(op) is None:
+                raise ConfigError(f"{where}: tile.digital: no unit serves op {op.value!r}, which layer "
+                                  f"{layer.name!r} ({kind}) of workload {workload.name!r} needs",
+                                  hint=f"add {op.value} to the ops of a unit of {where}")

@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archsim.errors import ArchsimError, ConfigError
+from archsim.loader.bundled import InputKind
+from archsim.loader.inputs import read_input
+from archsim.loader.merge import deep_merge
 from archsim.loader.overrides import apply_overrides
 from archsim.loader.reader import read_yaml
 from archsim.loader.source import Path_, Source, describe, dotted, located_error
@@ -109,17 +112,6 @@ def _preset_registry(cls: type) -> Mapping[str, Any] | None:
     return None
 
 
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict) and value.get("kind", old.get("kind")) == old.get("kind"):
-            out[key] = _deep_merge(old, value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _apply_preset(raw: dict[str, Any], classes: Sequence[type], path: Path_, source: Source) -> dict[str, Any]:
     if "preset" not in raw:
         return raw
@@ -134,7 +126,7 @@ def _apply_preset(raw: dict[str, Any], classes: Sequence[type], path: Path_, sou
     valid: list[str] = []
     for _, reg in registries:
         if name in reg:
-            return _deep_merge(copy.deepcopy(dict(reg[name])), {k: v for k, v in raw.items() if k != "preset"})
+            return deep_merge(copy.deepcopy(dict(reg[name])), {k: v for k, v in raw.items() if k != "preset"})
         valid.extend(reg)
     close = difflib.get_close_matches(name, valid, n=1)
     raise located_error(source, path + ("preset",),
@@ -360,6 +352,9 @@ def _build_tagged(raw: dict[str, Any], members: list[type], path: Path_, source:
     if "kind" not in raw:
         raise located_error(source, path, "missing key 'kind' that selects the type; valid kinds: " + ", ".join(tags))
     kind = raw["kind"]
+    if not isinstance(kind, str):
+        raise located_error(source, path + ("kind",), f"expected a kind name (a string), got {describe(kind)}; "
+                            "valid kinds: " + ", ".join(tags))
     if kind not in tags:
         close = difflib.get_close_matches(str(kind), list(tags), n=1)
         raise located_error(source, path + ("kind",), f"unknown kind {kind!r}"
@@ -384,13 +379,17 @@ def build_dataclass(raw: Any, cls: type[T], where: Source | str = "<input>", pat
 
 
 def load_yaml_as(path: str | Path, cls: type[T], overrides: Sequence[str] = (), *,
-                 require_version: bool = True) -> T:
+                 require_version: bool = True, kind: InputKind | None = None) -> T:
     """Read ``path`` strictly, apply ``--set`` overrides, and build ``cls`` from it.
+
+    With ``kind`` (:data:`~archsim.loader.bundled.HARDWARE`, ...), ``path`` may be a bundled name, a file of the
+    other kind is named as such, and ``extends:`` is expanded where the kind allows it
+    (:func:`archsim.loader.inputs.read_input`).
 
     Raises:
         ConfigError: on any problem, naming file, line and YAML path.
     """
-    raw, source = read_yaml(path)
+    raw, source = read_input(path, kind) if kind is not None else read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{source.name}:1: expected a mapping at the top level, got {describe(raw)}")
     if require_version and "version" not in raw:

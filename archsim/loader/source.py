@@ -24,6 +24,8 @@ class Source:
         """YAML path (tuple of keys / indices) → 1-based line."""
         self.overrides: dict[Path_, str] = {}
         """YAML path → the ``--set`` text that set it."""
+        self.files: dict[Path_, str] = {}
+        """YAML path → the file it came from, for values inherited from another file (``extends:``)."""
 
     def where(self, path: Path_) -> str:
         """``file:line`` of ``path`` (or of its nearest ancestor), or ``--set ...`` for an override."""
@@ -35,7 +37,7 @@ class Source:
             if prefix in self.overrides:
                 return f"{self.name}: --set {self.overrides[prefix]}"
             if prefix in self.lines:
-                return f"{self.name}:{self.lines[prefix]}"
+                return f"{self.files.get(prefix, self.name)}:{self.lines[prefix]}"
         return self.name
 
 

@@ -780,6 +780,8 @@ def _gpu_section(result: Mapping[str, Any]) -> Section:
         lines.append(
             f"measured on this machine's GPU: {fmt_si(_ns(base['measured_time_ns_per_batch']), 's')} per batch"
         )
+    for line in (g.get("comparison") or {}).get("comparison_lines") or []:
+        lines.append(str(line))
     for line in g.get("paper_checks_lines") or []:
         lines.append(str(line))
     cols = ("layer", "analog time", "GPU time", "speedup", "GPU bound", "analog energy", "GPU energy")

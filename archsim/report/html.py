@@ -17,7 +17,8 @@ import jinja2
 
 from archsim import __version__
 from archsim.report.data import BarChart, Floorplan, Gantt, LineChart, ReportData, build_report_data, fmt_si
-from archsim.results.io import read_json, write_text_atomic
+from archsim.results.io import write_text_atomic
+from archsim.results.schema import read_result_file
 
 #: Colour-blind-friendly palette (Okabe–Ito + Tableau extras), used for layers and series.
 PALETTE = (
@@ -295,10 +296,6 @@ def render_result(result: dict[str, Any]) -> str:
 
 def write_report(result_path: str | Path, out_path: str | Path | None = None) -> Path:
     """Re-render ``report.html`` from a ``result.json`` (next to it unless ``out_path`` is given)."""
-    result = read_json(result_path)
-    if not isinstance(result, dict):
-        from archsim.errors import DataError
-
-        raise DataError(f"{result_path}: expected a JSON object (a result.json written by archsim)")
+    result = read_result_file(result_path)  # refuses a damaged file with one line naming the key
     target = Path(out_path) if out_path else Path(result_path).with_name("report.html")
     return write_text_atomic(target, render_result(result))

@@ -64,12 +64,26 @@ def write_json_atomic(path: str | Path, data: Any) -> Path:
     return write_text_atomic(path, dumps(data))
 
 
+def _refuse_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a JSON number")
+
+
 def read_json(path: str | Path) -> Any:
-    """Read a JSON file, raising :class:`DataError` with the file name on any problem."""
+    """Read a strict JSON file (``NaN`` and ``Infinity`` are refused), raising :class:`DataError` with the file
+    name on any problem."""
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"{p}: file not found", hint="pass the path of a result.json written by archsim")
+        raise DataError(f"{p}: file not found" if not p.exists() else f"{p}: expected a JSON file",
+                        hint="pass the path of a result.json written by archsim")
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{p}: not a readable JSON file ({exc})") from exc
+        return json.loads(p.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{p}:{exc.lineno}: not a readable JSON file ({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: not a readable JSON file (not UTF-8 text at byte {exc.start})") from None
+    except ValueError as exc:
+        raise DataError(f"{p}: not strict JSON ({exc})") from None
+    except RecursionError:
+        raise DataError(f"{p}: not a readable JSON file (values nested too deeply)") from None
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read the file ({exc.strerror or exc})") from None

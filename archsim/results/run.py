@@ -18,7 +18,8 @@ from typing import Any
 
 from archsim.errors import DataError
 from archsim.results.energy import AreaBreakdown, EnergyBreakdown
-from archsim.results.io import read_json, write_json_atomic
+from archsim.results.io import write_json_atomic
+from archsim.results.schema import RESULT_SCHEMA_VERSION, read_result_file, validate_result
 from archsim.results.timing import ActionCounts, TimingResult
 
 #: Sections in the order they are documented.
@@ -55,7 +56,7 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``result.json`` object (absent sections omitted)."""
-        out: dict[str, Any] = {"meta": dict(self.meta)}
+        out: dict[str, Any] = {"meta": {**self.meta, "schema_version": RESULT_SCHEMA_VERSION}}
         for name in ("hardware", "workload", "mapping", "accuracy", "gpu"):
             value = getattr(self, name)
             if value is not None:
@@ -75,10 +76,9 @@ class RunResult:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
-        """Read a ``result.json`` object back."""
-        if not isinstance(data, Mapping) or "meta" not in data:
-            raise DataError("result.json: expected an object with a 'meta' section")
+    def from_dict(cls, data: Mapping[str, Any], name: str = "result.json") -> RunResult:
+        """Read a ``result.json`` object back (validated: :func:`archsim.results.schema.validate_result`)."""
+        validate_result(data, name)
         return cls(
             meta=data["meta"], hardware=data.get("hardware"), workload=data.get("workload"),
             mapping=data.get("mapping"),
@@ -96,5 +96,5 @@ class RunResult:
 
     @classmethod
     def read(cls, path: str | Path) -> RunResult:
-        """Read a ``result.json`` file."""
-        return cls.from_dict(read_json(path))
+        """Read and validate a ``result.json`` file."""
+        return cls.from_dict(read_result_file(path), str(path))

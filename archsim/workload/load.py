@@ -35,7 +35,7 @@ from typing import Any, Union
 import networkx as nx
 
 from archsim.errors import ConfigError, WorkloadError
-from archsim.loader import Source, apply_overrides, build_dataclass, parse_yaml, read_yaml, resolve_path
+from archsim.loader import WORKLOAD, Source, apply_overrides, build_dataclass, parse_yaml, read_input
 from archsim.workload.model import Layer, LayerKind, Workload
 
 __all__ = ["load_workload", "load_workload_text", "workload_from_dict"]
@@ -439,7 +439,7 @@ def load_workload(path: str | Path, overrides: Sequence[str] = ()) -> Workload:
         WorkloadError: on any problem, naming file, line and layer.
     """
     try:
-        raw, source = read_yaml(resolve_path(path, "workloads"), what="workload file")
+        raw, source = read_input(path, WORKLOAD)
         raw = apply_overrides(raw, overrides, source) if overrides and isinstance(raw, dict) else raw
     except ConfigError as exc:
         raise WorkloadError(exc.message, hint=exc.hint) from None

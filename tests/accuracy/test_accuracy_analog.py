@@ -122,7 +122,6 @@ def test_train_cli_writes_result_json(tmp_path):
             "100",
             "--limit-test",
             "50",
-            "--fp",
             "--lr",
             "0.05",
             "--no-progress",
@@ -222,7 +221,8 @@ def test_train_cli_mapping_options(tmp_path):
             "20",
             "--limit-test",
             "10",
-            "--analog-bias",
+            "--bias",
+            "digital",
             "--weight-scaling-omega",
             "0.6",
             "--learn-out-scaling",
@@ -233,4 +233,4 @@ def test_train_cli_mapping_options(tmp_path):
     )
     assert rc == 0
     options = json.loads((tmp_path / "result.json").read_text())["accuracy"]["settings"]["options"]
-    assert options["digital_bias"] is False and options["weight_scaling_omega"] == 0.6
+    assert options["digital_bias"] is True and options["weight_scaling_omega"] == 0.6

@@ -100,14 +100,14 @@ def test_big_workloads_skip_accuracy_with_one_line_and_a_record(tmp_path, capsys
 
 def test_auto_force_and_off_through_the_api(tmp_path):
     notes: list[str] = []
-    base = {"hw_path": HW, "workload_path": WL, "limit_train": 20, "limit_test": 10, "epochs": 1,
-            "accuracy_budget_s": 0.0, "notify": notes.append}
+    base = {"hw_path": HW, "workload_path": WL, "accuracy_budget_s": 0.0, "notify": notes.append,
+            "training": api.TrainingOptions(limit_train=20, limit_test=10, epochs=1)}
     steps = [s for s in api.default_steps() if s[0] not in ("gpu", "report")]
     auto = api.run(api.RunOptions(**base, accuracy="auto", out_dir=tmp_path / "auto"), steps=steps)
     assert "skipped" in auto.accuracy and len(notes) == 1 and auto.stats_source == "defaults"
-    forced = api.run(api.RunOptions(**base, accuracy=True, out_dir=tmp_path / "on"), steps=steps)
+    forced = api.run(api.RunOptions(**base, accuracy="on", out_dir=tmp_path / "on"), steps=steps)
     assert forced.accuracy["n_train"] == 20 and forced.stats_source == "accuracy" and len(notes) == 1
-    off = api.run(api.RunOptions(**base, accuracy=False, out_dir=tmp_path / "off"), steps=steps)
+    off = api.run(api.RunOptions(**base, accuracy="off", out_dir=tmp_path / "off"), steps=steps)
     assert off.accuracy is None and "accuracy" in off.step_seconds
     with pytest.warns(UserWarning, match="skipped"):
         api.run(api.RunOptions(**{**base, "notify": None}, accuracy="auto", out_dir=tmp_path / "w"), steps=steps)

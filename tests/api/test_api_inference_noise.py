@@ -7,10 +7,13 @@ Runs are tiny (a few hundred digits samples, 1-3 epochs) so the file stays at a 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from hwtext import tiny_raw
 
 from archsim.cli import main
 from archsim.crossbar.inference_noise import InferenceTile
@@ -31,13 +34,17 @@ WL = str(ROOT / "workloads" / "mlp-digits.yaml")
 YEAR_S = 31536000.0
 
 
-def _hw(inference: str | None) -> object:
+def _hw_text(inference: str | None) -> str:
     """A 4-tile chip of 128x128 ideal-device crossbars with an optional ``rpu.inference`` flow mapping."""
-    text = "version: 1\nname: p\nchip: {n_tiles: 4}\ntile: {n_rows: 128, n_cols: 128}\ncrossbar:\n  rpu:\n" \
-           "    device: {kind: ideal}\n"
+    extra = ("chip: {n_tiles: 4}\ntile: {n_rows: 128, n_cols: 128, adc: {bits: 9}, dac: {bits: 7}}\ncrossbar:\n"
+             "  rpu:\n    device: {kind: ideal}\n")
     if inference is not None:
-        text += f"    inference: {inference}\n"
-    return load_hardware_text(text, name="p.yaml")
+        extra += f"    inference: {inference}\n"
+    return yaml.safe_dump(tiny_raw(extra, name="p"), sort_keys=False)
+
+
+def _hw(inference: str | None = None):
+    return load_hardware_text(_hw_text(inference), name="p.yaml")
 
 
 def _evaluate(hw: object, seed: int = 1):
@@ -84,7 +91,7 @@ def test_inference_section_loads_from_yaml_and_round_trips():
 def test_bad_inference_fields_are_config_errors(bad, message):
     with pytest.raises(ConfigError) as err:
         _hw(bad)
-    assert message in str(err.value) and "p.yaml:8: crossbar.rpu.inference" in str(err.value)
+    assert message in str(err.value) and re.search(r"^p\.yaml:\d+: crossbar\.rpu\.inference", str(err.value))
 
 
 # ---------------------------------------------------------------------------------------------- tiles

@@ -92,7 +92,7 @@ def test_pipeline_accepts_extra_steps(tmp_path):
         state.extra["extra"] = {"ok": True}
 
     steps = api.insert_step(api.default_steps(), "extra", step_extra, after="cost")
-    state = api.run(api.RunOptions(hw_path=HW, workload_path=WL, out_dir=tmp_path / "g"), steps=steps)
+    state = api.run(api.RunOptions(hw_path=HW, workload_path=WL, accuracy="off", out_dir=tmp_path / "g"), steps=steps)
     assert seen and _read(tmp_path / "g")["extra"] == {"ok": True}
     names = list(state.step_seconds)
     assert names.index("extra") == names.index("cost") + 1 < names.index("assemble")

@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
+from hwtext import tiny_raw, tiny_yaml
 
-from archsim.errors import ArchsimWarning, ConfigError
+from archsim.errors import ConfigError
 from archsim.hwconfig.load import load_hardware, load_hardware_text
 from archsim.loader import parse_yaml
 
@@ -29,7 +31,7 @@ BAD = [
     ("wrong-type-mapping", "tile: 5\n", r"^t\.yaml:3: tile: expected a mapping \(TileConfig\), got 5 \(int\)"),
     ("wrong-type-list", "interconnect: {dims: 4}\n", r"interconnect\.dims: expected a list, got 4 \(int\)"),
     ("wrong-list-length", "interconnect: {dims: [1, 2, 3]}\n", r"interconnect\.dims: expected a list of 2 items, got 3"),
-    ("zero-rows", "tile: {n_rows: 0}\n", r"^t\.yaml:3: tile\.n_rows: expected an integer in \[1, 1048576\], got 0"),
+    ("zero-rows", "tile: {n_rows: 0}\n", r"^t\.yaml:3: tile\.n_rows: expected an integer in \[1, 65536\], got 0"),
     ("negative-latency", "tile:\n  adc: {latency_ns: -1}\n", r"^t\.yaml:4: tile\.adc\.latency_ns: expected a number >= 0, got -1"),
     ("negative-energy", "tile:\n  dac: {energy_pj: -0.5}\n", r"tile\.dac\.energy_pj: expected a number >= 0, got -0\.5"),
     ("adc-bits-too-high", "tile:\n  adc: {bits: 33}\n", r"tile\.adc\.bits: expected an integer in \[1, 32\], got 33"),
@@ -77,6 +79,10 @@ BAD = [
 def test_bad_yaml_gives_one_clear_error(snippet: str | None, pattern: str) -> None:
     if snippet is None:
         text = "- a\n- b\n"
+    elif pattern.startswith("interconnect"):  # whole-config checks run on a complete file
+        raw = tiny_raw(snippet)
+        raw["interconnect"].setdefault("dims", None) if "dims" in snippet else raw["interconnect"].update(dims=None)
+        text = yaml.safe_dump(raw, sort_keys=False)
     elif pattern.startswith("version"):
         text = "version: 2\nname: t\n"
     else:
@@ -118,6 +124,8 @@ def test_merge_keys_are_not_duplicates() -> None:
     assert data == {"a": {"n": 1, "m": 2}, "b": {"n": 3, "m": 2}}
 
 
-def test_adc_resolution_mismatch_warns() -> None:
-    with pytest.warns(ArchsimWarning, match=r"tile\.adc\.bits is 6 but crossbar\.rpu\.forward\.out_res"):
-        load_hardware_text(BASE + "tile:\n  adc: {bits: 6}\n", name="t.yaml")
+def test_adc_resolution_contradiction_is_an_error() -> None:
+    text = tiny_yaml("tile: {adc: {bits: 6}}\ncrossbar: {rpu: {forward: {out_res: 0.0714285714285714}}}\n")
+    with pytest.raises(ConfigError, match=r"crossbar\.rpu\.forward\.out_res: out_res 0\.0714286 \(4 bits\) "
+                                          r"contradicts tile\.adc\.bits = 6"):
+        load_hardware_text(text, name="t.yaml")

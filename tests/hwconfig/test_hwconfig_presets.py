@@ -7,14 +7,19 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
+from hwtext import tiny_raw, tiny_yaml
 
-from archsim.errors import ArchsimWarning
 from archsim.hwconfig.load import load_hardware, load_hardware_text
 from archsim.hwconfig.rpu import PRESETS, RPUConfig
 from archsim.hwconfig.schema import DigitalOp, HardwareConfig, Topology
 from archsim.loader import bundled_files, dump_yaml, non_default
 
 HWCONFIGS = bundled_files("hwconfigs")
+#: aihwkit's preset IO (7-bit inputs, 9-bit outputs) as converters of the tiny chip
+PRESET_CONVERTERS = "tile: {adc: {bits: 9}, dac: {bits: 7}}\n"
+#: aihwkit's StandardHWATrainingPreset converts with 254 steps (8 bits) both ways
+HWA_CONVERTERS = "tile: {adc: {bits: 8}, dac: {bits: 8}}\n"
 REQUIRED = {"rpu-gokmen-vlasov-2016", "aihwkit-default", "isaac-2016", "tiny-test"}
 
 
@@ -82,9 +87,9 @@ def test_tiny_fixture(tiny_hw: HardwareConfig) -> None:
 
 
 def test_preset_merges_user_keys() -> None:
-    text = ("version: 1\nname: p\ncrossbar:\n  rpu:\n    preset: ReRamSBPreset\n    forward: {out_noise: 0.0}\n"
-            "    device: {dw_min: 0.004}\n")
-    hw = load_hardware_text(text, name="p.yaml")
+    raw = tiny_raw(PRESET_CONVERTERS, name="p")
+    raw["crossbar"]["rpu"] = {"preset": "ReRamSBPreset", "forward": {"out_noise": 0.0}, "device": {"dw_min": 0.004}}
+    hw = load_hardware_text(yaml.safe_dump(raw), name="p.yaml")
     rpu = hw.crossbar.rpu
     assert rpu.device.kind == "soft_bounds_reference"
     assert rpu.device.dw_min == 0.004 and rpu.device.write_noise_std == 56.0
@@ -94,12 +99,15 @@ def test_preset_merges_user_keys() -> None:
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_rpu_preset_loads(name: str) -> None:
-    with warnings.catch_warnings():  # an 8-bit preset (StandardHWATrainingPreset) on the default 9-bit ADC warns
-        warnings.simplefilter("ignore", ArchsimWarning)
-        hw = load_hardware_text(f"version: 1\nname: p\ncrossbar:\n  rpu: {{preset: {name}}}\n", name="p.yaml")
+    # the preset's IO resolutions are aihwkit's 7-bit inputs and 9-bit outputs (8 and 8 for the HWA preset): the
+    # converters reproduce them
+    raw = tiny_raw(HWA_CONVERTERS if name == "StandardHWATrainingPreset" else PRESET_CONVERTERS, name="p")
+    raw["crossbar"]["rpu"] = {"preset": name}
+    hw = load_hardware_text(yaml.safe_dump(raw), name="p.yaml")
     assert hw.crossbar.rpu == RPUConfig.from_preset(name)
 
 
 def test_non_default_lists_only_changes() -> None:
-    hw = load_hardware_text("version: 1\nname: p\ntile: {n_rows: 64}\n", name="p.yaml")
-    assert non_default(hw) == {"name": "p", "tile.n_rows": 64}
+    hw = load_hardware_text(tiny_yaml("tile: {n_rows: 64}", name="p"), name="p.yaml")
+    changed = non_default(hw)
+    assert changed["name"] == "p" and changed["tile.n_rows"] == 64 and "crossbar.overlap_stages" not in changed

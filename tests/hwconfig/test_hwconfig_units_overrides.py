@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hwtext import tiny_yaml
 
 from archsim.errors import ConfigError
 from archsim.hwconfig.load import load_hardware, load_hardware_text
@@ -59,9 +60,9 @@ def test_bad_quantities(text: str, pattern: str) -> None:
 
 
 def test_unit_strings_in_yaml() -> None:
-    hw = load_hardware_text("version: 1\nname: u\ntile:\n  adc: {latency_ns: 781.25 ps, area_um2: 0.0012 mm^2, "
-                            "power_mw: 2 mW}\n  buffer: {capacity_bytes: 64 KiB}\nchip: {clock_freq_mhz: 1.2 GHz}\n",
-                            name="u.yaml")
+    hw = load_hardware_text(tiny_yaml("tile:\n  adc: {latency_ns: 781.25 ps, area_um2: 0.0012 mm^2, "
+                                      "power_mw: 2 mW}\n  buffer: {capacity_bytes: 64 KiB}\n"
+                                      "chip: {clock_freq_mhz: 1.2 GHz}\n", name="u"), name="u.yaml")
     assert hw.tile.adc.latency_ns == pytest.approx(0.78125)
     assert hw.tile.adc.area_um2 == pytest.approx(1200.0)
     assert hw.tile.buffer.capacity_bytes == 65536
@@ -69,7 +70,7 @@ def test_unit_strings_in_yaml() -> None:
 
 
 def test_overrides_go_through_validation(tiny_hw_path) -> None:
-    hw = load_hardware(tiny_hw_path, ["tile.adc.bits=6", "crossbar.rpu.forward.out_res=0.016129032258064516",
+    hw = load_hardware(tiny_hw_path, ["tile.adc.bits=6",
                                       "crossbar.integration_ns=20 ns", "interconnect.topology=bus",
                                       "interconnect.dims=null"])
     assert hw.tile.adc.bits == 6 and hw.crossbar.integration_ns == 20.0
@@ -91,8 +92,8 @@ def test_overrides_go_through_validation(tiny_hw_path) -> None:
     ("edges", ", edges: [[0, 1], [1, 2], [2, 3]]", 4 + 1),
 ])
 def test_interconnect_graphs(topology: str, extra: str, n_nodes: int) -> None:
-    hw = load_hardware_text(f"version: 1\nname: g\nchip: {{n_tiles: 4}}\ninterconnect: {{topology: {topology}{extra}}}\n",
-                            name="g.yaml")
+    text = tiny_yaml(f"chip: {{n_tiles: 4}}\ninterconnect: {{topology: {topology}, dims: null{extra}}}\n", name="g")
+    hw = load_hardware_text(text, name="g.yaml")
     g = hw.interconnect.build_graph()
     assert g.number_of_nodes() == n_nodes and nx.is_connected(g)
     assert ("offchip", 0) in g

@@ -117,19 +117,24 @@ def fake_hw(
 ):
     """A real HardwareConfig (engineer A's schema) with the given geometry and a default mesh; with
     ``graph=False`` a ChipGeometry without interconnect graph instead."""
-    from archsim.hwconfig.schema import ChipConfig, CrossbarConfig, HardwareConfig, TileConfig
     from archsim.mapping import ChipGeometry
 
     if not graph:
         slices = 1 if weight_bits is None else -(-weight_bits // bits_per_cell)
         return ChipGeometry(name=name, n_rows=n_rows, n_cols=n_cols, n_crossbars=n_crossbars, n_tiles=n_tiles,
                             n_slices=slices)
-    return HardwareConfig(
-        name=name,
-        chip=ChipConfig(n_tiles=n_tiles),
-        tile=TileConfig(n_rows=n_rows, n_cols=n_cols, n_crossbars=n_crossbars, bits_per_cell=bits_per_cell),
-        crossbar=CrossbarConfig(weight_bits=weight_bits),
-    )
+    from hwtext import tiny_raw
+
+    from archsim.hwconfig.load import load_hardware_text
+
+    extra = {"chip": {"n_tiles": n_tiles}, "interconnect": {"dims": None},
+             "tile": {"n_rows": n_rows, "n_cols": n_cols, "n_crossbars": n_crossbars,
+                      "bits_per_cell": bits_per_cell if weight_bits is not None else None,
+                      "adc": {"columns_per_adc": n_cols}},
+             "crossbar": {"weight_bits": weight_bits}}
+    import yaml
+
+    return load_hardware_text(yaml.safe_dump(tiny_raw(yaml.safe_dump(extra), name=name)), name=f"{name}.yaml")
 
 
 def resnet50() -> FakeWorkload:

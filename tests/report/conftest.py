@@ -226,7 +226,8 @@ def synthetic_result(name: str = "mlp-784-256-128-10") -> dict:
         paper_checks=[rpu_headline(), rapa_check({"fc1": 1}, {"fc1": 1})],
     )
     return {
-        "meta": {  # the api.meta_section() format
+        "meta": {  # the api.meta_section() format, with the schema version RunResult.to_dict() adds
+            "schema_version": 1,
             "versions": {"archsim": "0.1.0", "python": "3.11.2", "numpy": "1.26.4"},
             "seed": 0,
             "command": "archsim run hw.yaml mlp.yaml --gpu a100",

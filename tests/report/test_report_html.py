@@ -157,7 +157,8 @@ def test_report_from_a_real_run(tmp_path):
             mode="training",
             batch=2,
             replicas="auto",
-            gpu="a100",
+            gpu=api.GpuOptions(name="a100"),
+            accuracy="off",
             out_dir=tmp_path / "run",
         )
     )

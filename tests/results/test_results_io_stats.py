@@ -30,7 +30,7 @@ def test_read_json_errors_name_the_file(tmp_path):
         read_json(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(DataError, match="bad.json: not a readable JSON file"):
+    with pytest.raises(DataError, match="bad.json:1: not a readable JSON file"):
         read_json(bad)
 
 

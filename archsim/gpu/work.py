@@ -1,0 +1,64 @@
+"""Per-layer GPU work records: what one layer asks of a GPU, independent of the workload classes.
+
+:func:`archsim.gpu.model.layer_work_from_workload` builds them from an archsim workload;
+:mod:`archsim.gpu.networks` builds them from published architectures (ResNet-50 with batch norm,
+BERT) for the fit and the validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvGeometry:
+    """Shape of a 2-D convolution, for measuring the same convolution on a real GPU."""
+
+    in_channels: int
+    """Input channels."""
+    out_channels: int
+    """Output channels (filters)."""
+    kernel: tuple[int, int]
+    """(k_h, k_w)."""
+    stride: tuple[int, int]
+    """(s_h, s_w)."""
+    padding: tuple[int, int]
+    """Zero padding (p_h, p_w) on each side."""
+    in_hw: tuple[int, int]
+    """Input height and width."""
+    groups: int = 1
+    """Grouped convolution (1: dense)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerWork:
+    """What one layer asks of a GPU, per sample."""
+
+    name: str
+    """Layer name."""
+    kind: str
+    """Layer kind (``linear``, ``conv2d``, ``relu``, ``batchnorm``, ``matmul``, ...; see
+    :func:`archsim.gpu.kinds.known_kinds`)."""
+    macs_per_sample: int = 0
+    """Multiply-accumulates per sample (forward)."""
+    n_weights: int = 0
+    """Trainable parameters (incl. biases)."""
+    in_elems_per_sample: int = 0
+    """Input activation elements per sample (all inputs together)."""
+    out_elems_per_sample: int = 0
+    """Output activation elements per sample."""
+    sequential_steps: int = 1
+    """Kernels that must run one after another per phase (time steps of an LSTM; 1 otherwise)."""
+    needs_input_grad: bool = True
+    """False for layers whose input is the network input (no backward-data pass in training)."""
+    gemm_m_per_sample: int = 0
+    """Rows of the equivalent matrix product per sample (conv: output pixels; 0: unknown)."""
+    gemm_k: int = 0
+    """Inner dimension of the equivalent matrix product (``matrix_in``; 0: unknown)."""
+    gemm_n: int = 0
+    """Columns of the equivalent matrix product (``matrix_out``; 0: unknown)."""
+    conv: ConvGeometry | None = None
+    """Convolution shape (conv2d layers whose geometry is known), used by ``--measure``."""
+    matmul_batch_per_sample: int = 0
+    """``matmul`` layers: independent products per sample (attention heads); each is
+    ``gemm_m_per_sample × gemm_k`` by ``gemm_k × gemm_n``."""

@@ -1,0 +1,129 @@
+"""``archsim speedup``: a run compared with a GPU, plus its design sweep and the paper checks.
+
+The speed-up study is an ordinary run (the same steps, options and numbers as ``archsim run --no-accuracy``) with
+three steps inserted before ``assemble``:
+
+* ``measure`` — with ``--measure``, the network's layers timed on a local CUDA GPU next to the model's figures;
+* ``design_sweep`` — design points around the chip (crossbar size, RAPA replicas, ADC sharing), each a run of
+  :data:`~archsim.pipeline.run.POINT_STEPS` with the point's ``--set`` overrides or replicas; rows go to the
+  ``design_sweep`` section of result.json;
+* ``paper_checks`` — the RPU headline (Gokmen & Vlasov 2016) recomputed from the bundled RPU chip and RAPA's
+  n_t-fold acceleration on this workload's convolutions (replicas as given, else the mapper's ``auto``), simulated
+  with and without replicas; added to the ``gpu`` section's ``paper_checks``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from archsim.errors import ArchsimError
+from archsim.gpu.compare import attach_measurement
+from archsim.gpu.measure import measure
+from archsim.gpu.model import layer_work_from_workload
+from archsim.gpu.paper import RPUHeadlineAssumptions, rapa_check, rpu_headline
+from archsim.hwconfig.load import load_hardware
+from archsim.hwconfig.schema import HardwareConfig
+from archsim.loader import resolve_path
+from archsim.pipeline.options import Replicas, RunOptions
+from archsim.pipeline.run import POINT_STEPS, RUN_STEPS, insert_step, run
+from archsim.pipeline.state import RunState
+from archsim.pipeline.steps import notify
+from archsim.pipeline.types import Steps
+
+
+def sweep_points(hw: HardwareConfig, replicas: Replicas) -> list[tuple[str, tuple[str, ...], Replicas]]:
+    """``(label, extra --set overrides, replicas)`` of the design points around ``hw``.
+
+    Crossbars of half and double the size (at least 64), replicas none and ``auto``, and ADCs shared by a quarter
+    and four times as many columns (at most the array's columns).
+    """
+    rows, cols = hw.tile.n_rows, hw.tile.n_cols
+    cpa = hw.tile.adc.columns_per_adc
+    points: list[tuple[str, tuple[str, ...], Replicas]] = [("baseline", (), replicas)]
+    for size in sorted({max(64, rows // 2), rows * 2} - {rows}):
+        points.append((f"crossbar {size}x{size}", (f"tile.n_rows={size}", f"tile.n_cols={size}"), replicas))
+    points.append(("RAPA replicas: none", (), None))
+    points.append(("RAPA replicas: auto", (), "auto"))
+    for share in sorted({max(1, cpa // 4), cpa * 4} - {cpa}):
+        if share <= cols:
+            points.append((f"ADC shared by {share} columns", (f"tile.adc.columns_per_adc={share}",), replicas))
+    return points
+
+
+def point_options(options: RunOptions, overrides: tuple[str, ...], replicas: Replicas) -> RunOptions:
+    """The options of one design point: the run's options with extra overrides and the point's replicas."""
+    return dataclasses.replace(options, overrides=(*options.overrides, *overrides), replicas=replicas,
+                               accuracy="off", stats_path=None, progress=False)
+
+
+def step_measure(state: RunState) -> None:
+    """With ``--measure``: time the workload's layers on a local CUDA GPU and record it next to the model."""
+    o = state.options
+    if o.gpu is None or not o.gpu.measure or state.gpu is None:
+        return
+    baseline = state.gpu["baseline"]
+    m = measure(layer_work_from_workload(state.need_workload()), mode=o.mode, precision=o.gpu.precision,
+                batch_size=int(baseline["batch_size"]))
+    if m.time_ns_per_batch is None:
+        notify(state, f"--measure: nothing measured ({m.reason})")
+    state.gpu = attach_measurement(state.gpu, m)
+
+
+def _row(label: str, overrides: tuple[str, ...], replicas: Replicas, point: RunState) -> dict[str, Any]:
+    if point.gpu is None or point.mapping is None:
+        raise RuntimeError("speedup: a design point needs the map and gpu steps")
+    return {"label": label, "overrides": list(overrides), "replicas": replicas,
+            "n_tiles_used": point.mapping.n_tiles_used, "analog": point.gpu["analog"],
+            "speedup": point.gpu["speedup"], "energy_ratio": point.gpu["energy_ratio"]}
+
+
+def step_design_sweep(state: RunState) -> None:
+    """Run every design point of :func:`sweep_points`; rows (or the point's error) in ``extra["design_sweep"]``."""
+    o = state.options
+    rows: list[dict[str, Any]] = []
+    for label, overrides, replicas in sweep_points(state.need_hw(), o.replicas):
+        try:
+            point = run(point_options(o, overrides, replicas), steps=POINT_STEPS)
+        except ArchsimError as exc:
+            rows.append({"label": label, "overrides": list(overrides), "replicas": replicas, "error": exc.message})
+            continue
+        rows.append(_row(label, overrides, replicas, point))
+    state.extra["design_sweep"] = rows
+
+
+def step_paper_checks(state: RunState) -> None:
+    """The RPU headline and RAPA's acceleration, added to the ``gpu`` section's ``paper_checks``."""
+    o = state.options
+    if state.gpu is None:
+        return
+    rpu_hw = load_hardware(resolve_path("rpu-gokmen-vlasov-2016", "hwconfigs"))
+    checks: list[Any] = [rpu_headline(RPUHeadlineAssumptions.from_hardware(rpu_hw, source=f"hwconfig {rpu_hw.name}"))]
+    try:
+        with_replicas = run(point_options(o, (), o.replicas if o.replicas is not None else "auto"),
+                            steps=POINT_STEPS)
+        without = run(point_options(o, (), None), steps=POINT_STEPS)
+    except ArchsimError as exc:
+        notify(state, f"RAPA check skipped: {exc.message}")
+    else:
+        if with_replicas.mapping is None or with_replicas.timing is None or without.timing is None:
+            raise RuntimeError("speedup: the RAPA check needs mapped and simulated points")
+        conv = [lm for lm in with_replicas.mapping.layers if lm.vectors_per_sample > 1]
+        if conv:
+            base = without.timing.throughput_samples_per_s
+            simulated = with_replicas.timing.throughput_samples_per_s / base if base else None
+            checks.append(rapa_check({lm.layer: lm.vectors_per_sample for lm in conv},
+                                     {lm.layer: lm.n_replicas for lm in conv}, simulated))
+    section = dict(state.gpu)
+    section["paper_checks"] = [*section.get("paper_checks", []), *(c.to_dict() for c in checks)]
+    section["paper_checks_lines"] = [*section.get("paper_checks_lines", []),
+                                     *(line for c in checks for line in c.lines())]
+    state.gpu = section
+
+
+def speedup_steps(*, sweep: bool = True) -> Steps:
+    """The steps of ``archsim speedup``: the run's steps plus measure, design sweep and paper checks."""
+    steps = insert_step(RUN_STEPS, "measure", step_measure, after="gpu")
+    if sweep:
+        steps = insert_step(steps, "design_sweep", step_design_sweep, after="measure")
+    return insert_step(steps, "paper_checks", step_paper_checks, after="design_sweep" if sweep else "measure")
