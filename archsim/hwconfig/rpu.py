@@ -177,11 +177,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "FloatingPointPreset": {"device": {"kind": "ideal"}, "forward": {"is_perfect": True},
                             "backward": {"is_perfect": True}, "update": {"pulse_type": "none"}},
     # aihwkit StandardHWATrainingPreset (an InferenceRPUConfig, Rasch et al. 2023, Nat. Commun. 14:5282): 8-bit
-    # converters (254 steps), no BM, constant NM at 1, PCM read noise 0.0175, IR drop 1, out_noise 0.04, out_bound
+    # converters (aihwkit writes 254 steps, i.e. a resolution of 1/254), no BM, constant NM at 1, PCM read noise 0.0175, IR drop 1, out_noise 0.04, out_bound
     # 10; ideal backward, floating-point update, ideal device; PCM-like inference noise, global drift compensation
     "StandardHWATrainingPreset": {
         "device": {"kind": "ideal"},
-        "forward": {**PRESET_IO, "inp_res": 254.0, "out_res": 254.0, "bound_management": "none",
+        "forward": {**PRESET_IO, "inp_res": 1.0 / 254, "out_res": 1.0 / 254, "bound_management": "none",
                     "noise_management": "constant", "nm_thres": 1.0, "w_noise": 0.0175, "w_noise_type": "pcm_read",
                     "ir_drop": 1.0, "out_noise": 0.04, "out_bound": 10.0},
         "backward": {"is_perfect": True}, "update": {"pulse_type": "none"},

@@ -71,7 +71,7 @@ def test_standard_hwa_training_preset():
     cfg = RPUConfig.from_preset("StandardHWATrainingPreset")
     f = cfg.forward
     assert (f.inp_res, f.out_res, f.bound_management.value, f.noise_management.value, f.nm_thres) == \
-        (254.0, 254.0, "none", "constant", 1.0)
+        (1 / 254, 1 / 254, "none", "constant", 1.0)
     assert (f.w_noise, f.w_noise_type.value, f.ir_drop, f.out_noise, f.out_bound) == \
         (0.0175, "pcm_read", 1.0, 0.04, 10.0)
     assert cfg.backward.is_perfect and cfg.update.pulse_type.value == "none" and cfg.device.kind == "ideal"
