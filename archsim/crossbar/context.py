@@ -73,7 +73,9 @@ class TileStats:
         """Add one pulsed-update result (BL per vector, pulses)."""
         self.update_vectors += result.n_samples
         self.pulses += result.pulses
-        self.bl_histogram.update(int(v) for v in result.bl)
+        hist = self.bl_histogram
+        for v in result.bl.tolist():
+            hist[v] += 1
 
     @property
     def mean_bm_passes_forward(self) -> float:

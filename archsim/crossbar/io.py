@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.crossbar import kernels as K
+from archsim.crossbar.fastpath import NM_CODES, managed_mvm
 from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.rpu import (
     AnalogMVType,
@@ -59,6 +60,8 @@ __all__ = ["IOPipeline", "MVMResult", "NoiseManagementState", "as_float32_matrix
 _F32 = np.float32
 #: Batches larger than this are processed in chunks of this many rows (each with its own derived key).
 _CHUNK_ROWS = 16384
+#: Batches up to this many rows run through the compiled small-batch path (same results, no numpy overhead).
+FAST_ROWS = 64
 _MAX_KEY = np.iinfo(np.int64).max
 
 
@@ -69,6 +72,9 @@ def new_key(rng: np.random.Generator) -> np.uint64:
 
 def as_float32_matrix(a: object, n_cols: int, where: str) -> np.ndarray:
     """Validate a batch (rows = samples): 2-D (1-D is one sample), ``n_cols`` columns, finite; returns C float32."""
+    if (type(a) is np.ndarray and a.dtype == _F32 and a.ndim == 2 and a.shape[1] == n_cols
+            and a.flags.c_contiguous):  # the common case, without the generic checks below (finiteness: callers)
+        return a
     arr = np.asarray(a)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -165,6 +171,25 @@ class IOPipeline:
         self.offsets_on = (io.v_offset_std > 0 or io.r_series > 0) and not self.perfect
         self.v_offset = (np.maximum(io.v_offset_std * rng.standard_normal(self.out_size), 0.0).astype(_F32)
                          if io.v_offset_std > 0 else np.zeros(self.out_size, _F32))
+        self.kernel_params = self._kernel_params()
+        """Packed parameters of the compiled small-batch path (:mod:`archsim.crossbar.fastpath`), or None when this
+        configuration needs the general path."""
+
+    def _kernel_params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        io = self.io
+        if not self.perfect and (self.bm is BoundManagementType.ITERATIVE_WORST_CASE or self.wn_mode != 0
+                                 or io.ir_drop > 0 or self.offsets_on):
+            return None
+        bound = io.out_bound if io.out_bound > 0 else 1.0
+        pf = np.array([self.inp_bound, self.in_step, self.inp_noise, self.in_neg, self.out_bound, self.out_step,
+                       self.out_neg, _F32(io.out_scale), _F32(self.nm_thres), _F32(io.nm_assumed_wmax / bound),
+                       _F32(io.max_bm_res), self.nl_f, _F32(io.nm_decay),
+                       _F32(self.nm_thres if self.nm_thres > 0 else 1.0)], _F32)
+        pd = np.array([io.max_bm_factor, self.bm_limit_res], np.float64)
+        pi = np.array([NM_CODES[self.nm.value], 0 if self.bm is BoundManagementType.NONE else 1,
+                       int(io.inp_sto_round), int(io.out_sto_round), int(io.bm_test_negative_bound),
+                       int(self.backward), int(self.perfect)], np.int64)
+        return pf, pd, pi
 
     def _analog_nonidealities(self, ys: np.ndarray, v: np.ndarray, m: np.ndarray) -> None:
         """IR drop, then voltage offsets / series resistance, in place on ys (aihwkit applyNonIdealities)."""
@@ -250,6 +275,19 @@ class IOPipeline:
         return np.maximum(amax, by_sum).astype(_F32)
 
     # ------------------------------------------------------------------------------------------ call
+    def _call_compiled(self, m: np.ndarray, x: np.ndarray, key: np.uint64, where: str) -> MVMResult:
+        """The same MVM through :func:`archsim.crossbar.fastpath.managed_mvm` (identical results)."""
+        pf, pd, pi = self.kernel_params
+        state = self.nm_state.average_abs_max
+        nm_state = np.array([np.nan if state is None else state], _F32)
+        y = np.empty((x.shape[0], self.out_size), _F32)
+        passes = np.empty(x.shape[0], np.int64)
+        if not managed_mvm(m, x, key, pf, pd, pi, self.sigma, self.nl, nm_state, y, passes):
+            raise _nonfinite(where)
+        if self.nm is NoiseManagementType.AVERAGE_ABS_MAX and nm_state[0] == nm_state[0]:
+            self.nm_state.average_abs_max = float(nm_state[0])
+        return MVMResult(y=y, passes=passes)
+
     def __call__(self, m: np.ndarray, x: np.ndarray, key: np.uint64, *, where: str = "forward") -> MVMResult:
         """Managed MVM y[b] = M x[b] for every row b of x (float32[B, M.shape[1]], already validated).
 
@@ -264,6 +302,9 @@ class IOPipeline:
             parts = [self(m, x[s:s + _CHUNK_ROWS], np.uint64((int(key) * 0x9E3779B97F4A7C15 + s) % (1 << 64)),
                           where=where) for s in range(0, b_size, _CHUNK_ROWS)]
             return MVMResult(y=np.concatenate([p.y for p in parts]), passes=np.concatenate([p.passes for p in parts]))
+        if (b_size <= FAST_ROWS and self.kernel_params is not None
+                and (m.flags.c_contiguous or m.flags.f_contiguous)):
+            return self._call_compiled(m, x, key, where)
         if self.perfect:
             if not np.isfinite(x).all():
                 raise _nonfinite(where)

@@ -681,31 +681,35 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
     own_noise = noise_key != key
     for i in prange(n_out):
         npulse = 0
-        fired = np.empty(bl_max, np.int64)
-        zbuf = np.zeros(bl_max * n_in + 1, np.float32)  # stays 0 without c2c noise: the law sees z = 0
-        wbuf = np.empty(bl_max * n_in + 1, np.float32)
+        # scratch for the noise draws, allocated when a row first fires and grown on demand (an allocation per row
+        # would cost more than a small batch's pulses); without c2c noise it is never filled: zeros, so the law
+        # sees z = 0
+        cap = 0
+        zbuf = np.empty(1, np.float32)
+        wbuf = np.empty(1, np.float32)
         for b in range(pd.shape[0]):
             p = pd[b, i]
             if p == 0 or bl[b] == 0:
                 continue
             base = stream(key, 2, b * n_out + i)
             ap = abs(p)
-            nf = 0
             total = 0
             c = 0
-            for k in range(bl[b]):
+            for k in range(bl[b]):  # first pass: how many pulses (the draws are re-read below, by counter)
                 fp = ap > uniform32(base, c)
                 c += 1
                 fn = fp
                 if separate:
                     fn = ap > uniform32(base, c)
                     c += 1
-                if fp or fn:
-                    fired[nf] = k * 4 + (1 if fp else 0) + (2 if fn else 0)
-                    nf += 1
-                    total += (counts[b, k, 0] if fp else 0) + (counts[b, k, 1] if fn else 0)
+                total += (counts[b, k, 0] if fp else 0) + (counts[b, k, 1] if fn else 0)
             if total == 0:
                 continue
+            if total + 1 > cap:
+                cap = max(total + 1, min(2 * cap, bl_max * n_in + 1))
+                zbuf = np.empty(cap, np.float32) if sigma > 0 else np.zeros(cap, np.float32)
+                if wn_std > 0:
+                    wbuf = np.empty(cap, np.float32)
             nbase = base
             if own_noise:
                 nbase = stream(noise_key, 2, b * n_out + i)
@@ -716,13 +720,21 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
                 c = fill_normals(nbase, wbuf, total, c)
             down_pos = (p > 0) == (lr_sign > 0)  # x > 0: direction sign(d)·sign(lr) > 0 lowers w
             q = 0
-            for f in range(nf):
-                k = fired[f] // 4
+            c2 = 0
+            for k in range(bl[b]):
+                fp = ap > uniform32(base, c2)
+                c2 += 1
+                fn = fp
+                if separate:
+                    fn = ap > uniform32(base, c2)
+                    c2 += 1
+                if not (fp or fn):
+                    continue
                 row = idx[b, k]
-                if fired[f] & 1:
+                if fp:
                     q = _routed_run(law, i, row, 0, counts[b, k, 0], down_pos, one_sided, u, P, wvis, ref, u2, P2,
                                     wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
-                if fired[f] & 2:
+                if fn:
                     q = _routed_run(law, i, row, n_in - counts[b, k, 1], n_in, not down_pos, one_sided, u, P, wvis,
                                     ref, u2, P2, wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
             npulse += q

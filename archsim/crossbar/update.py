@@ -35,6 +35,7 @@ import numpy as np
 
 from archsim.crossbar import kernels as K
 from archsim.crossbar.devices import DeviceArray
+from archsim.crossbar.fastpath import stochastic_update_small
 from archsim.crossbar.io import new_key
 from archsim.errors import ConfigError
 from archsim.hwconfig.rpu import PulseType, UpdateParameters
@@ -44,6 +45,8 @@ __all__ = ["UpdateResult", "pulse_schedule", "pulsed_update"]
 _F32 = np.float32
 #: Max entries of the per-chunk input bit-line buffer (samples × BL × inputs); larger batches are chunked.
 _CHUNK_ENTRIES = 1 << 22
+#: Batches up to this many vectors take the compiled path (:mod:`archsim.crossbar.fastpath`; same results).
+FAST_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,15 @@ def pulsed_update(arr: DeviceArray, x: np.ndarray, d: np.ndarray, lr: float, up:
         if t.law is not arr.law or t.u.shape != arr.u.shape or t.is_ideal:
             raise ConfigError("pulsed_update: shared or routed arrays need the same pulsed device model and shape")
     eps = arr.granularity if granularity is None else float(granularity)
+    if (n <= FAST_ROWS and not targets[1:] and pt in (PulseType.STOCHASTIC_COMPRESSED, PulseType.STOCHASTIC)
+            and not (up.sto_round and up.res > 0) and n * up.desired_bl * x.shape[1] <= _CHUNK_ENTRIES):
+        bl = np.empty(n, np.int64)
+        pulses = stochastic_update_small(
+            arr.law, arr.u, arr.P, arr.G, arr.sigma, arr.w_visible, arr.wn_std, arr.ref, arr.w_visible is not arr.u,
+            x, d, _F32(abs(lr)), _F32(eps), int(up.desired_bl), up.fixed_bl, up.update_bl_management,
+            up.update_management, _F32(up.um_grad_scale), _F32(up.probability_resolution(up.res)),
+            1 if lr > 0 else -1, pt is PulseType.STOCHASTIC, new_key(rng), bl)
+        return UpdateResult(bl=bl, pulses=int(pulses), n_samples=n)
     sched = pulse_schedule(np.abs(x).max(axis=1), np.abs(d).max(axis=1), lr, eps, up)
     px = (np.abs(x) * sched.b[:, None]).astype(_F32)
     pd = (np.abs(d) * sched.a[:, None]).astype(_F32)
