@@ -1,15 +1,17 @@
 """MLP on MNIST with asymmetric devices: plain SGD vs Tiki-Taka vs SGD on symmetric devices.
 
-Reproduces the ordering of Gokmen & Haensch 2020 (research/seed-papers.md §4.3): with asymmetric
+Reproduces the ordering of Gokmen & Haensch, "Algorithm for training neural networks on resistive device
+arrays", Frontiers in Neuroscience 2020: with asymmetric
 soft-bound devices, plain analog SGD loses accuracy (every pulse pulls the weight towards the device's
 symmetry point), Tiki-Taka on the *same* devices recovers most of the gap to SGD on symmetric devices.
 
 Setup (small on purpose, so it runs in a few minutes on 2 loaded cores):
 
-* data: MNIST IDX (the 10k set in ``../shared/data/mnist``), split 8,000 train / 2,000 test with a fixed
+* data: MNIST IDX (the 10k test set, ``--data FOLDER``), split 8,000 train / 2,000 test with a fixed
   seed (``--split-seed``); pixels scaled to [0, 1];
 * network: 784 → 64 (tanh) → 10 (softmax), both layers analog tiles (default IO: 7-bit DAC, 9-bit ADC,
-  output noise 0.06, noise and bound management), digital biases, mini-batch 10, cross-entropy;
+  output noise 0.06, noise and bound management), digital biases, mini-batch 10, cross-entropy
+  (archsim's initial weights: uniform in ±1/sqrt(fan_in));
 * devices: *asymmetric* = soft bounds (w ∈ [−1, 1], 30 % device-to-device spread of bounds and steps, 30 %
   cycle-to-cycle noise) with a 40 % up/down imbalance (``up_down 0.4``, symmetry point ≈ +0.25) and 200
   states (dw_min 0.01); *symmetric* = constant step with the same dw_min, bounds and spreads, no imbalance;
@@ -17,7 +19,9 @@ Setup (small on purpose, so it runs in a few minutes on 2 loaded cores):
   after every training sample (``transfer_every 0.1`` mini-batches of 10) reading 8 columns of A, γ = 0,
   fast_lr 1, transfer_lr 1 (both × the SGD lr);
 * SGD lr 0.02 (gradients summed over the mini-batch);
-* a floating-point (numpy) MLP of the same shape as a reference.
+* a floating-point MLP of the same shape as a reference.
+
+The network, its training loop and the floating-point twin are archsim's own (:mod:`archsim.nn`).
 
 Run: ``python benchmarks/asymmetry_mlp.py [--data PATH] [--epochs 3] [--seeds 0 1]``.
 """
@@ -30,10 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from archsim.crossbar import AnalogTile
-from archsim.datasets.loaders import read_idx
+from archsim.datasets import Dataset
+from archsim.datasets.idx import read_idx
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import ConstantStepDevice, RPUConfig, SoftBoundsDevice
+from archsim.nn.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.nn.train import SGD, fit
+from archsim.workload import Workload, load_workload_text
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
@@ -63,56 +70,18 @@ def rpu(kind: str, args: argparse.Namespace) -> RPUConfig:
     return RPUConfig(device=device("symmetric" if kind == "sgd_symmetric" else "asymmetric", args))
 
 
-class MLP:
-    """784 → hidden (tanh) → 10 with analog tiles (or float matrices when ``kind == 'fp'``)."""
-
-    def __init__(self, kind: str, hidden: int, seed: int, args: argparse.Namespace) -> None:
-        rng = np.random.default_rng(seed)
-        self.kind = kind
-        w1 = rng.uniform(-1, 1, (hidden, 784)).astype(np.float32) * np.sqrt(3.0 / 784)
-        w2 = rng.uniform(-1, 1, (10, hidden)).astype(np.float32) * np.sqrt(3.0 / hidden)
-        self.b1 = np.zeros(hidden, np.float32)
-        self.b2 = np.zeros(10, np.float32)
-        if kind == "fp":
-            self.w = [w1, w2]
-        else:
-            cfg = rpu(kind, args)
-            self.t = [AnalogTile(hidden, 784, cfg, seed=seed), AnalogTile(10, hidden, cfg, seed=seed + 100)]
-            self.t[0].set_weights(w1)
-            self.t[1].set_weights(w2)
-
-    def _fwd(self, k: int, x: np.ndarray) -> np.ndarray:
-        return x @ self.w[k].T if self.kind == "fp" else self.t[k].forward(x)
-
-    def _bwd(self, k: int, d: np.ndarray) -> np.ndarray:
-        return d @ self.w[k] if self.kind == "fp" else self.t[k].backward(d)
-
-    def _upd(self, k: int, x: np.ndarray, d: np.ndarray, lr: float) -> None:
-        if self.kind == "fp":
-            self.w[k] -= lr * d.T @ x
-        else:
-            self.t[k].update(x, d, lr)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        h = np.tanh(self._fwd(0, x) + self.b1)
-        return self._fwd(1, h) + self.b2
-
-    def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float) -> None:
-        h = np.tanh(self._fwd(0, x) + self.b1)
-        z = self._fwd(1, h) + self.b2
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(len(y)), y] -= 1.0  # dL/dz per sample (sum over the batch, aihwkit convention)
-        dz = p.astype(np.float32)
-        dh = (self._bwd(1, dz) * (1.0 - h * h)).astype(np.float32)
-        self.b2 -= lr * dz.sum(axis=0)
-        self.b1 -= lr * dh.sum(axis=0)
-        self._upd(1, h.astype(np.float32), dz, lr)
-        self._upd(0, x, dh, lr)
+def mlp_workload(hidden: int) -> Workload:
+    """784 → hidden (tanh) → 10 (softmax) as an archsim workload."""
+    return load_workload_text(
+        "version: 1\nname: asymmetry-mlp\ninput_shape: [784]\nn_classes: 10\nlayers:\n"
+        f"  - {{name: fc1, kind: linear, out_features: {hidden}}}\n  - {{name: act1, kind: tanh}}\n"
+        "  - {name: fc2, kind: linear, out_features: 10}\n  - {name: softmax, kind: softmax}\n", "asymmetry-mlp")
 
 
-def accuracy(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
-    return float((net.predict(x).argmax(axis=1) == y).mean())
+def network(kind: str, workload: Workload, seed: int, args: argparse.Namespace) -> Network:
+    """The MLP on analog tiles of ``kind`` (or floating point for ``fp``), digital biases (archsim.nn)."""
+    make_tile = fp_tile_factory if kind == "fp" else analog_tile_factory(rpu(kind, args))
+    return build_network(workload, make_tile=make_tile, seed=seed, analog_bias=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,18 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'algorithm / device':<28} {'seed':>4} " + " ".join(f"{'ep' + str(e + 1):>7}" for e in range(args.epochs))
           + f" {'time s':>7}")
     summary: dict[str, list[float]] = {}
+    workload = mlp_workload(args.hidden)
+    data = Dataset(name="mnist-t10k", x_train=xtr, y_train=ytr, x_test=xte, y_test=yte, n_classes=10)
+    # the loss is a mean over the mini-batch, so lr × batch gives the per-sample-summed update of the papers
+    sgd = SGD(lr=args.lr * args.batch)
     for kind in args.kinds:
         for seed in args.seeds:
             t0 = time.time()
-            net = MLP(kind, args.hidden, seed, args)
-            order_rng = np.random.default_rng(10_000 + seed)
-            accs = []
-            for _ in range(args.epochs):
-                order = order_rng.permutation(len(xtr))
-                for s in range(0, len(order), args.batch):
-                    idx = order[s:s + args.batch]
-                    net.train_batch(xtr[idx], ytr[idx], args.lr)
-                accs.append(accuracy(net, xte, yte))
+            net = network(kind, workload, seed, args)
+            curves = fit(net, data, epochs=args.epochs, batch_size=args.batch, sgd=sgd, seed=10_000 + seed)
+            accs = list(curves.test_accuracy)
             summary.setdefault(kind, []).append(accs[-1])
             print(f"{kind:<28} {seed:>4} " + " ".join(f"{100 * a:6.2f}%" for a in accs)
                   + f" {time.time() - t0:7.1f}", flush=True)

@@ -63,7 +63,8 @@ def _replace(rpu: Any, **groups: dict[str, Any]) -> Any:
 
 
 def _mnist(data_dir: str, input_shape: tuple[int, ...], split_seed: int, n_train: int, n_test: int):
-    from archsim.datasets.loaders import Dataset, fit_images, load_idx
+    from archsim.datasets import Dataset, fit_images
+    from archsim.datasets.idx import load_idx
 
     x_tr, y_tr, x_te, y_te = load_idx(data_dir, test_fraction=0.2, seed=split_seed)
     return Dataset(

@@ -32,22 +32,23 @@ ALLOWED: dict[str, set[str]] = {
     "devices": {"errors", "registry"},
     "components": {"errors", "registry"},
     "hwconfig": {"errors", "units", "registry", "loader", "devices", "components"},
-    "workload": {"errors", "units", "registry", "loader", "hwconfig"},
+    "layers": {"errors", "units", "registry", "hwconfig"},
+    "workload": {"errors", "units", "registry", "loader", "hwconfig", "layers", "datasets"},
     "results": {"errors", "units", "loader", "registry"},
     "mapping": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results"},
     "crossbar": {"errors", "units", "loader", "registry", "devices", "hwconfig", "results"},
     "datasets": {"errors", "loader", "registry"},
     "nn": {"errors", "units", "loader", "registry", "devices", "hwconfig", "workload", "mapping", "results", "crossbar",
-           "datasets"},
-    "engine": {"errors", "units", "loader", "registry", "hwconfig", "mapping", "results"},
+           "datasets", "layers"},
+    "engine": {"errors", "units", "loader", "registry", "hwconfig", "mapping", "results", "layers"},
     "validation": {"errors", "units", "loader", "registry", "hwconfig", "workload", "mapping", "engine", "cost",
                    "results"},
     "cost": {"errors", "units", "loader", "registry", "hwconfig", "results"},
-    "gpu": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results"},
+    "gpu": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results", "layers"},
     "report": {"errors", "registry", "results"},
     "data": set(),
     "pipeline": {"errors", "units", "loader", "registry", "devices", "hwconfig", "workload", "results", "mapping", "crossbar",
-                 "datasets", "nn", "engine", "cost", "gpu", "report"},
+                 "datasets", "nn", "engine", "cost", "gpu", "report", "layers", "validation"},
     "api": {"pipeline"},
     "cli": {"commands", "errors"},
     "commands": {"*"},
@@ -56,7 +57,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 #: (part, part) pairs that must never depend on each other, directly or through other modules.
-NEVER = {("engine", "crossbar"), ("engine", "nn"), ("crossbar", "engine"), ("nn", "engine")}
+NEVER = {("engine", "crossbar"), ("engine", "nn"), ("crossbar", "engine"), ("nn", "engine"),
+         ("layers", "nn"), ("layers", "crossbar"), ("layers", "engine")}
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
 

@@ -4,8 +4,17 @@
 entry in that tuple.
 """
 
-from archsim.commands import list_cmd, map_cmd, report_cmd, run_cmd, speedup_cmd, train_cmd, validate_cmd
+from archsim.commands import (
+    import_cmd,
+    list_cmd,
+    map_cmd,
+    report_cmd,
+    run_cmd,
+    speedup_cmd,
+    train_cmd,
+    validate_cmd,
+)
 
 COMMANDS = (run_cmd.register, validate_cmd.register, map_cmd.register, train_cmd.register, speedup_cmd.register,
-            report_cmd.register, list_cmd.register)
+            report_cmd.register, list_cmd.register, import_cmd.register)
 """``register`` of every subcommand, in help order."""

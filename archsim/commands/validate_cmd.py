@@ -15,7 +15,9 @@ import sys
 from typing import Any
 
 from archsim.commands.common import add_inputs, add_mapping, add_parser, options_from_args
-from archsim.loader import non_default
+from archsim.cost.merit import merit_section
+from archsim.hwconfig.resolve import provenance_summary
+from archsim.loader import inherited_fields, non_default
 from archsim.pipeline import LOAD_STEPS, MAP_STEPS
 from archsim.pipeline import run as run_pipeline
 
@@ -40,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     state = run_pipeline(options_from_args(args, command="validate", groups=GROUPS), steps=steps)
     hw, wl, mapping = state.need_hw(), state.workload, state.mapping
     result: dict[str, Any] = {"hardware": {**hw.summary(), "path": str(state.options.hw_path),
-                                           "non_default": non_default(hw)}}
+                                           "non_default": non_default(hw),
+                                           "inherited": inherited_fields(state.options.hw_path),
+                                           "provenance": provenance_summary(hw)},
+                              "merit": merit_section(hw)}
     if wl is not None:
         result["workload"] = wl.to_dict()
     if mapping is not None:
@@ -54,12 +59,27 @@ def run(args: argparse.Namespace) -> int:
     print(f"hardware {h['name']}: {h['n_tiles']} tiles x {h['crossbars_per_tile']} crossbar(s) of {h['crossbar']}, "
           f"{h['dac_bits']}-bit DAC, {h['adc_bits']}-bit ADC, device {h['device']}, algorithm {h['algorithm']}, "
           f"{h['topology']}; peak {h['peak_power_mw'] / 1000:.4g} W, {h['area_mm2']:.4g} mm^2 - ok")
+    peak = result["merit"]["peak"]
+    print(f"  peak      {peak['tops']:.4g} TOPS, {peak['tops_per_w']:.4g} TOPS/W, {peak['tops_per_mm2']:.4g} TOPS/mm^2 "
+          f"({peak['gops_per_s_per_mm2']:.4g} GOPS/s/mm^2, {peak['gops_per_w']:.4g} GOPS/W; "
+          f"{'analog' if peak['input_bits'] is None else str(peak['input_bits']) + '-bit'} inputs, "
+          f"{'analog' if peak['weight_bits'] is None else str(peak['weight_bits']) + '-bit'} weights)")
+    prov = h["provenance"]
+    for model, paths in sorted(prov["models"].items()):
+        print(f"  model     {model}: {', '.join(sorted(set(paths)))}")
+    for path, how in sorted(prov["explicit_over_model"].items()):
+        print(f"  explicit  {path} (stated in the file; {how})")
+    if h["inherited"]:
+        bases = sorted(set(h["inherited"].values()))
+        names = list(h["inherited"])
+        shown = ", ".join(names[:8]) + (f", ... ({len(names) - 8} more; --json lists all)" if len(names) > 8 else "")
+        print(f"  inherited {len(names)} values from {', '.join(bases)}: {shown}")
     if wl is not None:
         print(f"workload {wl.name}: input {list(wl.input_shape)}, {len(wl.layers) - 1} layers "
               f"({len(wl.analog_layers)} analog), dataset {wl.dataset}")
         print(f"  {'layer':<22} {'kind':<9} {'out_shape':<16} {'weights':>12} {'MACs/sample':>15}")
         for lay in wl.layers[1:]:
-            print(f"  {lay.name:<22} {lay.kind.value:<9} {str(list(lay.out_shape)):<16} {lay.n_weights:>12,} "
+            print(f"  {lay.name:<22} {lay.kind:<9} {str(list(lay.out_shape)):<16} {lay.n_weights:>12,} "
                   f"{lay.macs_per_sample:>15,}")
         print(f"  {'total':<22} {'':<9} {'':<16} {wl.total_weights:>12,} {wl.total_macs_per_sample:>15,} - ok")
         if "mapping" in result:

@@ -102,10 +102,15 @@ class TileStats:
             return 0.0
         return self.pulses / (self.n_devices * self.update_vectors)
 
-    def to_layer_stats(self, layer: str) -> LayerStats:
-        """The functional → engine record (archsim.results.stats.LayerStats) of these counters."""
+    def to_layer_stats(self, layer: str, *, samples: int) -> LayerStats:
+        """The functional → engine record (archsim.results.stats.LayerStats) of these counters.
+
+        ``samples`` is the number of input samples of the network these counters cover: "per sample" means per
+        network sample (one image), the engine's meaning, so a conv layer's transfers per sample cover all its
+        patches (as :func:`archsim.nn.train.layer_statistics`).
+        """
         mean_bl = self.mean_bl
-        per_sample = self.update_vectors if self.update_vectors else None
+        per_sample = samples if samples > 0 else None
         return LayerStats(
             layer=layer,
             mean_bm_passes_forward=max(1.0, self.mean_bm_passes_forward),

@@ -1,5 +1,14 @@
-"""Datasets for the accuracy step: embedded digits, IDX files, synthetic clusters and a bundled text."""
+"""Datasets for the accuracy step: a registry of sources (embedded digits, IDX files, synthetic clusters, a
+bundled text), each one module, and the :class:`Dataset` split they produce."""
 
-from archsim.datasets.loaders import Dataset, fit_images, load_dataset
+# Importing a source module registers it; this order is the order users see them listed.
+# isort: off
+from archsim.datasets.base import SOURCES, Dataset, DatasetSource, check_dataset_spec, known_sizes, load_dataset
+import archsim.datasets.digits
+import archsim.datasets.idx
+import archsim.datasets.synthetic
+import archsim.datasets.text  # noqa: F401
+# isort: on
+from archsim.datasets.fitting import fit_images
 
-__all__ = ["Dataset", "fit_images", "load_dataset"]
+__all__ = ["SOURCES", "Dataset", "DatasetSource", "check_dataset_spec", "fit_images", "known_sizes", "load_dataset"]

@@ -16,9 +16,9 @@ engine specs of :mod:`archsim.engine.spec`. Conventions:
   every ``transfer_every`` mini-batches; plain SGD: none).
 - **Digital work** per sample (ops counted per :class:`~archsim.hwconfig.schema.DigitalOp` kind):
   partial-sum accumulation over row blocks (+ digital bias), shift-and-add of bit-serial cycles and
-  weight slices, noise/bound-management scaling (when on), and the digital layers each analog layer owns
-  (activation, pooling, normalisation, element-wise; taken from the workload when given), and for LSTM
-  layers the gate non-linearities (5 per hidden unit and step) and products (4). Backward:
+  weight slices, noise/bound-management scaling (when on), and the digital work of the layer kinds
+  (:func:`digital_layer_ops`, from the workload when given): the analog layer's own (LSTM gates) and that of
+  the digital layers it owns (activation, pooling, normalisation, element-wise, activation products). Backward:
   the same scaling and derivatives; update: pulse probabilities for ``rows + cols`` values per vector.
 - **Interconnect.** The graph of ``hw.build_graph()``; edge ``bandwidth_gbps``/``latency_ns`` become the
   link spec; off-chip traffic enters at the ``("offchip", 0)`` node.
@@ -35,14 +35,10 @@ import networkx as nx
 from archsim.engine.schedule import BlockPlan, ChipPlan, GroupPlan, LayerPlan, RunPlan
 from archsim.engine.spec import BufferSpec, ConverterSpec, CrossbarSpec, DigitalSpec, LinkSpec, OffchipSpec, TileSpec
 from archsim.errors import SimulationError
+from archsim.layers import CYCLES
 from archsim.results.stats import LayerStats
 
 INPUT = "<input>"
-
-_ACTIVATIONS = {"relu", "sigmoid", "tanh"}
-_POOLS = {"maxpool", "avgpool", "mixedpool"}
-_NORMS = {"lrn", "softmax"}
-
 
 def _prod(shape: Any) -> int:
     return int(math.prod(int(d) for d in shape)) if shape else 0
@@ -175,31 +171,26 @@ def classify_sources(mapping: Any,
     return out
 
 
-def _digital_layer_ops(workload: Any, analog: set[str]) -> dict[str, dict[str, dict[str, float]]]:
-    """Per analog layer: ``{"forward": {op: n}, "backward": {op: n}}`` of the digital layers it owns."""
+def digital_layer_ops(workload: Any, analog: set[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per analog layer: ``{"forward": {op: n}, "backward": {op: n}}`` of the digital work that runs on its tile.
+
+    A thin loop over the layer kinds (:mod:`archsim.layers`): every layer's kind says its digital ops per sample
+    and cycle (``Layer.digital_ops``); an analog layer's own (the LSTM gates) and those of the digital layers it
+    owns (activation, pooling, normalisation, element-wise, activation products) are summed on its tile.
+    """
     out: dict[str, dict[str, dict[str, float]]] = {}
     if workload is None:
         return out
     owners = _owners(workload, analog)
+    owners.update({n: n for n in analog})
     for layer in workload.layers:
         owner = owners.get(layer.name)
         if owner is None:
             continue
-        kind = getattr(layer.kind, "value", str(layer.kind))
-        n_out, n_in = _prod(layer.out_shape), _prod(layer.in_shape)
-        fwd: dict[str, float] = {}
-        if kind in _ACTIVATIONS:
-            fwd["activation"] = n_out
-        elif kind in _POOLS:
-            fwd["pooling"] = n_in
-        elif kind in _NORMS:
-            fwd["normalization"] = n_out
-        elif kind == "add":
-            fwd["elementwise"] = n_out * max(1, len(layer.inputs) - 1)
-        slot = out.setdefault(owner, {"forward": {}, "backward": {}})
-        for op, n in fwd.items():
-            slot["forward"][op] = slot["forward"].get(op, 0.0) + n
-            slot["backward"][op] = slot["backward"].get(op, 0.0) + n
+        slot = out.setdefault(owner, {cycle: {} for cycle in CYCLES})
+        for cycle in CYCLES:
+            for op, n in layer.digital_ops(cycle).items():
+                slot[cycle][op] = slot[cycle].get(op, 0.0) + n
     return out
 
 
@@ -237,7 +228,7 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
     chip = chip_plan(hw)
     cycles = chip.tile.crossbar.input_cycles
     analog = {lm.layer for lm in mapping.layers}
-    dig_layers = _digital_layer_ops(workload, analog)
+    dig_layers = digital_layer_ops(workload, analog)
     rpu = hw.crossbar.rpu
     desired_bl = float(rpu.update.desired_bl)
     nm_fwd, nm_bwd = _nm_on(rpu.forward), _nm_on(rpu.backward)
@@ -278,12 +269,6 @@ def build_plan(mapping: Any, hw: Any, *, mode: str = "inference", batch: int = 1
             bwd["accumulate"] = v * lm.matrix_in * (n_cb - 1)
         if nm_bwd:
             bwd["nm_scale"] = v * (lm.matrix_in + cols) * st.mean_bm_passes_backward
-        if str(getattr(lm.kind, "value", lm.kind)) == "lstm":
-            hidden = cols / 4.0  # per hidden unit: 4 gates + tanh(c); 3 element-wise products + 1 add
-            fwd["activation"] = fwd.get("activation", 0.0) + v * 5 * hidden
-            fwd["elementwise"] = fwd.get("elementwise", 0.0) + v * 4 * hidden
-            bwd["activation"] = bwd.get("activation", 0.0) + v * 5 * hidden
-            bwd["elementwise"] = bwd.get("elementwise", 0.0) + v * 8 * hidden
         extra = dig_layers.get(lm.layer, {"forward": {}, "backward": {}})
         for op, n in extra["forward"].items():
             fwd[op] = fwd.get(op, 0.0) + n

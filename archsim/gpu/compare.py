@@ -33,6 +33,8 @@ from typing import Any
 
 from archsim.gpu.measure import Measurement
 from archsim.gpu.model import GPUResult
+from archsim.hwconfig.schema import HardwareConfig
+from archsim.workload.model import Workload
 
 
 def _num(value: Any) -> float | None:
@@ -217,8 +219,7 @@ def compare(
 
 
 def gpu_section_for_run(
-    workload: Any,
-    mapping: Any,
+    workload: Workload,
     *,
     timing: Mapping[str, Any],
     energy: Mapping[str, Any] | None,
@@ -227,18 +228,17 @@ def gpu_section_for_run(
     precision: str = "amp",
     batch_size: int | None = None,
     stack: str = "pytorch",
-    hw: Any = None,
+    hw: HardwareConfig | None = None,
+    paper_checks: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """The ``gpu`` section of ``archsim run``: predict ``workload`` on ``gpu`` (with the software ``stack``) and
     compare.
 
-    ``hw`` (the run's hardware description) states the analog side's precision in the section.
-    Paper checks: the RAPA n_t-fold figure of the run's own mapping (analytic, convolutions only).
-    The RPU-headline recomputation is printed by ``archsim speedup``.
+    ``hw`` (the run's hardware description) states the analog side's precision in the section; ``paper_checks``
+    (objects with ``to_dict()`` and ``lines()``, e.g. :func:`archsim.validation.rapa_check`) are listed in it.
     """
     from archsim.gpu.load import load_gpu
     from archsim.gpu.model import layer_work_from_workload, predict
-    from archsim.gpu.paper import rapa_check
 
     gpu_result = predict(
         load_gpu(gpu),
@@ -248,19 +248,11 @@ def gpu_section_for_run(
         batch_size=batch_size,
         stack=stack,
     )
-    checks = []
-    conv = [lm for lm in mapping.layers if lm.vectors_per_sample > 1]
-    if conv and any(lm.n_replicas > 1 for lm in conv):
-        checks.append(
-            rapa_check(
-                {lm.layer: lm.vectors_per_sample for lm in conv}, {lm.layer: lm.n_replicas for lm in conv}
-            )
-        )
     return compare(
         gpu_result,
         timing=timing,
         energy=energy,
         macs_per_sample=float(workload.total_macs_per_sample),
-        paper_checks=checks,
+        paper_checks=paper_checks,
         analog_precision=analog_precision_text(hw) if hw is not None else None,
     )

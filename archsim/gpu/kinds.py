@@ -256,6 +256,24 @@ def kind_cost(name: str) -> KindCost:
     return GPU_KINDS[name]
 
 
+#: Costs of layer kinds without an entry of their own, by the kind's GPU kernel class (``LayerWork.kernel``).
+GENERIC_COSTS: dict[str, KindCost] = {}
+
+
+def cost_of(work: LayerWork) -> KindCost:
+    """The cost description of one layer: its kind's entry in :data:`GPU_KINDS`, else the generic cost of the
+    kernel class its layer kind declares (a new kind, even one registered from a test, needs no entry here).
+
+    Raises:
+        ConfigError: for an unregistered kind without a kernel class (with the closest match and the known kinds).
+    """
+    if work.kind in GPU_KINDS or not work.kernel:
+        return GPU_KINDS[work.kind]
+    if work.kernel == "matmul":
+        return GENERIC_COSTS["matmul" if work.n_weights else "activation_matmul"]
+    return GENERIC_COSTS[work.kernel]
+
+
 def known_kinds() -> tuple[str, ...]:
     """Registered layer kinds, sorted."""
     return tuple(sorted(GPU_KINDS.names()))
@@ -296,3 +314,11 @@ register_kind("mixedpool", Elementwise(forward=(1, 1), backward=(2, 1)))
 register_kind("lrn", Elementwise(forward=(2, 1), backward=(3, 2)))
 # embedding lookup: gather rows (read and write the output); backward scatters dy into the table gradient
 register_kind("embedding", Elementwise(forward=(0, 2), backward=(0, 2), has_weights=True))
+
+GENERIC_COSTS.update({
+    "view": Free(),
+    "matmul": WeightGemm(),
+    "activation_matmul": ActivationGemm(),
+    # one pass: read the input, write the output; backward reads dy and x, writes dx
+    "elementwise": Elementwise(forward=(1, 1), backward=(2, 1)),
+})

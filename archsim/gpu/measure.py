@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archsim.gpu.kinds import kind_cost
+from archsim.gpu.kinds import cost_of
 from archsim.gpu.timing import PhaseTimes, TimingBackend
 from archsim.gpu.work import ConvGeometry, LayerWork
 
@@ -183,7 +183,7 @@ def measure(
             return Measurement(time_ns_per_batch=None, reason=reason)
     rows: dict[str, PhaseTimes] = {}
     for w in layers:
-        t = kind_cost(w.kind).measure(w, backend, batch=batch_size, precision=precision, training=mode == "training")
+        t = cost_of(w).measure(w, backend, batch=batch_size, precision=precision, training=mode == "training")
         if t is not None:
             rows[w.name] = t
     total = sum(t.forward_ns + t.backward_ns for t in rows.values())

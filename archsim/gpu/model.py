@@ -36,13 +36,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.gpu.kinds import KernelContext, KernelSpec, is_matmul_kind, kind_cost
+from archsim.gpu.kinds import KernelContext, KernelSpec, cost_of
 from archsim.gpu.schema import ELEM_BYTES, MODES, PRECISIONS, GPUConfig
 from archsim.gpu.work import ConvGeometry, LayerWork
 
@@ -331,51 +330,41 @@ def _pair(value: Any) -> tuple[int, int] | None:
 def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
     """Describe a :class:`archsim.workload.Workload`'s layers for the GPU model.
 
-    Uses the contract fields of ``Layer`` (docs/architecture.md): ``kind``, ``in_shape``,
-    ``out_shape``, ``inputs``, ``macs_per_sample``, ``n_weights``, ``vectors_per_sample`` and, for
-    convolutions, ``in_channels``, ``out_channels``, ``kernel_size``, ``stride``, ``padding``.
+    A loop over the layer kinds (:mod:`archsim.layers`): each layer's kind says its GPU work
+    (``Layer.gpu_work()``: kernel class, MACs, weights, sequential steps, GEMM and convolution shape); the graph
+    gives the activation elements in and out and whether the layer needs an input gradient (something upstream
+    has trainable parameters).
     """
     layers = tuple(workload.layers)
-    kinds = {layer.name: layer.kind.value if isinstance(layer.kind, Enum) else str(layer.kind) for layer in layers}
     out_elems = {layer.name: _prod(layer.out_shape) for layer in layers}
-    # A layer needs no input gradient if nothing upstream of it has weights.
     has_weights_upstream: dict[str, bool] = {}
     works = []
     for layer in layers:
-        kind = kinds[layer.name]
-        matmul = is_matmul_kind(kind)
-        inputs = tuple(layer.inputs or ())
-        upstream = any(has_weights_upstream.get(i, False) or is_matmul_kind(kinds[i]) for i in inputs if i in kinds)
-        has_weights_upstream[layer.name] = upstream or matmul
-        if inputs and all(i in out_elems for i in inputs):
-            in_elems = sum(out_elems[i] for i in inputs)
-        else:
-            in_elems = _prod(layer.in_shape)
-        steps = int(layer.vectors_per_sample or 1) if kind == "lstm" else 1
-        conv = None
-        if kind == "conv2d" and layer.in_channels and layer.out_channels and len(layer.in_shape) == 3:
-            conv = ConvGeometry(
-                in_channels=int(layer.in_channels),
-                out_channels=int(layer.out_channels),
-                kernel=_pair(layer.kernel_size) or (1, 1),
-                stride=_pair(layer.stride) or (1, 1),
-                padding=_pair(layer.padding) or (0, 0),
-                in_hw=(int(layer.in_shape[1]), int(layer.in_shape[2])),
-            )
+        work = layer.gpu_work()
+        inputs = tuple(layer.inputs)
+        upstream = any(has_weights_upstream.get(i, False) for i in inputs)
+        has_weights_upstream[layer.name] = upstream or layer.n_weights > 0
+        in_elems = sum(out_elems[i] for i in inputs) if inputs else _prod(layer.in_shape)
+        c = work.conv
+        conv = None if c is None else ConvGeometry(in_channels=c.in_channels, out_channels=c.out_channels,
+                                                   kernel=c.kernel, stride=c.stride, padding=c.padding,
+                                                   in_hw=c.in_hw, groups=c.groups)
         works.append(
             LayerWork(
                 name=layer.name,
-                kind=kind,
-                macs_per_sample=int(layer.macs_per_sample or 0),
-                n_weights=int(layer.n_weights or 0),
+                kind=layer.kind,
+                kernel=work.kernel,
+                macs_per_sample=work.macs_per_sample,
+                n_weights=layer.n_weights,
                 in_elems_per_sample=in_elems,
                 out_elems_per_sample=out_elems[layer.name],
-                sequential_steps=steps,
+                sequential_steps=work.sequential_steps,
                 needs_input_grad=upstream,
-                gemm_m_per_sample=int(layer.vectors_per_sample or 0) if matmul else 0,
-                gemm_k=int(layer.matrix_in or 0) if matmul else 0,
-                gemm_n=int(layer.matrix_out or 0) if matmul else 0,
+                gemm_m_per_sample=work.gemm_m_per_sample,
+                gemm_k=work.gemm_k,
+                gemm_n=work.gemm_n,
                 conv=conv,
+                matmul_batch_per_sample=work.matmul_batch_per_sample,
             )
         )
     return tuple(works)
@@ -486,7 +475,7 @@ def plan_kernels(
     update: list[tuple[int, KernelSpec]] = []
     for i, w in enumerate(layers):
         bwd_i: list[tuple[int, KernelSpec]] = []
-        for k in kind_cost(w.kind).kernels(w, ctx):
+        for k in cost_of(w).kernels(w, ctx):
             if k.phase.startswith("forward"):
                 forward.append((i, k))
             elif k.phase == "optimizer":

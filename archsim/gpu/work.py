@@ -62,3 +62,7 @@ class LayerWork:
     matmul_batch_per_sample: int = 0
     """``matmul`` layers: independent products per sample (attention heads); each is
     ``gemm_m_per_sample × gemm_k`` by ``gemm_k × gemm_n``."""
+    kernel: str = ""
+    """The layer kind's own GPU kernel class (``matmul``, ``elementwise`` or ``view``, from
+    :meth:`archsim.layers.LayerSpec.gpu_work`); the cost of a kind without a refined entry in
+    :data:`archsim.gpu.kinds.GPU_KINDS` follows it (empty: the kind must be registered there)."""

@@ -41,15 +41,6 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
     "offchip": ("read_bytes", "write_bytes"),
 }
 
-#: The digital op kind each workload layer kind needs (forward and backward).
-_LAYER_OPS: dict[str, tuple[DigitalOp, ...]] = {
-    "relu": (DigitalOp.ACTIVATION,), "sigmoid": (DigitalOp.ACTIVATION,), "tanh": (DigitalOp.ACTIVATION,),
-    "maxpool": (DigitalOp.POOLING,), "avgpool": (DigitalOp.POOLING,), "mixedpool": (DigitalOp.POOLING,),
-    "lrn": (DigitalOp.NORMALIZATION,), "softmax": (DigitalOp.NORMALIZATION,), "add": (DigitalOp.ELEMENTWISE,),
-    "lstm": (DigitalOp.ACTIVATION, DigitalOp.ELEMENTWISE),
-}
-
-
 def countable_actions(hw: HardwareConfig) -> set[str]:
     """``PART.ACTION`` names of every action the engine counts on ``hw`` (what ``follows`` may name)."""
     out = {f"{part}.{action}" for part, actions in _ACTIONS.items() for action in actions}
@@ -152,10 +143,12 @@ def check_mode(hw: HardwareConfig, mode: str, workload: Any = None, *, where: st
     _served(hw, required_ops(hw, mode), where)
     if workload is None:
         return
+    cycles = ("forward", "backward") if mode == "training" else ("forward",)
     for layer in workload.layers:
-        kind = layer.kind.value
-        for op in _LAYER_OPS.get(kind, ()):
-            if hw.tile.unit_for(op) is None:
-                raise ConfigError(f"{where}: tile.digital: no unit serves op {op.value!r}, which layer "
-                                  f"{layer.name!r} ({kind}) of workload {workload.name!r} needs",
-                                  hint=f"add {op.value} to the ops of a unit of {where}")
+        for cycle in cycles:
+            for name, count in layer.digital_ops(cycle).items():
+                op = DigitalOp(name)
+                if count > 0 and hw.tile.unit_for(op) is None:
+                    raise ConfigError(f"{where}: tile.digital: no unit serves op {op.value!r}, which layer "
+                                      f"{layer.name!r} ({layer.kind}) of workload {workload.name!r} needs",
+                                      hint=f"add {op.value} to the ops of a unit of {where}")

@@ -29,9 +29,6 @@ from archsim.mapping.replicas import (
 )
 from archsim.mapping.schedule import INPUT, analog_sources, dataflow, home_tile, home_tiles, pipeline_stages
 
-REPLICABLE_KINDS = frozenset({"conv2d"})
-"""Layer kinds whose vectors (patches) are independent and may be spread over replicas."""
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ChipGeometry:
@@ -148,6 +145,7 @@ def map_workload(
             n_slices=geo.n_slices,
             cols_per_weight=geo.cols_per_weight,
             layer=layer.name,
+            n_groups=int(layer.n_groups),
         )
         parts[layer.name] = part
         cands.append(
@@ -155,7 +153,7 @@ def map_workload(
                 name=layer.name,
                 vectors_per_sample=int(layer.vectors_per_sample),
                 crossbars_per_replica=part.blocks_per_replica,
-                replicable=_kind(layer) in REPLICABLE_KINDS,
+                replicable=layer.replicable,
             )
         )
 
@@ -208,18 +206,24 @@ def map_workload(
             raise AssertionError(f"placement of {layer.name} returned {len(layer_slots)} crossbars")
         blocks = []
         k = 0
-        ranges = part.ranges()
+        ranges = part.group_ranges()
         for rep in range(n):
-            for s, i, j, r0, r1, c0, c1 in ranges:
+            for s, i, j, r0, r1, c0, c1, g in ranges:
                 tile, xbar = layer_slots[k]
                 k += 1
                 blocks.append(
                     Block(
                         layer=layer.name, replica=rep, row_block=i, col_block=j, slice=s,
-                        row_start=r0, row_stop=r1, col_start=c0, col_stop=c1, tile=tile, crossbar=xbar,
+                        row_start=r0, row_stop=r1, col_start=c0, col_stop=c1, tile=tile, crossbar=xbar, group=g,
                     )
                 )
-        used_cells = sum(b.n_rows * b.n_cols * geo.cols_per_weight for b in blocks)
+        groups = part.n_groups
+        if groups == 1:
+            used_cells = sum(b.n_rows * b.n_cols * geo.cols_per_weight for b in blocks)
+        else:  # packed blocks span zeros between their groups: count the groups' own cells
+            used_cells = (n * part.n_slices * groups * sum(part.row_splits) * sum(part.col_splits)
+                          * geo.cols_per_weight)
+        rows_total = sum(b.n_rows for b in blocks if b.replica == 0 and b.slice == 0 and b.col_block == 0)
         vps = int(layer.vectors_per_sample)
         has_bias = bool(layer.bias)
         srcs = sources[layer.name]
@@ -227,9 +231,9 @@ def map_workload(
             LayerMapping(
                 layer=layer.name,
                 kind=_kind(layer),
-                matrix_in=int(layer.matrix_in),
-                matrix_rows=sum(part.row_splits),
-                matrix_cols=int(layer.matrix_out),
+                matrix_in=int(layer.matrix_in) * groups,
+                matrix_rows=rows_total,
+                matrix_cols=int(layer.matrix_out) * groups,
                 analog_bias=bias_analog and has_bias,
                 has_bias=has_bias,
                 n_replicas=n,
@@ -243,17 +247,19 @@ def map_workload(
                 vectors_per_replica=split_into(vps, n),
                 vectors_per_tile_per_sample=math.ceil(vps / n),
                 sequential_mvms_per_sample=math.ceil(vps / n),
-                macs_per_sample=int(getattr(layer, "macs_per_sample", vps * layer.matrix_in * layer.matrix_out)),
+                macs_per_sample=int(layer.macs_per_sample),
                 bytes_in_per_sample=in_bytes[layer.name],
                 bytes_out_per_sample=_numel(layer.out_shape) * geo.activation_bytes,
                 tiles=tuple(sorted({b.tile for b in blocks})),
                 n_crossbars=len(blocks),
                 crossbars_per_replica=part.blocks_per_replica,
                 utilisation=used_cells / (len(blocks) * cells_per_xbar),
-                n_weights=(int(layer.matrix_in) + (1 if has_bias else 0)) * int(layer.matrix_out) * n,
+                n_weights=(int(layer.matrix_in) + (1 if has_bias else 0)) * int(layer.matrix_out) * groups * n,
                 stage=stage_of[layer.name],
                 sources=srcs,
                 needs_backward=srcs != (INPUT,),
+                n_groups=groups,
+                groups_per_block=part.groups_per_block,
             )
         )
 

@@ -78,6 +78,8 @@ class Block:
     """Tile id (the interconnect node ``("tile", tile)``)."""
     crossbar: int
     """Crossbar index inside the tile, ``0 <= crossbar < n_crossbars``."""
+    group: int = 0
+    """First group held (grouped convolutions; several packed groups share one crossbar); 0 otherwise."""
 
     @property
     def n_rows(self) -> int:
@@ -182,6 +184,11 @@ class LayerMapping:
     :mod:`archsim.mapping.schedule`: a residual operand goes to the layer whose tile runs the add)."""
     needs_backward: bool
     """False when the layer's only source is the network input (no input gradient is needed in training)."""
+    n_groups: int = 1
+    """Independent weight matrices (grouped convolution); ``row_splits``/``input_splits``/``col_splits`` are
+    those of one group, ``matrix_in``/``matrix_rows``/``matrix_cols`` the totals over all groups."""
+    groups_per_block: int = 1
+    """Groups sharing one crossbar (:mod:`archsim.mapping.partition`)."""
 
     @property
     def n_row_blocks(self) -> int:
@@ -230,6 +237,7 @@ class LayerMapping:
             "stage": self.stage,
             "sources": list(self.sources),
             "needs_backward": self.needs_backward,
+            **({"n_groups": self.n_groups, "groups_per_block": self.groups_per_block} if self.n_groups > 1 else {}),
         }
 
 

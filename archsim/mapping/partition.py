@@ -3,6 +3,14 @@
 Pure functions over integers; see :mod:`archsim.mapping.model` for the conventions (near-equal
 splits as in aihwkit's ``TileModuleArray``, analog bias row appended to the last row block, one block
 per bit slice, differential pairs halving the logical columns of a crossbar).
+
+**Grouped convolutions** (``n_groups`` > 1) are ``n_groups`` independent matrices of ``n_inputs × n_outputs``
+each (a depthwise 3×3 convolution: ``9 × 1`` per channel). Each group is its own block, never a slice of a
+block-diagonal matrix. When one group fits a crossbar, ``groups_per_block`` consecutive groups share one crossbar
+on disjoint rows and columns (``k = min((n_rows − bias) // n_inputs, logical_cols // n_outputs, n_groups)``; an
+analog bias takes one row per crossbar, driven by 1, whose cells hold every packed group's biases): one MVM then
+serves all of them, and a training chip updates them one group at a time so no pulse lands outside a group's
+block. A group larger than a crossbar is split like an ungrouped matrix, group after group.
 """
 
 from __future__ import annotations
@@ -77,26 +85,55 @@ class Partition:
     """Logical columns per column block."""
     n_slices: int
     """Bit slices (one block each)."""
+    n_groups: int = 1
+    """Independent matrices of the layer (grouped convolution), each split as above."""
+    groups_per_block: int = 1
+    """Groups sharing one crossbar on disjoint rows and columns (1 = one group per block)."""
+    bias_rows: int = 0
+    """Analog bias rows per group matrix (1 with an analog bias)."""
+
+    @property
+    def n_packs(self) -> int:
+        """Group packs (crossbars per slice and row/column block)."""
+        return -(-self.n_groups // self.groups_per_block)
 
     @property
     def blocks_per_replica(self) -> int:
-        """Crossbars needed by one replica: row blocks × column blocks × slices."""
-        return len(self.row_splits) * len(self.col_splits) * self.n_slices
+        """Crossbars needed by one replica: packs × row blocks × column blocks × slices."""
+        return self.n_packs * len(self.row_splits) * len(self.col_splits) * self.n_slices
 
     def ranges(self) -> list[tuple[int, int, int, int, int, int, int]]:
-        """``(slice, row_block, col_block, row_start, row_stop, col_start, col_stop)`` of every block.
+        """``(slice, row_block, col_block, row_start, row_stop, col_start, col_stop)`` of every block (see
+        :meth:`group_ranges`)."""
+        return [r[:7] for r in self.group_ranges()]
 
-        Ordered slice-major, then row block, then column block.
+    def group_ranges(self) -> list[tuple[int, int, int, int, int, int, int, int]]:
+        """``(slice, row_block, col_block, row_start, row_stop, col_start, col_stop, group)`` of every block.
+
+        Ordered slice-major, then group pack, then row block, then column block. Rows and columns index the
+        block-diagonal matrix of all groups (group ``g``'s rows start at ``g · sum(row_splits)``); a pack of
+        ``m`` groups spans ``m`` groups' inputs plus one bias row and ``m`` groups' outputs; ``group`` is the
+        first group of the block.
         """
         out = []
+        rows_g, cols_g = sum(self.row_splits), sum(self.col_splits)
+        inputs_g = rows_g - self.bias_rows
         for s in range(self.n_slices):
-            r0 = 0
-            for i, nr in enumerate(self.row_splits):
-                c0 = 0
-                for j, nc in enumerate(self.col_splits):
-                    out.append((s, i, j, r0, r0 + nr, c0, c0 + nc))
-                    c0 += nc
-                r0 += nr
+            if self.groups_per_block > 1:
+                for p in range(self.n_packs):
+                    g0 = p * self.groups_per_block
+                    m = min(self.groups_per_block, self.n_groups - g0)
+                    r0, c0 = g0 * rows_g, g0 * cols_g
+                    out.append((s, 0, 0, r0, r0 + m * inputs_g + self.bias_rows, c0, c0 + m * cols_g, g0))
+                continue
+            for g in range(self.n_groups):
+                r0 = g * rows_g
+                for i, nr in enumerate(self.row_splits):
+                    c0 = g * cols_g
+                    for j, nc in enumerate(self.col_splits):
+                        out.append((s, i, j, r0, r0 + nr, c0, c0 + nc, g))
+                        c0 += nc
+                    r0 += nr
         return out
 
 
@@ -110,8 +147,9 @@ def partition_matrix(
     n_slices: int = 1,
     cols_per_weight: int = 1,
     layer: str = "",
+    n_groups: int = 1,
 ) -> Partition:
-    """Partition an ``(n_inputs [+1 bias]) × n_outputs`` matrix for ``n_rows × n_cols`` crossbars.
+    """Partition an ``(n_inputs [+1 bias]) × n_outputs`` matrix (per group) for ``n_rows × n_cols`` crossbars.
 
     Args:
         n_inputs: matrix inputs without the bias row.
@@ -122,6 +160,7 @@ def partition_matrix(
         n_slices: cells per weight (one block per slice).
         cols_per_weight: physical columns per logical column (2 for differential pairs).
         layer: layer name, for error messages.
+        n_groups: independent matrices of that size (grouped convolution; module docstring).
 
     Raises:
         MappingError: when a crossbar cannot hold one logical column (``n_cols < cols_per_weight``).
@@ -134,9 +173,16 @@ def partition_matrix(
             hint="increase tile.n_cols",
         )
     rows, inputs = row_splits(n_inputs, bias_row, n_rows)
+    bias = 1 if bias_row else 0
+    per_block = 1
+    if n_groups > 1 and n_inputs + bias <= n_rows and n_outputs <= logical_cols:
+        per_block = max(1, min((n_rows - bias) // n_inputs, logical_cols // n_outputs, n_groups))
     return Partition(
         row_splits=rows,
         input_splits=inputs,
         col_splits=near_equal_splits(n_outputs, logical_cols),
         n_slices=n_slices,
+        n_groups=n_groups,
+        groups_per_block=per_block,
+        bias_rows=bias,
     )

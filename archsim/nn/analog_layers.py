@@ -1,32 +1,38 @@
-"""Analog layers: Linear, Conv2d (im2col) and LSTM whose matrix products run on crossbar tiles.
+"""The matrix unit of every analog layer: one logical weight matrix on tiles with its digital periphery.
 
-Each layer owns one or more :class:`AnalogMatrix` units: a :class:`~archsim.nn.tile_array.TileArray`
-plus its digital periphery (digital bias, learned output scale) and the cache of the vectors a
-mini-batch sent through it. The three training cycles follow aihwkit (research/aihwkit-reference.md
-§2.4, §7):
+:class:`AnalogMatrix` is a :class:`~archsim.nn.tile_array.TileArray` plus its digital periphery (digital bias,
+learned output scale) and the cache of the vectors a mini-batch sent through it; :func:`matrix_factory` makes the
+:class:`~archsim.layers.module.MatrixFactory` the layer kinds (:mod:`archsim.layers`) build their analog modules
+from. The three training cycles follow aihwkit (Rasch et al., "A flexible and fast PyTorch toolkit for simulating
+training and inference on analog crossbar arrays", AICAS 2021):
 
 * forward: every input vector is one MVM (a conv patch, a time step of an LSTM, a sample of a linear
   layer), with its own noise/bound management inside the tile;
 * backward: ``z = Wᵀ d`` on the tiles (skipped when nobody needs the input gradient, e.g. for the
   first layer of a network);
-* update, once per mini-batch in :meth:`Module.step`: all cached input vectors and their errors are
+* update, once per mini-batch in :meth:`AnalogMatrix.step`: all cached input vectors and their errors are
   handed to the tiles in one call (``m_batch`` = batch × patches or batch × time steps), so a pulsed
   tile applies one stochastic rank-one update per vector, sample after sample.
 
 The loss is a mean over the mini-batch, so ``d`` already carries the 1/B factor, as with a PyTorch
 loss and ``AnalogSGD``. Weight decay on analog weights multiplies the tile weights by ``1 − η·λ``
 once per mini-batch (a digital-assisted re-programming step; not a physical pulse operation).
-Initial weights and biases are uniform in ``±1/sqrt(fan_in)`` (PyTorch's default) drawn from the
-network's generator, so the analog network and its floating-point baseline start from the same
-weights for the same seed.
+Initial weights and biases are uniform in ``±init_bound`` (the kinds pass PyTorch's ``1/sqrt(fan_in)``) drawn
+from the network's generator, so the analog network and its floating-point baseline start from the same
+weights for the same seed. The bias is an extra crossbar row driven by a constant 1 (``analog_bias``, as the
+Mapping places it) or a digital vector added after the ADC.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from archsim.nn.layers import FLOAT, Module, col2im, conv_output_size, im2col
+from archsim.layers import FLOAT, MatrixFactory
 from archsim.nn.tile_array import MappingOptions, TileArray, TileFactory, near_equal_splits
+
+__all__ = ["AnalogMatrix", "matrix_factory"]
 
 
 class AnalogMatrix:
@@ -99,7 +105,7 @@ class AnalogMatrix:
             return w[:, :-1].copy(), w[:, -1].copy()
         return w, None if self.bias is None else self.bias.copy()
 
-    def tiles(self) -> list:
+    def tiles(self) -> list[Any]:
         """The tiles of this matrix."""
         return self.array.all_tiles()
 
@@ -162,201 +168,26 @@ class AnalogMatrix:
         self._pre.clear()
 
 
-class AnalogModule(Module):
-    """Base of the analog layers: owns ``units`` (AnalogMatrix list) and steps them."""
+def matrix_factory(*, rng: np.random.Generator, make_tile: TileFactory, bias: bool, analog_bias: bool,
+                   max_rows: int = 512, max_cols: int = 512, row_splits: tuple[int, ...] | None = None,
+                   col_splits: tuple[int, ...] | None = None, options: MappingOptions | None = None) -> MatrixFactory:
+    """A :class:`~archsim.layers.module.MatrixFactory` of :class:`AnalogMatrix` units with one layout.
 
-    analog = True
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.units: list[AnalogMatrix] = []
-        self.need_input_grad = True
-
-    def step(self, lr: float, weight_decay: float = 0.0) -> None:
-        for unit in self.units:
-            unit.step(lr, weight_decay)
-
-    def tiles(self) -> list:
-        """Every tile of the layer (all units, all blocks)."""
-        return [t for unit in self.units for t in unit.tiles()]
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for k, unit in enumerate(self.units):
-            w, b = unit.get_weights()
-            out[f"weight{k}" if len(self.units) > 1 else "weight"] = w
-            if b is not None:
-                out[f"bias{k}" if len(self.units) > 1 else "bias"] = b
-        return out
-
-
-def _matrix(
-    out_size: int, in_size: int, layout: dict, rng: np.random.Generator, init_bound: float, **kwargs
-) -> AnalogMatrix:
-    return AnalogMatrix(out_size, in_size, rng=rng, init_bound=init_bound, **layout, **kwargs)
-
-
-class AnalogLinear(AnalogModule):
-    """y = W x (+ b) on the last axis of any input (B, F) or (B, T, F)."""
-
-    def __init__(
-        self, name: str, in_features: int, out_features: int, *, layout: dict, rng: np.random.Generator
-    ) -> None:
-        super().__init__(name)
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        self.units = [
-            _matrix(self.out_features, self.in_features, layout, rng, 1.0 / np.sqrt(self.in_features))
-        ]
-        self._lead: tuple[int, ...] = ()
-
-    def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
-        x = inputs[0]
-        self._lead = x.shape[:-1]
-        y = self.units[0].forward(x.reshape(-1, self.in_features), train)
-        return y.reshape(*self._lead, self.out_features)
-
-    def backward(self, grad: np.ndarray) -> list[np.ndarray | None]:
-        z = self.units[0].backward(grad.reshape(-1, self.out_features), self.need_input_grad)
-        return [None if z is None else z.reshape(*self._lead, self.in_features)]
-
-
-class AnalogConv2d(AnalogModule):
-    """2-D convolution by im2col: every output pixel's patch is one MVM (one update vector)."""
-
-    def __init__(
-        self,
-        name: str,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: tuple[int, int],
-        stride: tuple[int, int],
-        padding: tuple[int, int],
-        *,
-        layout: dict,
-        rng: np.random.Generator,
-        n_units: int = 1,
-        identical_units: bool = False,
-    ) -> None:
-        super().__init__(name)
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel, self.stride, self.padding = tuple(kernel_size), tuple(stride), tuple(padding)
-        fan_in = self.in_channels * self.kernel[0] * self.kernel[1]
-        bound = 1.0 / np.sqrt(fan_in)
-        first = _matrix(self.out_channels, fan_in, layout, rng, bound)
-        self.units = [first]
-        for _ in range(n_units - 1):
-            if identical_units:
-                w, b = first.get_weights()
-                self.units.append(
-                    _matrix(self.out_channels, fan_in, layout, rng, bound, weights=w, bias_values=b)
-                )
-            else:
-                self.units.append(_matrix(self.out_channels, fan_in, layout, rng, bound))
-        self._x_shape: tuple[int, ...] = ()
-
-    def output_hw(self, h: int, w: int) -> tuple[int, int]:
-        """Output height and width for an input of h × w."""
-        return (
-            conv_output_size(h, self.kernel[0], self.stride[0], self.padding[0]),
-            conv_output_size(w, self.kernel[1], self.stride[1], self.padding[1]),
-        )
-
-    def _patches(self, x: np.ndarray) -> np.ndarray:
-        self._x_shape = x.shape
-        return im2col(x.astype(FLOAT, copy=False), self.kernel, self.stride, self.padding)
-
-    def _to_image(self, y: np.ndarray) -> np.ndarray:
-        b, _, h, w = self._x_shape
-        ho, wo = self.output_hw(h, w)
-        return np.ascontiguousarray(y.reshape(b, ho, wo, self.out_channels).transpose(0, 3, 1, 2))
-
-    def _from_image(self, grad: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(-1, self.out_channels)
-
-    def _to_input(self, zc: np.ndarray | None) -> list[np.ndarray | None]:
-        if zc is None:
-            return [None]
-        return [col2im(zc, self._x_shape, self.kernel, self.stride, self.padding)]
-
-    def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
-        return self._to_image(self.units[0].forward(self._patches(inputs[0]), train))
-
-    def backward(self, grad: np.ndarray) -> list[np.ndarray | None]:
-        return self._to_input(self.units[0].backward(self._from_image(grad), self.need_input_grad))
-
-
-class AnalogLSTM(AnalogModule):
-    """One LSTM layer with all gate weights in one array on ``[x_t, h_{t−1}]`` (gates i, f, g, o).
-
-    Every time step is one MVM of B vectors; the update replays all T·B vectors after backpropagation
-    through time. ``return_sequences`` False returns only the last hidden state.
+    Args:
+        rng: the network's generator (initial weights, tile seeds).
+        make_tile: tile constructor.
+        bias: whether the layer has a bias.
+        analog_bias: the bias as a crossbar row (True) or digital.
+        max_rows, max_cols: crossbar size used to split the matrix when no splits are given.
+        row_splits, col_splits: the Mapping's splits (rows incl. an analog bias row), or None.
+        options: digital periphery (weight and output scaling).
     """
+    opts = options or MappingOptions()
 
-    def __init__(
-        self,
-        name: str,
-        in_features: int,
-        hidden_size: int,
-        *,
-        layout: dict,
-        rng: np.random.Generator,
-        return_sequences: bool = True,
-    ) -> None:
-        super().__init__(name)
-        self.in_features, self.hidden = int(in_features), int(hidden_size)
-        self.return_sequences = return_sequences
-        self.units = [
-            _matrix(4 * self.hidden, self.in_features + self.hidden, layout, rng, 1.0 / np.sqrt(self.hidden))
-        ]
-        self._cache: list[tuple[np.ndarray, ...]] = []
+    def make(out_size: int, in_size: int, *, init_bound: float, weights: np.ndarray | None = None,
+             bias_values: np.ndarray | None = None) -> AnalogMatrix:
+        return AnalogMatrix(out_size, in_size, bias=bias, analog_bias=analog_bias, row_splits=row_splits,
+                            col_splits=col_splits, max_rows=max_rows, max_cols=max_cols, make_tile=make_tile,
+                            rng=rng, options=opts, init_bound=init_bound, weights=weights, bias_values=bias_values)
 
-    def forward(self, inputs: list[np.ndarray], train: bool) -> np.ndarray:
-        x = inputs[0].astype(FLOAT, copy=False)
-        b, t_len, _ = x.shape
-        hsz = self.hidden
-        h = np.zeros((b, hsz), dtype=FLOAT)
-        c = np.zeros((b, hsz), dtype=FLOAT)
-        outs = np.zeros((b, t_len, hsz), dtype=FLOAT)
-        self._cache = []
-        unit = self.units[0]
-        for t in range(t_len):
-            gates = unit.forward(np.hstack([x[:, t], h]), train)
-            i = 0.5 * (1.0 + np.tanh(0.5 * gates[:, :hsz]))
-            f = 0.5 * (1.0 + np.tanh(0.5 * gates[:, hsz : 2 * hsz]))
-            g = np.tanh(gates[:, 2 * hsz : 3 * hsz])
-            o = 0.5 * (1.0 + np.tanh(0.5 * gates[:, 3 * hsz :]))
-            c_prev = c
-            c = f * c_prev + i * g
-            tc = np.tanh(c)
-            h = o * tc
-            outs[:, t] = h
-            if train:
-                self._cache.append((i, f, g, o, c_prev, tc))
-        self._t_len = t_len
-        return outs if self.return_sequences else outs[:, -1]
-
-    def backward(self, grad: np.ndarray) -> list[np.ndarray | None]:
-        hsz, t_len = self.hidden, self._t_len
-        b = grad.shape[0]
-        if not self.return_sequences:
-            full = np.zeros((b, t_len, hsz), dtype=FLOAT)
-            full[:, -1] = grad
-            grad = full
-        dx = np.zeros((b, t_len, self.in_features), dtype=FLOAT)
-        dh_next = np.zeros((b, hsz), dtype=FLOAT)
-        dc_next = np.zeros((b, hsz), dtype=FLOAT)
-        unit = self.units[0]
-        for t in range(t_len - 1, -1, -1):
-            i, f, g, o, c_prev, tc = self._cache[t]
-            dh = grad[:, t] + dh_next
-            do = dh * tc
-            dc = dh * o * (1 - tc * tc) + dc_next
-            dgates = np.hstack(
-                [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)]
-            )
-            dv = unit.backward(dgates, need_input_grad=True)
-            dx[:, t] = dv[:, : self.in_features]
-            dh_next = dv[:, self.in_features :]
-            dc_next = dc * f
-        self._cache = []
-        return [dx if self.need_input_grad else None]
+    return make

@@ -1,4 +1,4 @@
-"""Inference accuracy of a deployed network, and the cost of an accuracy run.
+"""Inference accuracy of a deployed network.
 
 **Deployment** (:func:`evaluate_inference_workload`) is what an inference chip does with a network:
 train it in floating point (``FloatingPointTile``), then program the trained weights onto the
@@ -26,23 +26,16 @@ Assumptions: without ``rpu.inference`` programming is exact up to the device bou
 change over time. ``layer_stats`` hold the forward bound-management passes of the last deployment's
 evaluations (train and test sets, all repeats and times); there is no backward pass and no update, so BL and
 pulse figures are left at their defaults.
-
-**Cost** (:func:`estimate_accuracy_seconds`): a fixed, deterministic model of how long an accuracy
-run takes, so ``archsim run`` can decide whether a default run includes one (the budget is in
-:mod:`archsim.api`). Seconds per sample = overhead + MACs × time per MAC, with constants measured on
-a 2-core machine with the bundled workloads (analog training ≈ 3·10⁸ MAC/s, floating-point training
-≈ 10⁹ MAC/s); it is a rough guide (within ~2× for the bundled workloads), not a promise.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archsim.datasets import Dataset, load_dataset
+from archsim.datasets import Dataset
 from archsim.errors import ConfigError
 from archsim.nn.network import (
     Network,
@@ -51,14 +44,25 @@ from archsim.nn.network import (
     fp_tile_factory,
     inference_tile_factory,
 )
+from archsim.nn.progress import ProgressBar
 from archsim.nn.tile_array import MappingOptions
+from archsim.nn.train import (
+    SGD,
+    LRSchedule,
+    evaluate,
+    fit,
+    layer_statistics,
+    network_inputs,
+    prepare_dataset,
+    run_settings,
+)
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 
-#: Seconds per sample: (fixed overhead, seconds per analog MAC) of each kind of pass (module docstring).
-COST_ANALOG_TRAIN = (3e-4, 1 / 3e8)
-COST_ANALOG_EVAL = (1e-4, 1 / 1e9)
-COST_FP_TRAIN = (1e-4, 1 / 1e9)
-COST_FP_EVAL = (3e-5, 1 / 3e9)
+if TYPE_CHECKING:
+    from archsim.hwconfig import HardwareConfig
+    from archsim.mapping import Mapping
+    from archsim.workload import Workload
+
 
 
 # ----------------------------------------------------------------------------------------------
@@ -105,13 +109,13 @@ def _drift_key(t_s: float) -> str:
 def _reset_stats(net: Network) -> None:
     for module in net.analog_layers():
         for tile in module.tiles():
-            if getattr(tile, "stats", None) is not None:
+            if tile.stats is not None:
                 tile.stats.reset()
 
 
 def evaluate_inference_workload(
-    hw: Any,
-    workload: Any,
+    hw: HardwareConfig,
+    workload: Workload,
     *,
     dataset: str | Dataset | None = None,
     epochs: int | None = None,
@@ -121,12 +125,13 @@ def evaluate_inference_workload(
     limit_train: int | None = None,
     limit_test: int | None = None,
     progress: bool = False,
-    mapping: Any = None,
+    mapping: Mapping | None = None,
     use_mapping: bool = True,
+    analog_bias: bool = True,
     options: MappingOptions | None = None,
     rpu_config: Any = None,
     weight_decay: float = 0.0,
-    schedule: Any = None,
+    schedule: LRSchedule | None = None,
 ) -> AccuracyResult:
     """Train a workload in floating point, deploy it on the hardware's analog tiles after every epoch
     and evaluate it there (module docstring).
@@ -137,72 +142,52 @@ def evaluate_inference_workload(
         An :class:`AccuracyResult` with ``fp`` (training curves) and ``analog`` (deployed inference
         curves), ``layer_stats`` of the last deployment and ``settings["kind"] == "inference"``.
     """
-    from archsim.nn.train import (
-        SGD,
-        LRSchedule,
-        _Bar,
-        _make_mapping,
-        _tile_geometry,
-        evaluate,
-        layer_statistics,
-        prepare_dataset,
-        train_epoch,
-    )
-
     if hw is None:
         raise ConfigError("deploy: an inference evaluation needs a hardware configuration")
     if epochs is None:
-        epochs = int(getattr(workload, "default_epochs", 1) or 1)
+        epochs = workload.default_epochs
     if epochs < 1 or batch_size < 1:
         raise ConfigError(f"deploy: epochs and batch size must be >= 1, got {epochs} and {batch_size}")
     sgd = SGD(lr=lr, weight_decay=weight_decay, schedule=schedule or LRSchedule())
     data = prepare_dataset(workload, dataset, seed=seed, limit_train=limit_train, limit_test=limit_test)
-    if mapping is None and use_mapping:
-        mapping = _make_mapping(hw, workload, None, options or MappingOptions())
-    rows, cols = _tile_geometry(hw)
-    rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
-    build = {"seed": seed, "tile_rows": rows, "tile_cols": cols, "mapping": mapping, "options": options}
-    inference = getattr(rpu, "inference", None)
+    build = network_inputs(hw, workload, mapping=mapping, use_mapping=use_mapping, analog_bias=analog_bias,
+                           options=options, seed=seed)
+    rpu = rpu_config if rpu_config is not None else hw.crossbar.rpu
+    inference = rpu.inference
     fp_net = build_network(workload, make_tile=fp_tile_factory, **build)
     make_tile = analog_tile_factory(rpu) if inference is None else inference_tile_factory(rpu, inference)
     analog_net = build_network(workload, make_tile=make_tile, **build)
     drift_rows: list[dict[str, float]] = []
-
-    rng = np.random.default_rng(seed)  # the data order of train_workload's fit()
-    fp_curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     an_curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     n_batches = math.ceil(data.n_train / batch_size)
-    bar = _Bar(epochs * n_batches, "fp", epochs) if progress else None
+    bar = ProgressBar(epochs * n_batches, "fp", epochs) if progress else None
+
+    def deploy(epoch: int, lr_e: float) -> None:
+        """Program the epoch's floating-point weights onto the analog copy and evaluate it there."""
+        nonlocal drift_rows
+        if inference is None:
+            copy_weights(fp_net, analog_net)
+            _reset_stats(analog_net)
+            a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
+            a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
+        else:
+            times = inference.t_inference_s if epoch == epochs - 1 else inference.t_inference_s[:1]
+            (a_tr_loss, a_tr_acc), table = _deploy_with_noise(fp_net, analog_net, data, times, inference.n_repeats)
+            a_te_loss, a_te_acc = float(np.mean(table[0][1])), float(np.mean(table[0][0]))
+            if epoch == epochs - 1:
+                drift_rows = [{"t_s": t, "test_accuracy_mean": float(np.mean(accs)),
+                               "test_accuracy_std": float(np.std(accs)),
+                               "test_loss_mean": float(np.mean(losses))}
+                              for t, (accs, losses) in zip(times, table)]
+        for key, value in (("train_loss", a_tr_loss), ("train_accuracy", a_tr_acc),
+                           ("test_loss", a_te_loss), ("test_accuracy", a_te_acc), ("lr", lr_e)):
+            an_curves[key].append(float(value))
+        if bar is not None:
+            bar.note(analog_test=f"{a_te_acc:.3f}")
+
     try:
-        for epoch in range(epochs):
-            lr_e = sgd.schedule.lr_at(sgd.lr, epoch)
-            cb = None if bar is None else (lambda b, nb, l, a, e=epoch: bar("fp", e, b, nb, l, a))
-            tr_loss, tr_acc = train_epoch(fp_net, data.x_train, data.y_train, batch_size=batch_size, lr=lr_e,
-                                          weight_decay=sgd.weight_decay, rng=rng, progress=cb)
-            te_loss, te_acc = evaluate(fp_net, data.x_test, data.y_test)
-            for key, value in (("train_loss", tr_loss), ("train_accuracy", tr_acc), ("test_loss", te_loss),
-                               ("test_accuracy", te_acc), ("lr", lr_e)):
-                fp_curves[key].append(float(value))
-            if inference is None:
-                copy_weights(fp_net, analog_net)
-                _reset_stats(analog_net)
-                a_tr_loss, a_tr_acc = evaluate(analog_net, data.x_train, data.y_train)
-                a_te_loss, a_te_acc = evaluate(analog_net, data.x_test, data.y_test)
-            else:
-                times = inference.t_inference_s if epoch == epochs - 1 else inference.t_inference_s[:1]
-                (a_tr_loss, a_tr_acc), table = _deploy_with_noise(fp_net, analog_net, data, times,
-                                                                  inference.n_repeats, evaluate)
-                a_te_loss, a_te_acc = float(np.mean(table[0][1])), float(np.mean(table[0][0]))
-                if epoch == epochs - 1:
-                    drift_rows = [{"t_s": t, "test_accuracy_mean": float(np.mean(accs)),
-                                   "test_accuracy_std": float(np.std(accs)),
-                                   "test_loss_mean": float(np.mean(losses))}
-                                  for t, (accs, losses) in zip(times, table)]
-            for key, value in (("train_loss", a_tr_loss), ("train_accuracy", a_tr_acc),
-                               ("test_loss", a_te_loss), ("test_accuracy", a_te_acc), ("lr", lr_e)):
-                an_curves[key].append(float(value))
-            if bar is not None:
-                bar.bar.set_postfix(fp_test=f"{te_acc:.3f}", analog_test=f"{a_te_acc:.3f}", refresh=False)
+        fp_curves = fit(fp_net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed, progress=bar,
+                        label="fp", after_epoch=deploy)
     finally:
         if bar is not None:
             bar.close()
@@ -219,13 +204,12 @@ def evaluate_inference_workload(
     for row in drift_rows:
         extras[_drift_key(row["t_s"]) + "_test_accuracy_mean"] = row["test_accuracy_mean"]
         extras[_drift_key(row["t_s"]) + "_test_accuracy_std"] = row["test_accuracy_std"]
-    settings = {
+    settings: dict[str, Any] = {
         "kind": "inference",
         "deployment": deployment,
         "weight_decay": weight_decay,
         "schedule": (schedule or LRSchedule()).__dict__.copy(),
-        "mapping": mapping is not None,
-        "options": (options or MappingOptions()).__dict__.copy(),
+        **run_settings(build, analog_net),
     }
     if inference is not None:
         settings["inference"] = {"drift_compensation": inference.drift_compensation.value,
@@ -233,8 +217,8 @@ def evaluate_inference_workload(
                                  "n_repeats": inference.n_repeats}
         settings["drift"] = drift_rows
     return AccuracyResult(
-        workload=str(getattr(workload, "name", "?")),
-        hardware=str(getattr(hw, "name", "?")),
+        workload=workload.name,
+        hardware=hw.name,
         dataset=data.name,
         task=data.task,
         n_train=data.n_train,
@@ -244,7 +228,7 @@ def evaluate_inference_workload(
         lr=lr,
         seed=seed,
         analog=EpochCurves(**{k: tuple(v) for k, v in an_curves.items()}),
-        fp=EpochCurves(**{k: tuple(v) for k, v in fp_curves.items()}),
+        fp=fp_curves,
         layer_stats=layer_statistics(analog_net),
         extras=extras,
         settings=settings,
@@ -253,7 +237,6 @@ def evaluate_inference_workload(
 
 def _deploy_with_noise(
     fp_net: Network, analog_net: Network, data: Dataset, times: tuple[float, ...], n_repeats: int,
-    evaluate: Any,
 ) -> tuple[tuple[float, float], list[tuple[list[float], list[float]]]]:
     """Program ``n_repeats`` times and evaluate at every time (module docstring).
 
@@ -279,56 +262,3 @@ def _deploy_with_noise(
 
 # ----------------------------------------------------------------------------------------------
 # cost of an accuracy run
-
-
-def dataset_sizes(
-    workload: Any, dataset: str | None = None, *, seed: int = 0,
-    limit_train: int | None = None, limit_test: int | None = None,
-) -> tuple[int, int, Dataset | None]:
-    """(training samples, test samples, the loaded Dataset or None) of an accuracy run.
-
-    ``synthetic`` data is sized without generating it (a 224×224 synthetic set is large); every other
-    dataset is loaded (and returned, so the run does not load it twice).
-    """
-    from archsim.nn.train import prepare_dataset
-
-    spec = dataset or str(getattr(workload, "dataset", "") or "digits")
-    if spec.strip().lower() == "synthetic" and str(getattr(workload, "task", "")) != "sequence":
-        params = inspect.signature(load_dataset).parameters
-        n, frac = int(params["n_synthetic"].default), float(params["test_fraction"].default)
-        n_test = round(n * frac)
-        n_train = n - n_test
-        if limit_train is not None:
-            n_train = min(n_train, limit_train)
-        if limit_test is not None:
-            n_test = min(n_test, limit_test)
-        return n_train, n_test, None
-    data = prepare_dataset(workload, spec, seed=seed, limit_train=limit_train, limit_test=limit_test)
-    return data.n_train, data.n_test, data
-
-
-def _seconds(cost: tuple[float, float], macs: float) -> float:
-    return cost[0] + cost[1] * macs
-
-
-def estimate_accuracy_seconds(workload: Any, *, mode: str, epochs: int, n_train: int, n_test: int,
-                              inference: Any = None) -> float:
-    """Estimated wall time (s) of the accuracy step of ``archsim run`` (module docstring).
-
-    ``mode`` ``training``: analog training plus the floating-point baseline, both tested every epoch;
-    ``inference``: floating-point training, then the deployed network evaluated on the training and
-    test sets every epoch; with an ``inference`` config (``rpu.inference``) the test set is evaluated
-    ``n_repeats`` times per epoch and ``n_repeats`` times per further drift time after the last epoch.
-    """
-    macs = float(sum(layer.macs_per_sample for layer in workload.analog_layers))
-    if mode == "training":
-        per_epoch = (n_train * (_seconds(COST_ANALOG_TRAIN, macs) + _seconds(COST_FP_TRAIN, macs))
-                     + n_test * (_seconds(COST_ANALOG_EVAL, macs) + _seconds(COST_FP_EVAL, macs)))
-    else:
-        per_epoch = (n_train * _seconds(COST_FP_TRAIN, macs) + n_test * _seconds(COST_FP_EVAL, macs)
-                     + (n_train + n_test) * _seconds(COST_ANALOG_EVAL, macs))
-    extra_tests = 0
-    if mode != "training" and inference is not None:
-        extra_tests = (epochs * (inference.n_repeats - 1)
-                       + (len(inference.t_inference_s) - 1) * inference.n_repeats)
-    return epochs * per_epoch + extra_tests * n_test * _seconds(COST_ANALOG_EVAL, macs)

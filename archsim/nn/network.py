@@ -1,12 +1,12 @@
 """Network execution: a workload graph of analog and digital layers with manual backpropagation.
 
-:func:`build_network` turns a :class:`~archsim.workload.Workload` into a :class:`Network`: analog
-layers (``linear``, ``conv2d``, ``lstm``) become modules on crossbar tiles
-(:mod:`archsim.nn.analog_layers`), split as the Mapping says (``row_splits``/``col_splits``,
-bias row, ``n_replicas``) or, without a Mapping, near-equally by the crossbar size; conv layers with
-more than one replica become :class:`~archsim.nn.rapa.RapaConv2d`. Digital layers come from
-:mod:`archsim.nn.layers`. A ``softmax`` node is the identity during execution: the loss
-(:func:`~archsim.nn.layers.softmax_cross_entropy`) applies the softmax.
+:func:`build_network` turns a :class:`~archsim.workload.Workload` into a :class:`Network`: every layer's kind
+(:mod:`archsim.layers`) builds its module; analog kinds get :class:`~archsim.nn.analog_layers.AnalogMatrix`
+units on crossbar tiles, split as the Mapping says (``row_splits``/``col_splits``, bias row, ``n_replicas``)
+or, without a Mapping, near-equally by the crossbar size; replicated conv layers become
+:class:`~archsim.nn.rapa.RapaConv2d`. The bias placement is the Mapping's (``LayerMapping.analog_bias``);
+without a Mapping it is the ``analog_bias`` argument. A ``softmax`` output is the identity during execution:
+the loss (:func:`~archsim.nn.loss.softmax_cross_entropy`) applies the softmax.
 
 The graph runs in topological order; gradients flow back in reverse order and are summed where a
 node feeds several others (residual connections). Nodes whose output does not depend on any trained
@@ -19,26 +19,22 @@ The same builder makes the floating-point baseline (``fp=True``: :class:`Floatin
 
 from __future__ import annotations
 
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archsim.errors import ConfigError, WorkloadError
-from archsim.nn.analog_layers import AnalogConv2d, AnalogLinear, AnalogLSTM, AnalogModule
-from archsim.nn.layers import (
-    Activation,
-    Add,
-    AvgPool2d,
-    Flatten,
-    Identity,
-    LocalResponseNorm,
-    MaxPool2d,
-    MixedPool2d,
-    Module,
-    softmax_cross_entropy,
-)
+from archsim.errors import WorkloadError
+from archsim.layers import AnalogModule, BuildContext, Module
+from archsim.nn.analog_layers import AnalogMatrix, matrix_factory
+from archsim.nn.loss import softmax_cross_entropy
+from archsim.nn.rapa import RapaConv2d
 from archsim.nn.tile_array import FloatingPointTile, MappingOptions, TileFactory
+
+if TYPE_CHECKING:
+    from archsim.mapping import Mapping
+    from archsim.workload import Workload
 
 
 @dataclass(frozen=True)
@@ -138,27 +134,24 @@ class Network:
         """Effective weights of every layer with parameters (copies)."""
         return {n.name: n.module.parameters() for n in self.nodes if n.module.parameters()}
 
+    def bias_placement(self) -> dict[str, str]:
+        """``{layer: "analog" | "digital"}`` for every analog layer with a bias, as built (the truth recorded in
+        ``accuracy.settings``)."""
+        out: dict[str, str] = {}
+        for module in self.analog_layers():
+            units = [u for u in module.units if isinstance(u, AnalogMatrix) and u.has_bias]
+            if units:
+                out[module.name] = "analog" if units[0].analog_bias else "digital"
+        return out
+
 
 # ----------------------------------------------------------------------------------------------
 # building from a workload
 
 
-def _kind(layer: Any) -> str:
-    kind = layer.kind
-    return str(getattr(kind, "value", kind)).lower()
-
-
-def _pair(value: Any, default: int) -> tuple[int, int]:
-    if value is None:
-        return default, default
-    if isinstance(value, (tuple, list)):
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
-
-
 def analog_tile_factory(rpu_config: Any) -> TileFactory:
     """``make_tile`` for :class:`archsim.crossbar.AnalogTile` with one RPU config."""
-    from archsim.crossbar import AnalogTile  # the functional core (engineer B)
+    from archsim.crossbar import AnalogTile
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         return AnalogTile(out_size, in_size, rpu_config, seed=seed)
@@ -184,15 +177,16 @@ def fp_tile_factory(out_size: int, in_size: int, seed: int) -> FloatingPointTile
 
 
 def build_network(
-    workload: Any,
+    workload: Workload,
     *,
     make_tile: TileFactory,
     seed: int = 0,
     tile_rows: int = 512,
     tile_cols: int = 512,
-    mapping: Any = None,
+    mapping: Mapping | None = None,
+    analog_bias: bool = False,
     options: MappingOptions | None = None,
-    replicas: dict[str, int] | None = None,
+    replicas: MappingABC[str, int] | None = None,
     rapa_scheme: str = "random",
     identical_replicas: bool = False,
 ) -> Network:
@@ -203,178 +197,41 @@ def build_network(
         make_tile: tile constructor (:func:`analog_tile_factory` or :func:`fp_tile_factory`).
         seed: seed of the generator that draws the initial weights, tile seeds and RAPA assignments.
         tile_rows, tile_cols: crossbar size used to split layers when ``mapping`` is None.
-        mapping: an :class:`archsim.mapping.Mapping`; its per-layer splits, bias placement and
-            replica counts win over ``tile_rows``/``tile_cols``/``replicas``/``options.digital_bias``.
-        options: digital periphery (bias, weight/output scaling).
+        mapping: an :class:`archsim.mapping.Mapping`; its per-layer splits, bias placement and replica counts
+            are used (``tile_rows``/``tile_cols``/``analog_bias``/``replicas`` then do not apply).
+        analog_bias: without a mapping, put biases on a crossbar row (True) or add them digitally (False,
+            aihwkit's default ``digital_bias=True``).
+        options: digital periphery (weight/output scaling).
         replicas: RAPA replicas per conv layer name when there is no mapping.
         rapa_scheme: tiling scheme of replicated conv layers (:data:`archsim.nn.rapa.SCHEMES`).
         identical_replicas: start all replicas of a layer from the same weights.
     """
-    from archsim.nn.rapa import RapaConv2d
-
     options = options or MappingOptions()
     rng = np.random.default_rng(seed)
     layers = list(workload.layers)
-    if not layers:
-        raise WorkloadError(f"workload {getattr(workload, 'name', '?')}: no layers")
-    lmap = {}
-    if mapping is not None:
-        lmap = {lm.layer: lm for lm in mapping.layers}
+    if len(layers) < 2:
+        raise WorkloadError(f"workload {workload.name}: no layers besides the input")
+    lmap = {lm.layer: lm for lm in mapping.layers} if mapping is not None else {}
     nodes: list[Node] = []
-    input_name: str | None = None
-    for layer in layers:
-        kind = _kind(layer)
-        name = layer.name
-        inputs = tuple(getattr(layer, "inputs", ()) or ())
-        if kind == "input":
-            input_name = name
-            continue
-        if input_name is None:
-            input_name = "<input>"
-        if not inputs:
-            inputs = (nodes[-1].name if nodes else input_name,)
-        module = _build_module(
-            layer,
-            kind,
-            name,
-            rng=rng,
-            make_tile=make_tile,
-            tile_rows=tile_rows,
-            tile_cols=tile_cols,
-            lm=lmap.get(name),
-            options=options,
-            replicas=replicas or {},
-            rapa_scheme=rapa_scheme,
-            identical_replicas=identical_replicas,
-            rapa_cls=RapaConv2d,
-        )
-        nodes.append(Node(name, module, inputs))
-    if not nodes:
-        raise WorkloadError(f"workload {getattr(workload, 'name', '?')}: no layers besides the input")
-    return Network(
-        nodes,
-        input_name=input_name or "<input>",
-        task=str(getattr(workload, "task", "classification")),
-        n_classes=getattr(workload, "n_classes", None),
-    )
+    last = layers[-1].name
+    for layer in layers[1:]:
+        lm = lmap.get(layer.name)
+        if lm is not None:
+            factory = matrix_factory(rng=rng, make_tile=make_tile, bias=layer.bias, analog_bias=lm.analog_bias,
+                                     max_rows=tile_rows, max_cols=tile_cols, row_splits=tuple(lm.row_splits),
+                                     col_splits=tuple(lm.col_splits), options=options)
+            n_replicas = lm.n_replicas
+        else:
+            factory = matrix_factory(rng=rng, make_tile=make_tile, bias=layer.bias,
+                                     analog_bias=analog_bias and layer.bias, max_rows=tile_rows, max_cols=tile_cols,
+                                     options=options)
+            n_replicas = (replicas or {}).get(layer.name, 1)
 
+        def replicated(*args: Any, n_replicas: int, _factory: Any = factory) -> Module:
+            return RapaConv2d(*args, matrix=_factory, rng=rng, n_replicas=n_replicas, scheme=rapa_scheme,
+                              identical_init=identical_replicas)
 
-def _layout(
-    lm: Any, options: MappingOptions, has_bias: bool, tile_rows: int, tile_cols: int, make_tile: TileFactory
-) -> dict:
-    layout: dict[str, Any] = {
-        "make_tile": make_tile,
-        "options": options,
-        "max_rows": tile_rows,
-        "max_cols": tile_cols,
-        "bias": has_bias,
-        "analog_bias": not options.digital_bias,
-        "row_splits": None,
-        "col_splits": None,
-    }
-    if lm is not None:
-        layout["analog_bias"] = bool(getattr(lm, "analog_bias", layout["analog_bias"]))
-        layout["row_splits"] = tuple(lm.row_splits)
-        layout["col_splits"] = tuple(lm.col_splits)
-    return layout
-
-
-def _build_module(
-    layer: Any,
-    kind: str,
-    name: str,
-    *,
-    rng: np.random.Generator,
-    make_tile: TileFactory,
-    tile_rows: int,
-    tile_cols: int,
-    lm: Any,
-    options: MappingOptions,
-    replicas: dict[str, int],
-    rapa_scheme: str,
-    identical_replicas: bool,
-    rapa_cls: type,
-) -> Module:
-    has_bias = bool(getattr(layer, "bias", True))
-    if kind == "linear":
-        return AnalogLinear(
-            name,
-            layer.in_features,
-            layer.out_features,
-            rng=rng,
-            layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile),
-        )
-    if kind == "conv2d":
-        n_t = int(getattr(lm, "n_replicas", 0) or replicas.get(name, 1))
-        args = (
-            name,
-            layer.in_channels,
-            layer.out_channels,
-            _pair(layer.kernel_size, 1),
-            _pair(layer.stride, 1),
-            _pair(getattr(layer, "padding", 0), 0),
-        )
-        layout = _layout(lm, options, has_bias, tile_rows, tile_cols, make_tile)
-        if n_t > 1:
-            return rapa_cls(
-                *args,
-                layout=layout,
-                rng=rng,
-                n_replicas=n_t,
-                scheme=rapa_scheme,
-                identical_init=identical_replicas,
-            )
-        return AnalogConv2d(*args, layout=layout, rng=rng)
-    if kind == "lstm":
-        in_features = int(getattr(layer, "in_features", 0) or layer.in_shape[-1])
-        ret = getattr(layer, "return_sequences", None)
-        if ret is None:
-            ret = len(tuple(getattr(layer, "out_shape", ()) or ())) != 1
-        return AnalogLSTM(
-            name,
-            in_features,
-            layer.hidden_size,
-            rng=rng,
-            return_sequences=bool(ret),
-            layout=_layout(lm, options, has_bias, tile_rows, tile_cols, make_tile),
-        )
-    if kind in ("relu", "sigmoid", "tanh"):
-        return Activation(name, kind)
-    if kind in ("maxpool", "avgpool", "mixedpool"):
-        k = _pair(layer.kernel_size, 2)
-        stride = (
-            _pair(getattr(layer, "stride", None), k[0]) if getattr(layer, "stride", None) is not None else k
-        )
-        padding = _pair(getattr(layer, "padding", 0), 0)
-        if kind == "maxpool":
-            return MaxPool2d(name, k, stride, padding)
-        if kind == "avgpool":
-            return AvgPool2d(name, k, stride, padding)
-        return MixedPool2d(name, k, stride, padding, channels=int(layer.in_shape[0]))
-    if kind == "lrn":
-
-        def opt(*names: str, default: float) -> float:
-            for n in names:
-                value = getattr(layer, n, None)
-                if value is not None:
-                    return value
-            return default
-
-        return LocalResponseNorm(
-            name,
-            size=int(opt("lrn_size", "size", default=5)),
-            alpha=float(opt("lrn_alpha", "alpha", default=1e-4)),
-            beta=float(opt("lrn_beta", "beta", default=0.75)),
-            k=float(opt("lrn_k", "k", default=1.0)),
-        )
-    if kind == "flatten":
-        return Flatten(name)
-    if kind == "add":
-        return Add(name)
-    if kind in ("softmax", "identity", "dropout"):
-        return Identity(name)
-    raise ConfigError(
-        f"layer {name}: kind '{kind}' is not supported by the accuracy engine",
-        hint="supported: linear, conv2d, lstm, relu, sigmoid, tanh, maxpool, avgpool, mixedpool, "
-        "lrn, flatten, add, softmax",
-    )
+        ctx = BuildContext(rng=rng, matrix=factory, is_output=layer.name == last, n_replicas=n_replicas,
+                           replicated=replicated)
+        nodes.append(Node(layer.name, layer.spec.build(layer, ctx), tuple(layer.inputs)))
+    return Network(nodes, input_name=layers[0].name, task=workload.task, n_classes=workload.n_classes)

@@ -1,6 +1,7 @@
 """RAPA convolutions: kernel replicas on separate tiles with permuted patch assignment.
 
-Rasch, Gokmen, Rigotti & Haensch 2019 (research/seed-papers.md §0.4 H, §7; seeds/003): a conv layer's
+Rasch, Gokmen, Rigotti & Haensch, "RAPA-ConvNets: Modified convolutional networks for accelerated training on
+architectures with analog arrays", Frontiers in Neuroscience 2019: a conv layer's
 kernel matrix K (k × c_out) is replicated on n_t tiles; the n_p patches (output pixels) of every
 image are partitioned into n_t subsets S_j and patch l is multiplied by the replica of its subset.
 Replicas are trained independently (each only receives the gradients of its own patches). With all
@@ -35,8 +36,8 @@ from itertools import combinations
 import numpy as np
 
 from archsim.errors import ConfigError
-from archsim.nn.analog_layers import AnalogConv2d
-from archsim.nn.layers import FLOAT
+from archsim.layers import FLOAT, MatrixFactory
+from archsim.layers.conv2d import Conv2dModule
 
 SCHEMES = ("none", "random", "random_fixed", "image", "image_pad", "alternate", "perforated")
 
@@ -112,7 +113,7 @@ def filter_similarity(weights: np.ndarray) -> float:
     return total / count if count else float("nan")
 
 
-class RapaConv2d(AnalogConv2d):
+class RapaConv2d(Conv2dModule):
     """Conv2d with n_t kernel replicas (module docstring). ``identical_init`` starts all replicas equal."""
 
     def __init__(
@@ -122,9 +123,9 @@ class RapaConv2d(AnalogConv2d):
         out_channels: int,
         kernel_size: tuple[int, int],
         stride: tuple[int, int],
-        padding: tuple[int, int],
+        padding: tuple[int, ...],
         *,
-        layout: dict,
+        matrix: MatrixFactory,
         rng: np.random.Generator,
         n_replicas: int,
         scheme: str = "random",
@@ -138,19 +139,18 @@ class RapaConv2d(AnalogConv2d):
             raise ConfigError(f"RAPA layer {name}: n_t must be >= 1, got {n_replicas}")
         if scheme in ("image", "image_pad", "alternate"):
             _square_root(n_replicas, scheme)
-        units = 1 if scheme in ("perforated", "none") else n_replicas
-        super().__init__(
-            name,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            layout=layout,
-            rng=rng,
-            n_units=units,
-            identical_units=identical_init,
-        )
+        n_units = 1 if scheme in ("perforated", "none") else n_replicas
+        fan_in = in_channels * kernel_size[0] * kernel_size[1]
+        bound = 1.0 / np.sqrt(fan_in)
+        first = matrix(out_channels, fan_in, init_bound=bound)
+        units = [first]
+        for _ in range(n_units - 1):
+            if identical_init:
+                w, b = first.get_weights()
+                units.append(matrix(out_channels, fan_in, init_bound=bound, weights=w, bias_values=b))
+            else:
+                units.append(matrix(out_channels, fan_in, init_bound=bound))
+        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, units=units)
         self.n_replicas, self.scheme = int(n_replicas), scheme
         self.rng = np.random.default_rng(int(rng.integers(2**63 - 1)))
         self._fixed: np.ndarray | None = None

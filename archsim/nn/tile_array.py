@@ -3,7 +3,7 @@
 A layer's logical matrix ``W`` (``out × in``; inputs are the crossbar rows, outputs its columns) is
 cut into ``len(row_splits) × len(col_splits)`` blocks, each held by one tile with the
 :class:`archsim.crossbar.AnalogTile` interface. As in aihwkit's ``TileModuleArray``
-(research/aihwkit-reference.md §7) every tile runs its own periphery (noise/bound management, DAC,
+(Rasch et al., AICAS 2021) every tile runs its own periphery (noise/bound management, DAC,
 ADC, noise) and the partial outputs of the row blocks are summed digitally in float32.
 
 Weight scaling (aihwkit ``MappingParameter.weight_scaling_omega``): with ω > 0 each block is stored
@@ -40,11 +40,9 @@ def near_equal_splits(size: int, max_size: int) -> tuple[int, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class MappingOptions:
-    """Digital periphery around the tiles of a layer (aihwkit ``MappingParameter``)."""
+    """Digital periphery around the tiles of a layer (aihwkit ``MappingParameter``); where the bias sits is the
+    Mapping's decision (``LayerMapping.analog_bias``), not an option."""
 
-    digital_bias: bool = True
-    """Bias added digitally after the ADC (True) or stored as an extra crossbar row driven by 1 (False).
-    A Mapping that says otherwise for a layer wins."""
     weight_scaling_omega: float = 0.0
     """ω of the weight scaling α = max|W|/ω (0 = off)."""
     weight_scaling_columnwise: bool = False

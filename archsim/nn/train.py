@@ -22,22 +22,26 @@ network's weights, tile seeds and patch assignments come from generators seeded 
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from archsim.datasets import Dataset, load_dataset
 from archsim.errors import ConfigError, DataError
-from archsim.nn.layers import softmax, softmax_cross_entropy
+from archsim.nn.loss import softmax, softmax_cross_entropy
 from archsim.nn.network import Network, analog_tile_factory, build_network, fp_tile_factory
+from archsim.nn.progress import ProgressBar
 from archsim.nn.threads import network_threads
 from archsim.nn.tile_array import MappingOptions
 from archsim.results.accuracy import AccuracyResult, EpochCurves
 from archsim.results.stats import LayerStats
+
+if TYPE_CHECKING:
+    from archsim.hwconfig import HardwareConfig
+    from archsim.mapping import Mapping
+    from archsim.workload import Workload
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +187,10 @@ def evaluate_voting(
     return float((voted == y.reshape(-1)).sum()) / _n_labels(y)
 
 
+#: called after every epoch with (epoch, learning rate, the epoch's curve values so far)
+AfterEpoch = Callable[[int, float], None]
+
+
 def fit(
     net: Network,
     data: Dataset,
@@ -193,8 +201,13 @@ def fit(
     seed: int,
     progress: Progress | None = None,
     label: str = "analog",
+    after_epoch: AfterEpoch | None = None,
 ) -> EpochCurves:
-    """Train ``net`` for ``epochs`` epochs, testing after each; returns the curves."""
+    """The epoch loop: train ``net`` for ``epochs`` epochs in a seeded random order, testing after each.
+
+    ``after_epoch(epoch, lr)`` runs after each epoch's test (deployment evaluates the analog copy there). The
+    data order depends only on ``seed``, so two networks fitted with the same seed see the same batches.
+    """
     rng = np.random.default_rng(seed)
     curves: dict[str, list[float]] = {k: [] for k in EpochCurves.__dataclass_fields__}
     for epoch in range(epochs):
@@ -219,6 +232,8 @@ def fit(
             ("lr", lr),
         ):
             curves[key].append(float(value))
+        if after_epoch is not None:
+            after_epoch(epoch, lr)
     return EpochCurves(**{k: tuple(v) for k, v in curves.items()})
 
 
@@ -232,12 +247,14 @@ def layer_statistics(net: Network) -> dict[str, LayerStats]:
     BM passes are averaged per vector over all tiles of the layer (replicas and blocks), BL histograms
     summed over tiles, pulses per device per update averaged over all (device, update vector) pairs.
     Transfer reads/writes per training sample are the mean over the layer's tiles (tiles transfer in
-    parallel), None when the algorithm made no transfers.
+    parallel), None when the algorithm made no transfers. "Per sample" is per input sample of the network
+    (:attr:`Network.samples_trained`), the engine's meaning: a conv layer's reads per sample cover all its
+    patches (:meth:`archsim.crossbar.tile.TileStats.to_layer_stats` takes the same sample count).
     """
     out: dict[str, LayerStats] = {}
-    samples = max(int(getattr(net, "samples_trained", 0)), 0)
+    samples = net.samples_trained
     for module in net.analog_layers():
-        tiles = [t.stats for t in module.tiles() if getattr(t, "stats", None) is not None]
+        tiles = [t.stats for t in module.tiles() if t.stats is not None]
         if not tiles:
             continue
         fv = sum(s.forward_vectors for s in tiles)
@@ -273,48 +290,15 @@ def layer_statistics(net: Network) -> dict[str, LayerStats]:
 # the accuracy step
 
 
-class _Bar:
-    """tqdm progress over all epochs of one model, on stderr (epoch, loss, accuracy, ETA)."""
-
-    def __init__(self, total: int, label: str, epochs: int) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=total,
-            desc=label,
-            unit="batch",
-            file=sys.stderr,
-            dynamic_ncols=True,
-            mininterval=0.5,
-            leave=True,
-        )
-        self.epochs = epochs
-        self.last = 0
-        self.t_post = 0.0
-
-    def __call__(self, label: str, epoch: int, batch: int, n_batches: int, loss: float, acc: float) -> None:
-        done = epoch * n_batches + batch
-        self.bar.update(done - self.last)
-        self.last = done
-        now = time.perf_counter()
-        if now - self.t_post > 0.5 or batch == n_batches:
-            self.t_post = now
-            self.bar.set_description(f"{label} epoch {epoch + 1}/{self.epochs}", refresh=False)
-            self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.3f}", refresh=False)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _tile_geometry(hw: Any) -> tuple[int, int]:
-    tile = getattr(hw, "tile", None)
-    rows = int(getattr(tile, "n_rows", 0) or 512)
-    cols = int(getattr(tile, "n_cols", 0) or 512)
-    return rows, cols
+def tile_geometry(hw: HardwareConfig | None) -> tuple[int, int]:
+    """Crossbar rows and columns of ``hw`` (512 × 512, aihwkit's default tile, for a floating-point-only run)."""
+    if hw is None:
+        return 512, 512
+    return int(hw.tile.n_rows), int(hw.tile.n_cols)
 
 
 def prepare_dataset(
-    workload: Any,
+    workload: Workload,
     dataset: str | Dataset | None = None,
     *,
     seed: int = 0,
@@ -326,29 +310,47 @@ def prepare_dataset(
     if isinstance(dataset, Dataset):
         data = dataset
     else:
-        spec = dataset or str(getattr(workload, "dataset", "") or "digits")
-        data = load_dataset(
-            spec,
-            input_shape=tuple(workload.input_shape),
-            n_classes=int(workload.n_classes),
-            task=str(getattr(workload, "task", "classification")),
-            seed=seed,
-        )
+        data = load_dataset(dataset or workload.dataset, input_shape=tuple(workload.input_shape),
+                            n_classes=int(workload.n_classes), task=workload.task, seed=seed)
     return data.limited(limit_train, limit_test)
 
 
-def _make_mapping(hw: Any, workload: Any, replicas: Any, options: MappingOptions) -> Any:
-    """The Mapping of the workload on ``hw`` (None when the mapping module is unavailable)."""
-    try:
-        from archsim.mapping import map_workload
-    except ImportError:  # pragma: no cover - the mapping ships with archsim
-        return None
-    return map_workload(hw, workload, replicas=replicas, analog_bias=not options.digital_bias)
+def default_mapping(hw: HardwareConfig, workload: Workload, replicas: Any = None, *,
+                    analog_bias: bool = True) -> Mapping:
+    """The Mapping ``archsim run`` makes for ``workload`` on ``hw`` (greedy placement; by default the bias on a
+    crossbar row, as ``RunOptions.analog_bias``), so that ``train`` and ``run`` build the same network for the
+    same chip."""
+    from archsim.mapping import map_workload
+
+    return map_workload(hw, workload, replicas=replicas, analog_bias=analog_bias)
+
+
+def network_inputs(hw: HardwareConfig | None, workload: Workload, *, mapping: Mapping | None = None,
+                   use_mapping: bool = True, replicas: Any = None, analog_bias: bool = True,
+                   options: MappingOptions | None = None, seed: int = 0, rapa_scheme: str = "random",
+                   identical_replicas: bool = False) -> dict[str, Any]:
+    """The keyword arguments of :func:`~archsim.nn.network.build_network` for ``workload`` on ``hw`` (all but
+    ``make_tile``): the given Mapping, else the one ``archsim run`` makes (:func:`default_mapping`) when
+    ``use_mapping``, else splits by the crossbar size with the bias placement ``analog_bias``. Training and
+    deployment build their networks from this, so ``train`` and ``run`` give the same network for one chip."""
+    if mapping is None and use_mapping and hw is not None:
+        mapping = default_mapping(hw, workload, replicas, analog_bias=analog_bias)
+    rows, cols = tile_geometry(hw)
+    return {"seed": seed, "tile_rows": rows, "tile_cols": cols, "mapping": mapping, "analog_bias": analog_bias,
+            "options": options, "replicas": replicas if isinstance(replicas, dict) else None,
+            "rapa_scheme": rapa_scheme, "identical_replicas": identical_replicas}
+
+
+def run_settings(build: dict[str, Any], net: Network) -> dict[str, Any]:
+    """What ``accuracy.settings`` records of how a network was built: whether a Mapping was used, the digital
+    periphery options and, per analog layer with a bias, where the bias actually sits (``analog``/``digital``)."""
+    options = build["options"] or MappingOptions()
+    return {"mapping": build["mapping"] is not None, "options": asdict(options), "bias": net.bias_placement()}
 
 
 def train_workload(
-    hw: Any,
-    workload: Any,
+    hw: HardwareConfig | None,
+    workload: Workload,
     *,
     dataset: str | Dataset | None = None,
     epochs: int | None = None,
@@ -360,9 +362,10 @@ def train_workload(
     limit_test: int | None = None,
     progress: bool = False,
     fp_only: bool = False,
-    mapping: Any = None,
+    mapping: Mapping | None = None,
     use_mapping: bool = True,
     replicas: Any = None,
+    analog_bias: bool = True,
     rapa_scheme: str = "random",
     voting_draws: int = 1,
     options: MappingOptions | None = None,
@@ -380,27 +383,28 @@ def train_workload(
         workload: a :class:`archsim.workload.Workload`.
         dataset: ``digits`` | ``synthetic`` | ``idx:PATH`` | ``text`` | ``text:PATH`` or a loaded
             :class:`Dataset`; None uses the workload's ``dataset``.
-        epochs: epochs (None = the workload's ``default_epochs``, else 1).
+        epochs: epochs (None = the workload's ``default_epochs``).
         batch_size, lr, seed: SGD mini-batch size, base learning rate and the run seed.
         fp_baseline: also train the floating-point network (same data order, weights and seed).
         limit_train, limit_test: use only the first N training / test samples of the split.
         progress: show a tqdm bar on stderr.
         fp_only: train only the floating-point network (``analog`` is None in the result).
-        mapping: a precomputed Mapping; None computes ``map_workload(hw, workload, replicas=replicas)``
-            when ``use_mapping`` and the mapping module exist, else splits by the tile size.
+        mapping: a precomputed Mapping (its splits, bias placement and replicas are used); None computes the
+            one ``archsim run`` makes (:func:`default_mapping`) when ``use_mapping``, else splits by the tile size
+            with the bias placement ``analog_bias``.
         replicas: RAPA replicas (``"auto"``, or {conv layer: n_t}); passed to the mapping.
         rapa_scheme: tiling scheme of replicated conv layers; ``voting_draws`` > 1 adds a
             majority-vote evaluation; ``reduce_rapa`` (``norm``/``first``) also evaluates the
             network reduced to one kernel per layer.
-        options: digital periphery (bias placement, weight/output scaling); ``rpu_config`` overrides
-            ``hw.crossbar.rpu``; ``weight_decay`` and ``schedule`` configure SGD.
+        options: digital periphery (weight/output scaling); ``rpu_config`` overrides ``hw.crossbar.rpu``;
+            ``weight_decay`` and ``schedule`` configure SGD.
         identical_replicas: start the replicas of a RAPA layer from the same weights.
 
     Returns:
         The :class:`AccuracyResult` (curves, ``layer_stats`` of the analog run, extras, settings).
     """
     if epochs is None:
-        epochs = int(getattr(workload, "default_epochs", 1) or 1)
+        epochs = workload.default_epochs
     if epochs < 1 or batch_size < 1:
         raise ConfigError(f"train: epochs and batch size must be >= 1, got {epochs} and {batch_size}")
     sgd = SGD(lr=lr, weight_decay=weight_decay, schedule=schedule or LRSchedule())
@@ -413,21 +417,10 @@ def train_workload(
         raise ConfigError(
             "train: an analog run needs a hardware configuration", hint="pass hw or use fp_only"
         )
-    rows, cols = _tile_geometry(hw)
-    if mapping is None and use_mapping and hw is not None:
-        mapping = _make_mapping(hw, workload, replicas, options or MappingOptions())
-    replica_dict = replicas if isinstance(replicas, dict) else None
-    rpu = rpu_config if rpu_config is not None else getattr(getattr(hw, "crossbar", None), "rpu", None)
-    build = {
-        "seed": seed,
-        "tile_rows": rows,
-        "tile_cols": cols,
-        "mapping": mapping,
-        "options": options,
-        "replicas": replica_dict,
-        "rapa_scheme": rapa_scheme,
-        "identical_replicas": identical_replicas,
-    }
+    build = network_inputs(hw, workload, mapping=mapping, use_mapping=use_mapping, replicas=replicas,
+                           analog_bias=analog_bias, options=options, seed=seed, rapa_scheme=rapa_scheme,
+                           identical_replicas=identical_replicas)
+    rpu = rpu_config if rpu_config is not None else (hw.crossbar.rpu if hw is not None else None)
 
     runs: list[tuple[str, Any]] = []
     if not fp_only:
@@ -438,9 +431,10 @@ def train_workload(
     curves: dict[str, EpochCurves] = {}
     extras: dict[str, float] = {}
     stats: dict[str, LayerStats] = {}
+    built: dict[str, Any] = {}
     for label, factory in runs:
         net = build_network(workload, make_tile=factory, **build)
-        bar = _Bar(epochs * n_batches, label, epochs) if progress else None
+        bar = ProgressBar(epochs * n_batches, label, epochs) if progress else None
         try:
             curves[label] = fit(
                 net, data, epochs=epochs, batch_size=batch_size, sgd=sgd, seed=seed, progress=bar, label=label
@@ -453,18 +447,18 @@ def train_workload(
         )
         if label == "analog":
             stats = layer_statistics(net)
+        built = run_settings(build, net)
     settings = {
         "rapa_scheme": rapa_scheme,
         "voting_draws": voting_draws,
         "weight_decay": weight_decay,
-        "schedule": (schedule or LRSchedule()).__dict__.copy(),
+        "schedule": asdict(schedule or LRSchedule()),
         "replicas": replicas if not isinstance(replicas, dict) else dict(sorted(replicas.items())),
-        "mapping": mapping is not None,
-        "options": (options or MappingOptions()).__dict__.copy(),
+        **built,
     }
     return AccuracyResult(
-        workload=str(getattr(workload, "name", "?")),
-        hardware=str(getattr(hw, "name", "fp")) if hw else "fp",
+        workload=workload.name,
+        hardware=hw.name if hw is not None else "fp",
         dataset=data.name,
         task=data.task,
         n_train=data.n_train,

@@ -32,23 +32,29 @@ from typing import Any
 
 from archsim import __version__
 from archsim.cost import area_breakdown, price
+from archsim.cost.merit import merit_section
 from archsim.engine import simulate
 from archsim.errors import ArchsimWarning
 from archsim.gpu.compare import gpu_section_for_run
 from archsim.gpu.load import load_gpu
+from archsim.hwconfig.checks import check_mode
 from archsim.hwconfig.load import load_hardware
-from archsim.loader import dump_yaml, non_default, to_raw
+from archsim.hwconfig.resolve import dump_resolved
+from archsim.loader import non_default, to_raw
 from archsim.mapping import map_workload
-from archsim.nn.deploy import dataset_sizes, estimate_accuracy_seconds, evaluate_inference_workload
+from archsim.nn.deploy import evaluate_inference_workload
 from archsim.nn.tile_array import MappingOptions
 from archsim.nn.train import train_workload
+from archsim.pipeline.policy import dataset_sizes, estimate_accuracy_seconds
 from archsim.pipeline.state import RunState
 from archsim.report.html import render_result
 from archsim.results.io import dumps
 from archsim.results.run import RunResult
 from archsim.results.run_folder import RunFolder, default_run_dir
 from archsim.results.stats import load_layer_stats
-from archsim.workload.load import load_workload
+from archsim.validation import rapa_check
+from archsim.workload.load import load_workload, workload_text
+from archsim.workload.model import Workload
 
 
 def _sha256(path: str | Path) -> str:
@@ -71,6 +77,7 @@ def step_load(state: RunState) -> None:
     state.hw = load_hardware(o.hw_path, o.overrides)
     if o.workload_path is not None:
         state.workload = load_workload(o.workload_path)
+    check_mode(state.hw, o.mode, state.workload)  # e.g. training on a chip without an update path
     if o.gpu is not None:
         state.gpu_config = load_gpu(o.gpu.name)  # a bad --gpu fails here, before minutes of simulation
 
@@ -111,7 +118,7 @@ def step_accuracy(state: RunState) -> None:
         "dataset": data if data is not None else t.dataset, "epochs": epochs, "batch_size": t.batch, "lr": t.lr,
         "seed": o.seed, "limit_train": t.limit_train, "limit_test": t.limit_test, "progress": o.progress,
         "mapping": state.need_mapping(), "weight_decay": t.weight_decay,
-        "options": MappingOptions(digital_bias=not o.analog_bias, weight_scaling_omega=t.weight_scaling_omega,
+        "options": MappingOptions(weight_scaling_omega=t.weight_scaling_omega,
                                   weight_scaling_columnwise=t.weight_scaling_columnwise,
                                   learn_out_scaling=t.learn_out_scaling),
     }
@@ -148,25 +155,42 @@ def step_simulate(state: RunState) -> None:
 
 
 def step_cost(state: RunState) -> None:
-    """Price the counts (energy; unused tiles power-gated as the chip says) and roll up area and peak power."""
+    """Price the counts (energy; unused tiles power-gated as the chip says), roll up area and peak power, and the
+    figures of merit (peak and achieved TOPS, TOPS/W, TOPS/mm²; the ``merit`` section)."""
     if state.timing is None or state.counts is None:
         raise RuntimeError("pipeline: the cost step needs the simulate step")
-    state.energy = price(state.counts, state.need_hw(), state.timing.makespan_ns,
-                         n_tiles_used=state.need_mapping().n_tiles_used)
-    state.area = area_breakdown(state.need_hw())
+    hw, o = state.need_hw(), state.options
+    state.energy = price(state.counts, hw, state.timing.makespan_ns, n_tiles_used=state.need_mapping().n_tiles_used)
+    state.area = area_breakdown(hw)
+    state.extra["merit"] = merit_section(hw, ops=ops_per_run(state.need_workload(), o.mode, o.batch),
+                                         makespan_ns=state.timing.makespan_ns, energy_pj=state.energy.total_pj)
+
+
+def ops_per_run(workload: Workload, mode: str, batch: int) -> float:
+    """Useful operations of a run: 2 per MAC, times 3 in training (forward, backward, update), times the samples —
+    the count both the achieved figures of merit and the GPU comparison use."""
+    return 2.0 * workload.total_macs_per_sample * (3 if mode == "training" else 1) * batch
 
 
 def step_gpu(state: RunState) -> None:
-    """Compare with the GPU baseline (``options.gpu``); sets ``state.gpu``. Nothing without a baseline."""
+    """Compare with the GPU baseline (``options.gpu``); sets ``state.gpu``. Nothing without a baseline.
+
+    With replicated convolutions, RAPA's analytic n_t-fold acceleration of this mapping is listed as a paper check.
+    """
     o = state.options
     if o.gpu is None:
         return
     if state.timing is None or state.energy is None:
         raise RuntimeError("pipeline: the gpu step needs the simulate and cost steps")
-    state.gpu = gpu_section_for_run(state.need_workload(), state.need_mapping(), timing=state.timing.to_dict(),
+    mapping = state.need_mapping()
+    replicated = [lm for lm in mapping.layers if lm.vectors_per_sample > 1]
+    checks = ([rapa_check({lm.layer: lm.vectors_per_sample for lm in replicated},
+                          {lm.layer: lm.n_replicas for lm in replicated})]
+              if any(lm.n_replicas > 1 for lm in replicated) else [])
+    state.gpu = gpu_section_for_run(state.need_workload(), timing=state.timing.to_dict(),
                                     energy=state.energy.to_dict(batch=o.batch), gpu=o.gpu.name, mode=o.mode,
                                     precision=o.gpu.precision, batch_size=o.gpu.batch, stack=o.gpu.stack,
-                                    hw=state.need_hw())
+                                    hw=state.need_hw(), paper_checks=checks)
 
 
 # -- output -----------------------------------------------------------------------------------------
@@ -241,10 +265,9 @@ def step_write(state: RunState) -> None:
     if state.result is None:
         raise RuntimeError("pipeline: the write step needs the assemble step")
     o, folder = state.options, _run_folder(state)
-    state.written["hwconfig"] = folder.write_text("hwconfig.resolved.yaml", dump_yaml(state.need_hw()))
+    state.written["hwconfig"] = folder.write_text("hwconfig.resolved.yaml", dump_resolved(state.need_hw()))
     if o.workload_path is not None:
-        state.written["workload"] = folder.write_text("workload.yaml",
-                                                      Path(o.workload_path).read_text(encoding="utf-8"))
+        state.written["workload"] = folder.write_text("workload.yaml", workload_text(o.workload_path))
     meta = dict(state.result.meta)
     meta["wall_time_s"] = time.perf_counter() - state.started
     meta["step_seconds"] = dict(state.step_seconds)

@@ -84,6 +84,11 @@ class Check:
         """JSON-ready dict (with the ratio)."""
         return {**asdict(self), "ratio": self.ratio}
 
+    def lines(self) -> list[str]:
+        """One human-readable line (``archsim speedup`` prints the paper checks)."""
+        return [f"{self.chip}, {self.figure}: archsim {self.measured:,.4g} vs published {self.published:,.4g} "
+                f"(ratio {self.ratio:.3g}; {self.method}; {self.source})"]
+
 
 def _run(hw: Any, wl: Any, mode: str, batch: int) -> tuple[float, float, float]:
     """(ops, makespan_ns, energy_pj) of ``batch`` samples of ``wl`` on ``hw`` (2 ops per MAC and pass kind)."""

@@ -1,8 +1,14 @@
 """Workloads: networks as DAGs of layers with shapes and exact weight/MAC counts (:mod:`.model`), loaded from
 ``workloads/*.yaml`` (:mod:`.load`)."""
 
-from archsim.workload.load import load_workload, load_workload_text, workload_from_dict
-from archsim.workload.model import ANALOG_KINDS, Layer, LayerKind, Workload
+from archsim.workload.load import (
+    load_onnx_workload,
+    load_workload,
+    load_workload_text,
+    workload_from_dict,
+    workload_text,
+)
+from archsim.workload.model import Layer, ModelSource, Workload
 
-__all__ = ["ANALOG_KINDS", "Layer", "LayerKind", "Workload", "load_workload", "load_workload_text",
-           "workload_from_dict"]
+__all__ = ["Layer", "ModelSource", "Workload", "load_onnx_workload", "load_workload", "load_workload_text",
+           "workload_from_dict", "workload_text"]

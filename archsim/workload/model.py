@@ -4,119 +4,87 @@ Shapes are per sample, channel-first, without the batch dimension: images ``(C, 
 sequences ``(T, F)``. Every network starts at an implicit ``input`` layer whose output shape is the
 workload's ``input_shape``.
 
-Analog layers (``linear``, ``conv2d``, ``lstm``) are the ones mapped onto crossbars. Each is one logical
-weight matrix of ``matrix_in`` inputs × ``matrix_out`` outputs (bias row not included) applied to
-``vectors_per_sample`` input vectors per sample:
+What a layer *is* comes from its kind (:mod:`archsim.layers`: one module per kind, registered in
+``LayerSpec.KINDS``); a :class:`Layer` holds its spec (the YAML fields) and what shape inference derived.
+Analog layers (kinds with ``ANALOG``: ``linear``, ``conv2d``, ``lstm``) are the ones mapped onto crossbars. Each
+is ``n_groups`` logical weight matrices of ``matrix_in`` inputs × ``matrix_out`` outputs (bias row not included;
+``n_groups`` > 1 only for grouped convolutions) applied to ``vectors_per_sample`` input vectors per sample:
 
 * ``linear``: ``in_features × out_features``; one vector per sample for a ``(F,)`` input, ``T`` for a
   ``(T, F)`` input (the layer is applied at every step);
-* ``conv2d`` (im2col): ``k_h·k_w·c_in × c_out``; one vector per output pixel, ``out_h·out_w``;
+* ``conv2d`` (im2col): ``k_h·k_w·c_in/groups × c_out/groups``; one vector per output pixel, ``out_h·out_w``;
 * ``lstm`` (combined weight on ``[x_t, h_{t-1}]``, as aihwkit's ``AnalogLSTMCellCombinedWeight``):
   ``(in_features + hidden_size) × 4·hidden_size``; one vector per time step. Gate non-linearities and
   products are digital. The bias is one vector of ``4·hidden_size`` (PyTorch keeps two, b_ih and b_hh,
   and so counts 4·hidden_size more parameters).
 
-Counts: ``n_weights`` includes biases (``n_biases``); ``macs_per_sample`` counts the multiply-accumulates
-of the weight matrix only (``matrix_in · matrix_out · vectors_per_sample``), not bias adds, pooling or
-element-wise work. Mixed pooling has one learnable mixing parameter per channel, counted in ``n_weights``
-(digital, not analog). Output sizes use floor division: ``out = (in + 2·pad − k) // stride + 1``.
+Counts: ``n_weights`` includes biases (``n_biases``) and the trainable parameters of digital layers (batch and
+layer norm γ/β, embedding tables, mixed-pooling mixes); ``macs_per_sample`` counts the multiply-accumulates of the
+weight matrices (``n_groups · matrix_in · matrix_out · vectors_per_sample``) and of activation products
+(``matmul``), not bias adds, pooling or element-wise work. Output sizes use floor division:
+``out = (in + pad_begin + pad_end − dilation·(k − 1) − 1) // stride + 1``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import networkx as nx
 
 from archsim.errors import WorkloadError
+from archsim.layers import GpuWork, LayerSpec
 
-__all__ = ["ANALOG_KINDS", "Layer", "LayerKind", "Workload"]
-
-
-class LayerKind(str, Enum):
-    """Layer types of a workload (the ``kind:`` of a layer in YAML)."""
-
-    INPUT = "input"
-    LINEAR = "linear"
-    CONV2D = "conv2d"
-    LSTM = "lstm"
-    MAXPOOL = "maxpool"
-    AVGPOOL = "avgpool"
-    MIXEDPOOL = "mixedpool"
-    RELU = "relu"
-    SIGMOID = "sigmoid"
-    TANH = "tanh"
-    LRN = "lrn"
-    FLATTEN = "flatten"
-    ADD = "add"
-    SOFTMAX = "softmax"
-
-
-#: Layer kinds whose weights sit on crossbars.
-ANALOG_KINDS = frozenset({LayerKind.LINEAR, LayerKind.CONV2D, LayerKind.LSTM})
+__all__ = ["Layer", "ModelSource", "Workload"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Layer:
-    """One layer with its inferred shapes and derived counts (kind-specific fields are None elsewhere)."""
+    """One layer: its spec (YAML fields), its inferred shapes and its derived counts."""
 
     name: str
     """Unique layer name (a node of :attr:`Workload.graph`)."""
-    kind: LayerKind
-    """Layer type."""
+    kind: str
+    """Layer kind (the ``kind:`` of the layer in YAML; ``input`` for the network input)."""
+    spec: LayerSpec = field(repr=False)
+    """The layer's fields as loaded (the kind's dataclass)."""
     inputs: tuple[str, ...]
-    """Names of the layers feeding this one (``()`` for the input layer)."""
+    """Names of the layers feeding this one (``()`` for the input layer and parameters)."""
     in_shape: tuple[int, ...]
-    """Shape of the (first) input, per sample."""
+    """Shape of the first input, per sample (the output shape for the input layer)."""
+    in_shapes: tuple[tuple[int, ...], ...] = ()
+    """Shapes of all inputs, per sample."""
     out_shape: tuple[int, ...]
     """Shape of the output, per sample."""
-    in_features: int | None = None
-    """linear / lstm: input vector length."""
-    out_features: int | None = None
-    """linear: output vector length."""
-    in_channels: int | None = None
-    """conv2d / pooling: input channels."""
-    out_channels: int | None = None
-    """conv2d: output channels (filters)."""
-    kernel_size: tuple[int, int] | None = None
-    """conv2d / pooling: (k_h, k_w)."""
-    stride: tuple[int, int] | None = None
-    """conv2d / pooling: (s_h, s_w)."""
-    padding: tuple[int, int] | None = None
-    """conv2d / pooling: zero padding (p_h, p_w) on each side."""
-    hidden_size: int | None = None
-    """lstm: hidden state size H."""
-    return_sequences: bool | None = None
-    """lstm: output every step ``(T, H)`` (True) or the last one ``(H,)``."""
     bias: bool = False
     """Whether the layer has a bias vector (analog layers)."""
-    lrn_size: int | None = None
-    """lrn: number of neighbouring channels."""
-    lrn_alpha: float | None = None
-    """lrn: scale α."""
-    lrn_beta: float | None = None
-    """lrn: exponent β."""
-    lrn_k: float | None = None
-    """lrn: additive constant k."""
     n_weights: int = 0
     """Trainable parameters including biases."""
     n_biases: int = 0
     """Bias parameters (included in n_weights)."""
     macs_per_sample: int = 0
-    """Weight multiply-accumulates per sample (forward)."""
+    """Multiply-accumulates per sample (forward)."""
     matrix_in: int = 0
-    """Analog layers: rows of the logical weight matrix (inputs, bias row excluded)."""
+    """Analog layers: rows of one group's logical weight matrix (inputs, bias row excluded)."""
     matrix_out: int = 0
-    """Analog layers: columns of the logical weight matrix (outputs)."""
+    """Analog layers: columns of one group's logical weight matrix (outputs)."""
+    n_groups: int = 1
+    """Analog layers: weight matrices side by side (grouped convolution), 1 otherwise."""
     vectors_per_sample: int = 0
     """Analog layers: input vectors (MVMs) per sample; conv: output pixels, linear: 1 (or T), lstm: T."""
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific resolved fields (``in_features``, ``kernel_size`` as a pair, ...), as in the per-layer table."""
 
     @property
     def is_analog(self) -> bool:
-        """True for linear, conv2d and lstm layers (mapped onto crossbars)."""
-        return self.kind in ANALOG_KINDS
+        """True for kinds whose weights sit on crossbars (linear, conv2d, lstm)."""
+        return self.spec.ANALOG
+
+    @property
+    def replicable(self) -> bool:
+        """Whether the layer's vectors may be spread over kernel replicas (RAPA)."""
+        return self.spec.replicable()
 
     @property
     def out_size(self) -> int:
@@ -134,21 +102,48 @@ class Layer:
             n *= s
         return n
 
+    def digital_ops(self, cycle: str) -> dict[str, float]:
+        """``{DigitalOp value: ops per sample}`` of ``cycle`` (``forward``/``backward``), from the kind."""
+        return self.spec.digital_ops(self, cycle)
+
+    def moved_elements(self) -> int:
+        """Activation elements read and written per sample, from the kind."""
+        return self.spec.moved_elements(self)
+
+    def gpu_work(self) -> GpuWork:
+        """What the layer asks of a GPU, from the kind."""
+        return self.spec.gpu_work(self)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready row of the per-layer table (None fields left out)."""
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind.value, "inputs": list(self.inputs),
+        """JSON-ready row of the per-layer table."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "inputs": list(self.inputs),
                                "in_shape": list(self.in_shape), "out_shape": list(self.out_shape),
                                "is_analog": self.is_analog, "n_weights": self.n_weights,
                                "n_biases": self.n_biases, "macs_per_sample": self.macs_per_sample}
         if self.is_analog:
             out.update(matrix_in=self.matrix_in, matrix_out=self.matrix_out,
                        vectors_per_sample=self.vectors_per_sample, bias=self.bias)
-        for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
-                    "padding", "hidden_size", "return_sequences", "lrn_size", "lrn_alpha", "lrn_beta", "lrn_k"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = list(value) if isinstance(value, tuple) else value
+            if self.n_groups != 1:
+                out["n_groups"] = self.n_groups
+        for key, value in self.attrs.items():
+            out[key] = list(value) if isinstance(value, tuple) else value
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSource:
+    """Where an imported workload came from (``source:`` in YAML)."""
+
+    format: str = "onnx"
+    """Exchange format of the source model."""
+    file: str
+    """File name of the source model."""
+    graph: str = ""
+    """Graph (model) name inside the file."""
+    producer: str = ""
+    """Tool that wrote the file (``producer_name`` and version)."""
+    opset: int = 0
+    """Default-domain operator set version."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,15 +159,18 @@ class Workload:
     dataset: str
     """Default dataset spec for training/evaluation (``digits``, ``synthetic``, ``text``, ``idx:PATH``)."""
     task: str
-    """``classification`` (one label per sample) or ``sequence`` (one label per time step)."""
+    """``classification`` (one label per sample), ``sequence`` (one label per time step) or ``features`` (the
+    output is a representation, no labels: no accuracy step)."""
     n_classes: int
-    """Output classes (vocabulary size for sequence tasks)."""
+    """Output classes (vocabulary size for sequence tasks; the output's last size for ``features``)."""
     default_epochs: int
     """Training epochs when the user gives none."""
     layers: tuple[Layer, ...]
     """All layers in topological order, starting with the implicit ``input`` layer."""
     graph: nx.DiGraph = field(compare=False, repr=False)
     """Edges from producer to consumer; nodes are layer names with a ``layer`` attribute."""
+    source: ModelSource | None = None
+    """The model an imported workload came from, or None."""
 
     def layer(self, name: str) -> Layer:
         """The layer called ``name``.
@@ -188,7 +186,7 @@ class Workload:
 
     @property
     def analog_layers(self) -> tuple[Layer, ...]:
-        """The linear, conv2d and lstm layers, in topological order."""
+        """The layers mapped onto crossbars, in topological order."""
         return tuple(lay for lay in self.layers if lay.is_analog)
 
     @property
@@ -203,12 +201,12 @@ class Workload:
 
     @property
     def total_macs_per_sample(self) -> int:
-        """Weight multiply-accumulates per sample (forward)."""
+        """Multiply-accumulates per sample (forward)."""
         return sum(lay.macs_per_sample for lay in self.layers)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``workload`` section of result.json: name, input shape, per-layer table, totals."""
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "input_shape": list(self.input_shape),
@@ -222,3 +220,7 @@ class Workload:
             "analog_layers": len(self.analog_layers),
             "analog_weights": sum(lay.n_weights for lay in self.analog_layers),
         }
+        if self.source is not None:
+            out["source"] = {"format": self.source.format, "file": self.source.file, "graph": self.source.graph,
+                             "producer": self.source.producer, "opset": self.source.opset}
+        return out

@@ -76,6 +76,7 @@ def test_default_analog_tiles_learn_and_record_statistics(workloads):
         limit_test=200,
         fp_baseline=True,
         use_mapping=False,
+        analog_bias=False,  # aihwkit's default digital_bias=True
     )
     assert result.analog.test_accuracy[-1] > 0.5
     assert set(result.layer_stats) == {"fc0", "fc1"}
@@ -232,5 +233,6 @@ def test_train_cli_mapping_options(tmp_path):
         ]
     )
     assert rc == 0
-    options = json.loads((tmp_path / "result.json").read_text())["accuracy"]["settings"]["options"]
-    assert options["digital_bias"] is True and options["weight_scaling_omega"] == 0.6
+    settings = json.loads((tmp_path / "result.json").read_text())["accuracy"]["settings"]
+    assert settings["options"]["weight_scaling_omega"] == 0.6
+    assert set(settings["bias"].values()) == {"digital"}  # recorded from the network as built

@@ -8,16 +8,10 @@ import struct
 import numpy as np
 import pytest
 
-from archsim.datasets.loaders import (
-    bundled_text,
-    char_sequences,
-    char_vocabulary,
-    fit_images,
-    load_dataset,
-    load_idx,
-    read_idx,
-    split_train_test,
-)
+from archsim.datasets import fit_images, load_dataset
+from archsim.datasets.fitting import split_train_test
+from archsim.datasets.idx import load_idx, read_idx
+from archsim.datasets.text import bundled_text, char_sequences, char_vocabulary
 from archsim.errors import DataError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.nn.layers import softmax_cross_entropy
+from archsim.nn.loss import softmax_cross_entropy
 from archsim.nn.network import build_network, fp_tile_factory
 from archsim.nn.tile_array import MappingOptions, near_equal_splits
 
@@ -95,7 +95,7 @@ def test_first_layer_skips_backward_mvm(workloads):
     [
         MappingOptions(weight_scaling_omega=0.6),
         MappingOptions(weight_scaling_omega=1.0, weight_scaling_columnwise=True),
-        MappingOptions(digital_bias=False),
+        "analog-bias",
     ],
 )
 def test_splits_scaling_and_bias_placement_do_not_change_fp_results(workloads, options):
@@ -103,7 +103,10 @@ def test_splits_scaling_and_bias_placement_do_not_change_fp_results(workloads, o
     rng = np.random.default_rng(4)
     x, y = rng.random((8, 16)).astype(np.float32), rng.integers(0, 4, 8)
     ref = build_network(wl, make_tile=fp_tile_factory, seed=5)
-    alt = build_network(wl, make_tile=fp_tile_factory, seed=5, tile_rows=5, tile_cols=7, options=options)
+    if options == "analog-bias":
+        alt = build_network(wl, make_tile=fp_tile_factory, seed=5, tile_rows=5, tile_cols=7, analog_bias=True)
+    else:
+        alt = build_network(wl, make_tile=fp_tile_factory, seed=5, tile_rows=5, tile_cols=7, options=options)
     for _ in range(3):
         l_ref, _ = ref.train_batch(x, y, 0.1)
         l_alt, _ = alt.train_batch(x, y, 0.1)

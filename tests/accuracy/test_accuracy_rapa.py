@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from archsim.errors import ConfigError
-from archsim.nn.analog_layers import AnalogConv2d
+from archsim.layers.conv2d import Conv2dModule
+from archsim.nn.analog_layers import matrix_factory
 from archsim.nn.network import build_network, fp_tile_factory
 from archsim.nn.rapa import (
     RapaConv2d,
@@ -16,20 +17,18 @@ from archsim.nn.rapa import (
     random_partition,
     reduce_kernels,
 )
-from archsim.nn.tile_array import MappingOptions
 
 
-def _layout(rows=512, cols=512):
-    return {
-        "make_tile": fp_tile_factory,
-        "options": MappingOptions(),
-        "max_rows": rows,
-        "max_cols": cols,
-        "bias": True,
-        "analog_bias": False,
-        "row_splits": None,
-        "col_splits": None,
-    }
+def _matrix(rng, rows=512, cols=512):
+    return matrix_factory(rng=rng, make_tile=fp_tile_factory, bias=True, analog_bias=False, max_rows=rows,
+                          max_cols=cols)
+
+
+def _conv(name, c_in, c_out, kernel, stride, padding, *, rng):
+    """The ordinary convolution (one matrix unit), drawing its weights like RapaConv2d's first replica."""
+    fan_in = c_in * kernel[0] * kernel[1]
+    unit = _matrix(rng)(c_out, fan_in, init_bound=1.0 / np.sqrt(fan_in))
+    return Conv2dModule(name, c_in, c_out, kernel, stride, padding, units=[unit])
 
 
 def _dyadic(rng, shape, scale=8):
@@ -41,8 +40,8 @@ def _dyadic(rng, shape, scale=8):
 def test_identical_replicas_equal_ordinary_convolution_bit_for_bit(scheme):
     rng = np.random.default_rng(0)
     args = ("c", 2, 3, (3, 3), (1, 1), (1, 1))
-    conv = AnalogConv2d(*args, layout=_layout(), rng=np.random.default_rng(1))
-    rapa = RapaConv2d(*args, layout=_layout(), rng=np.random.default_rng(1), n_replicas=4, scheme=scheme)
+    conv = _conv(*args, rng=np.random.default_rng(1))
+    rapa = RapaConv2d(*args, matrix=_matrix(np.random.default_rng(1)), rng=np.random.default_rng(1), n_replicas=4, scheme=scheme)
     w, b = _dyadic(rng, (3, 18)), _dyadic(rng, 3)
     conv.units[0].set_weights(w, b)
     for unit in rapa.units:
@@ -64,12 +63,12 @@ def test_identical_replicas_equal_ordinary_convolution_bit_for_bit(scheme):
 def test_identical_init_option_and_reduction_give_ordinary_conv():
     args = ("c", 1, 2, (3, 3), (1, 1), (1, 1))
     rapa = RapaConv2d(
-        *args, layout=_layout(), rng=np.random.default_rng(2), n_replicas=4, identical_init=True
+        *args, matrix=_matrix(np.random.default_rng(2)), rng=np.random.default_rng(2), n_replicas=4, identical_init=True
     )
     weights, _ = rapa.replica_weights()
     assert all(np.array_equal(weights[0], w) for w in weights)
     assert rapa.similarity() == pytest.approx(1.0)
-    rapa2 = RapaConv2d(*args, layout=_layout(), rng=np.random.default_rng(2), n_replicas=4)
+    rapa2 = RapaConv2d(*args, matrix=_matrix(np.random.default_rng(2)), rng=np.random.default_rng(2), n_replicas=4)
     assert rapa2.similarity() < 0.9
     rapa2.reduce("first")
     weights, _ = rapa2.replica_weights()
@@ -95,7 +94,7 @@ def test_grid_schemes_follow_the_paper_formulas():
 def test_schemes_assignment_behaviour():
     args = ("c", 1, 2, (3, 3), (1, 1), (1, 1))
     mk = lambda s, n=4: RapaConv2d(
-        *args, layout=_layout(), rng=np.random.default_rng(3), n_replicas=n, scheme=s
+        *args, matrix=_matrix(np.random.default_rng(3)), rng=np.random.default_rng(3), n_replicas=n, scheme=s
     )
     fixed = mk("random_fixed")
     a1, a2 = fixed.assignment(2, 4, 4, True), fixed.assignment(2, 4, 4, False)
@@ -119,7 +118,7 @@ def test_perforated_outputs_zero_on_dropped_patches_and_full_at_test():
         (3, 3),
         (1, 1),
         (1, 1),
-        layout=_layout(),
+        matrix=_matrix(np.random.default_rng(4)),
         rng=np.random.default_rng(4),
         n_replicas=4,
         scheme="perforated",
@@ -141,7 +140,7 @@ def test_image_pad_zeroes_pixels_of_other_regions():
         (3, 3),
         (1, 1),
         (1, 1),
-        layout=_layout(),
+        matrix=_matrix(np.random.default_rng(5)),
         rng=np.random.default_rng(5),
         n_replicas=4,
         scheme="image_pad",
@@ -160,7 +159,7 @@ def test_image_pad_zeroes_pixels_of_other_regions():
         (3, 3),
         (1, 1),
         (1, 1),
-        layout=_layout(),
+        matrix=_matrix(np.random.default_rng(5)),
         rng=np.random.default_rng(5),
         n_replicas=4,
         scheme="image",

@@ -16,14 +16,10 @@ from archsim import api
 from archsim.cli import main
 from archsim.hwconfig import load_hardware
 from archsim.hwconfig.rpu import RPUConfig
-from archsim.nn.deploy import (
-    copy_weights,
-    dataset_sizes,
-    estimate_accuracy_seconds,
-    evaluate_inference_workload,
-)
+from archsim.nn.deploy import copy_weights, evaluate_inference_workload
 from archsim.nn.network import analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.train import train_workload
+from archsim.pipeline.policy import dataset_sizes, estimate_accuracy_seconds
 from archsim.report.data import build_report_data
 from archsim.workload import load_workload
 

@@ -190,7 +190,7 @@ def test_tiki_taka_v1_against_numpy_reference():
     np.testing.assert_allclose(alg.fast.get_weights(), a_ref, atol=1e-5)
     np.testing.assert_allclose(alg.slow.get_weights(), c_ref, atol=1e-5)
     np.testing.assert_allclose(tile.get_weights(), 0.1 * a_ref + c_ref, atol=1e-5)
-    ls = tile.stats.to_layer_stats("fc")
+    ls = tile.stats.to_layer_stats("fc", samples=tile.stats.update_vectors)  # a linear layer: one vector per sample
     assert ls.transfer_reads_per_sample == pytest.approx(6 / 21)
     assert ls.transfer_writes_per_sample == pytest.approx(6 / 21)
 

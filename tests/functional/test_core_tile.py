@@ -65,7 +65,7 @@ def test_stats_and_layer_stats():
     assert tile.stats.forward_vectors == 11
     tile.backward(np.ones((3, 8), F))
     tile.update(x, np.ones((5, 8), F) * 0.01, 0.01)
-    ls = tile.stats.to_layer_stats("fc1")
+    ls = tile.stats.to_layer_stats("fc1", samples=5)
     assert isinstance(ls, LayerStats)
     assert ls.mean_bm_passes_forward == 1.0  # the all-zero vector (NM short cut) counts as one pass
     assert ls.mean_bm_passes_backward == 1.0

@@ -48,7 +48,7 @@ def test_gpu_speedup_rapa_cnn3(tmp_path, capsys):
         "crossbar 2048x2048",
         "RAPA replicas: auto",
         "ADC shared by 4 columns",
-        "RPU headline",
+        "rpu-gokmen-vlasov-2016, speed-up vs 2016 CPU",
         "RAPA n_t-fold",
         "n_t = (16, 4, 1)",
         "16.0x",

@@ -22,10 +22,15 @@ class FakeLayer:
     matrix_out: int = 0
     vectors_per_sample: int = 0
     bias: bool = True
+    n_groups: int = 1
 
     @property
     def is_analog(self) -> bool:
         return self.kind in ("linear", "conv2d", "lstm")
+
+    @property
+    def replicable(self) -> bool:
+        return self.kind == "conv2d"
 
     @property
     def macs_per_sample(self) -> int:

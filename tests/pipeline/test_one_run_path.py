@@ -41,11 +41,11 @@ def test_train_and_run_train_the_same_network(tmp_path: Path, monkeypatch: pytes
     assert run["accuracy"] == train["accuracy"]
     # the bias sits where the mapping put it, and the record says so
     assert all(layer["analog_bias"] for layer in run["mapping"]["layers"])
-    assert run["accuracy"]["settings"]["options"]["digital_bias"] is False
+    assert set(run["accuracy"]["settings"]["bias"].values()) == {"analog"}  # as built, from the Mapping
     assert main(["train", *common, "--bias", "digital", "-o", str(tmp_path / "digital")]) == 0
     digital = _result(tmp_path / "digital")
     assert not any(layer["analog_bias"] for layer in digital["mapping"]["layers"])
-    assert digital["accuracy"]["settings"]["options"]["digital_bias"] is True
+    assert set(digital["accuracy"]["settings"]["bias"].values()) == {"digital"}
 
 
 @pytest.mark.parametrize(("argv", "message"), [

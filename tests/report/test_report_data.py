@@ -150,7 +150,7 @@ def test_report_gpu_section(result):
     summary, per_layer = gpu.tables
     assert [r[0] for r in summary.rows] == ["time per sample", "energy per sample", "TOPS", "TOPS/W"]
     assert [r[0] for r in per_layer.rows] == ["fc1", "fc2", "fc3"]
-    assert any("RPU headline" in line for line in gpu.lines)
+    assert any("rpu-gokmen-vlasov-2016, GOPS/W" in line for line in gpu.lines)
     assert [c.id for c in gpu.charts] == ["speedup-chart", "gpu-layer-chart"]
     assert gpu.charts[1].series == ("analog", "GPU")
 

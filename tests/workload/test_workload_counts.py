@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archsim.loader import bundled_files
-from archsim.workload import LayerKind, Workload, load_workload
+from archsim.workload import Workload, load_workload
 
 WORKLOADS = bundled_files("workloads")
 REQUIRED = {"mlp-784-256-128-10", "lenet-gokmen-2017", "rapa-cnn3", "lstm-char", "vgg8-cifar", "resnet18",
@@ -26,17 +26,17 @@ def test_required_workloads_are_bundled() -> None:
 def test_bundled_workload_loads(path: Path) -> None:
     w = load_workload(path)
     assert w.name == path.stem and w.description and w.dataset and w.default_epochs >= 1
-    assert w.layers[0].kind is LayerKind.INPUT
+    assert w.layers[0].kind == "input"
     assert w.total_weights == sum(lay.n_weights for lay in w.layers)
     for lay in w.analog_layers:
-        assert lay.macs_per_sample == lay.matrix_in * lay.matrix_out * lay.vectors_per_sample
-        assert lay.n_weights == lay.matrix_in * lay.matrix_out + lay.n_biases
+        assert lay.macs_per_sample == lay.n_groups * lay.matrix_in * lay.matrix_out * lay.vectors_per_sample
+        assert lay.n_weights == lay.n_groups * lay.matrix_in * lay.matrix_out + lay.n_biases
     assert set(w.graph.nodes) == {lay.name for lay in w.layers}
 
 
 def test_rapa_cnn3_conv_weights() -> None:
     w = load_workload("workloads/rapa-cnn3.yaml")
-    convs = [lay for lay in w.layers if lay.kind is LayerKind.CONV2D]
+    convs = [lay for lay in w.layers if lay.kind == "conv2d"]
     assert [c.n_weights for c in convs] == [2432, 25632, 51264]
     assert sum(c.n_weights for c in convs) == 79_328  # seed-papers.md §7.1
     assert [c.vectors_per_sample for c in convs] == [1024, 256, 64]  # n_p per layer
@@ -57,7 +57,7 @@ def test_lenet_2017() -> None:
     assert [lay.n_weights for lay in w.analog_layers] == [16 * 26, 32 * 401, 128 * 513, 10 * 129]
     assert w.total_weights == 80_202
     assert [lay.vectors_per_sample for lay in w.analog_layers] == [576, 64, 1, 1]
-    assert w.layer("fc1").in_features == 512
+    assert w.layer("fc1").attrs["in_features"] == 512
 
 
 def test_vgg8_matches_neurosim() -> None:
@@ -76,7 +76,7 @@ def test_resnets_match_torchvision() -> None:
     assert r18.total_macs_per_sample == 1_814_073_344  # torchvision: 1.81 GFLOPS (MACs)
     assert r50.total_macs_per_sample == 4_089_184_256  # 4.09 G MAC (architecture-anchors §6.3)
     assert len(r50.analog_layers) == 54  # 53 convolutions + FC
-    adds = [lay for lay in r50.layers if lay.kind is LayerKind.ADD]
+    adds = [lay for lay in r50.layers if lay.kind == "add"]
     assert len(adds) == 16 and all(len(a.inputs) == 2 for a in adds)
     assert r50.layer("conv1").vectors_per_sample == 112 * 112
 
@@ -85,7 +85,7 @@ def test_alexnet_matches_torchvision() -> None:
     w = load_workload("workloads/alexnet.yaml")
     assert w.total_weights == 61_100_840
     assert w.layer("conv1").out_shape == (64, 55, 55)
-    assert w.layer("fc6").in_features == 256 * 6 * 6
+    assert w.layer("fc6").attrs["in_features"] == 256 * 6 * 6
     assert w.total_macs_per_sample == 714_188_480
 
 

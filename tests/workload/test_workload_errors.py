@@ -69,7 +69,21 @@ def test_residual_branch_and_defaults() -> None:
                            "  - {name: o, kind: linear, out_features: 4}\n", name="w.yaml")
     assert w.layer("s").inputs == ("r", "input") and w.layer("s").out_shape == (3, 8, 8)
     assert w.layer("p").out_shape == (3, 4, 4) and w.layer("p").n_weights == 3
-    assert w.layer("a").kernel_size == (3, 3) and w.layer("a").stride == (1, 1)
+    assert w.layer("a").attrs["kernel_size"] == (3, 3) and w.layer("a").attrs["stride"] == (1, 1)
     assert [lay.name for lay in w.layers] == ["input", "a", "r", "s", "p", "f", "o"]
     with pytest.raises(WorkloadError, match="no layer named 'zz'"):
         w.layer("zz")
+
+
+@pytest.mark.parametrize("dataset,match", [
+    ("imagenet", r"^w\.yaml:4: dataset: unknown dataset source 'imagenet' \(hint: valid dataset sources: digits, "
+                 r"idx, synthetic, text\)"),
+    ("idx:/missing/mnist", r"^w\.yaml:4: dataset: idx:/missing/mnist: no such file or folder"),
+    ("idx:", r"^w\.yaml:4: dataset: 'idx:': missing path"),
+    ("digits:extra", r"^w\.yaml:4: dataset: 'digits' takes no argument"),
+])
+def test_dataset_fails_at_load_time_naming_file_and_key(dataset, match):
+    text = f"version: 1\nname: w\ninput_shape: [4]\ndataset: \"{dataset}\"\nn_classes: 2\nlayers:\n" \
+           "  - {name: a, kind: linear, out_features: 2}\n"
+    with pytest.raises(WorkloadError, match=match):
+        load_workload_text(text, "w.yaml")

@@ -5,18 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archsim.nn.layers import (
-    Activation,
-    Add,
-    AvgPool2d,
-    Flatten,
-    LocalResponseNorm,
-    MaxPool2d,
-    MixedPool2d,
-    col2im,
-    im2col,
-    softmax_cross_entropy,
-)
+from archsim.layers.activations import Relu, Sigmoid, Tanh
+from archsim.layers.elementwise import Add
+from archsim.layers.im2col import col2im, im2col
+from archsim.layers.normalization import LocalResponseNorm
+from archsim.layers.pooling import AvgPool2d, MaxPool2d, MixedPool2d
+from archsim.layers.shape import Reshape
+from archsim.nn.loss import softmax_cross_entropy
 
 
 def _numeric_grad(f, x, eps=1e-6):
@@ -44,11 +39,11 @@ def _check_module(module, x, seed=0, rtol=1e-5, atol=1e-7):
     np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("kind", ["relu", "sigmoid", "tanh"])
-def test_activation_gradients(kind):
+@pytest.mark.parametrize("cls", [Relu, Sigmoid, Tanh])
+def test_activation_gradients(cls):
     x = np.random.default_rng(1).standard_normal((3, 7))
     x[np.abs(x) < 1e-3] = 0.5  # keep away from the ReLU kink
-    _check_module(Activation("a", kind), x)
+    _check_module(cls("a"), x)
 
 
 @pytest.mark.parametrize(
@@ -62,13 +57,13 @@ def test_activation_gradients(kind):
 )
 def test_pooling_gradients(cls, kernel, stride, padding):
     x = np.random.default_rng(2).standard_normal((2, 3, 6, 6))
-    _check_module(cls("p", kernel, stride, padding), x)
+    _check_module(cls("p", (kernel, kernel), (stride, stride), (padding, padding)), x)
 
 
 def test_mixed_pool_gradients_input_and_beta():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 4, 4))
-    pool = MixedPool2d("m", 2, 2, 0, channels=3)
+    pool = MixedPool2d("m", (2, 2), (2, 2), (0, 0), channels=3)
     pool.beta = pool.beta.astype(np.float64) + rng.standard_normal(3) * 0.05
     pool.grad_beta = np.zeros(3)
     _check_module(pool, x)
@@ -88,7 +83,7 @@ def test_mixed_pool_gradients_input_and_beta():
 
 
 def test_mixed_pool_starts_max_dominated():
-    pool = MixedPool2d("m", 2, channels=4)
+    pool = MixedPool2d("m", (2, 2), (2, 2), (0, 0), channels=4)
     assert np.allclose(pool.alpha, 1 / (1 + np.exp(-2.0)))
 
 
@@ -100,7 +95,7 @@ def test_lrn_gradients(size):
 
 def test_flatten_and_add_gradients():
     x = np.random.default_rng(5).standard_normal((2, 3, 2, 2))
-    _check_module(Flatten("f"), x)
+    _check_module(Reshape("f", (12,)), x)
     add = Add("a")
     y = add.forward([x, 2 * x], True)
     np.testing.assert_allclose(y, 3 * x)

@@ -1,0 +1,273 @@
+"""The layer-kind interface: one frozen dataclass per kind of layer, registered in :attr:`LayerSpec.KINDS`.
+
+A *kind* (``linear``, ``conv2d``, ``batchnorm``, ...) is a subclass of :class:`LayerSpec` whose fields are exactly
+the YAML keys of that kind (the strict loader builds ``layers:`` entries as a tagged union over the registry, so a
+class registered from anywhere, a test module included, is loadable by its ``kind:``). The subclass is the one
+definition of everything archsim knows about the kind:
+
+* **checks and shape inference** — :meth:`LayerSpec.infer` takes the per-sample shapes of the layer's inputs and
+  returns an :class:`Inferred`: output shape, exact weight and multiply-accumulate counts, and for analog kinds the
+  logical weight matrix (``matrix_in`` × ``matrix_out`` per group, ``n_groups`` groups) and the input vectors per
+  sample; a bad input raises :class:`LayerError` naming the YAML key;
+* **the functional module** — :meth:`LayerSpec.build` returns a :class:`~archsim.layers.module.Module` with
+  forward and backward in float32 numpy; analog kinds receive their matrix units (crossbar tiles or the
+  floating-point baseline) through the :class:`~archsim.layers.module.BuildContext`, so this package never
+  imports the tile numerics;
+* **digital work for the engine** — :meth:`LayerSpec.digital_ops` gives ``{DigitalOp value: ops per sample}`` of
+  one cycle (``forward`` or ``backward``), and :meth:`LayerSpec.moved_elements` the activation elements the layer
+  reads and writes per sample;
+* **GPU work** — :meth:`LayerSpec.gpu_work` says what the layer asks of a GPU (:class:`GpuWork`).
+
+Shapes are per sample, channel-first, without the batch dimension: images ``(C, H, W)``, vectors ``(F,)``,
+sequences ``(T, F)``; attention tensors ``(heads, T, d)``. "Per sample" always means per input sample of the
+network (one image, one sequence).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Union
+
+from archsim.errors import WorkloadError
+from archsim.hwconfig.schema import DigitalOp
+from archsim.registry import Registry
+
+if TYPE_CHECKING:
+    from archsim.layers.module import BuildContext, Module
+
+__all__ = ["CYCLES", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec", "LayerView", "Shape",
+           "add_ops", "numel", "pair"]
+
+Shape = tuple[int, ...]
+IntPair = Union[int, tuple[int, int]]
+
+#: The cycles whose digital work a kind describes (the update cycle's digital work is the crossbar periphery's).
+CYCLES = ("forward", "backward")
+
+#: GPU kernel classes of :class:`GpuWork`.
+GPU_KERNELS = ("matmul", "elementwise", "view")
+"""GPU kernel classes: dense products, one pass over the tensors, or nothing (a view)."""
+
+OP_ACTIVATION = DigitalOp.ACTIVATION.value
+OP_POOLING = DigitalOp.POOLING.value
+OP_NORMALIZATION = DigitalOp.NORMALIZATION.value
+OP_ELEMENTWISE = DigitalOp.ELEMENTWISE.value
+
+
+class LayerError(WorkloadError):
+    """A layer whose fields do not fit its inputs; the workload builder adds file, line and layer.
+
+    Args:
+        message: what is wrong (expected, got).
+        key: the YAML key of the layer the problem is about, if one.
+        hint: how to fix it.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.key = key
+
+
+def numel(shape: Shape) -> int:
+    """Elements of a per-sample shape."""
+    return int(math.prod(shape))
+
+
+def pair(value: IntPair | None, default: tuple[int, int] | None = None) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; ``[3, 2]`` -> ``(3, 2)``; None -> ``default``."""
+    if value is None:
+        if default is None:
+            raise ValueError("pair: no value and no default")
+        return default
+    if isinstance(value, int):
+        return (value, value)
+    return (int(value[0]), int(value[1]))
+
+
+def add_ops(into: dict[str, float], ops: Mapping[str, float]) -> dict[str, float]:
+    """Add ``ops`` into ``into`` (per op kind) and return ``into``."""
+    for op, n in ops.items():
+        into[op] = into.get(op, 0.0) + n
+    return into
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inferred:
+    """What shape inference derives for one layer (counts are exact integers, per sample)."""
+
+    out_shape: Shape
+    """Per-sample output shape."""
+    n_weights: int = 0
+    """Trainable parameters including biases."""
+    n_biases: int = 0
+    """Bias parameters (included in ``n_weights``)."""
+    macs_per_sample: int = 0
+    """Multiply-accumulates per sample (forward): weight MACs for analog kinds, activation products for
+    ``matmul``; bias adds, pooling and element-wise work are not MACs."""
+    matrix_in: int = 0
+    """Analog kinds: inputs of one group's logical weight matrix (bias row excluded)."""
+    matrix_out: int = 0
+    """Analog kinds: outputs of one group's logical weight matrix."""
+    n_groups: int = 1
+    """Analog kinds: independent weight matrices applied side by side (grouped convolution); 1 otherwise."""
+    vectors_per_sample: int = 0
+    """Analog kinds: input vectors (MVMs) per sample and group."""
+    bias: bool = False
+    """Whether the layer has a bias vector."""
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific resolved fields for the per-layer table (``in_features``, ``kernel_size`` as pairs, ...)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvShape:
+    """Geometry of a 2-D convolution, for timing the same convolution on a real GPU."""
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    """Zero padding (top, left); an asymmetric padding's bottom/right are not kept."""
+    in_hw: tuple[int, int]
+    groups: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuWork:
+    """What one layer asks of a GPU, per sample (the GPU roofline turns it into time and energy)."""
+
+    kernel: str
+    """``matmul`` (dense products: forward, input-gradient and weight/second-operand-gradient products),
+    ``elementwise`` (one pass over the tensors) or ``view`` (free: a reshape or the input placeholder)."""
+    macs_per_sample: int = 0
+    """Multiply-accumulates per sample (matmul kernels)."""
+    n_weights: int = 0
+    """Trainable parameters the optimizer updates."""
+    sequential_steps: int = 1
+    """Kernels that must run one after another per phase (LSTM time steps)."""
+    gemm_m_per_sample: int = 0
+    """Rows of the equivalent matrix product per sample (0: unknown)."""
+    gemm_k: int = 0
+    """Inner dimension of the equivalent matrix product (0: unknown)."""
+    gemm_n: int = 0
+    """Columns of the equivalent matrix product (0: unknown)."""
+    matmul_batch_per_sample: int = 0
+    """Products of two activations: independent products per sample (attention heads)."""
+    conv: ConvShape | None = None
+    """Convolutions: the geometry."""
+
+    def __post_init__(self) -> None:
+        if self.kernel not in GPU_KERNELS:
+            raise ValueError(f"GpuWork.kernel: expected one of {', '.join(GPU_KERNELS)}, got {self.kernel!r}")
+
+
+class LayerView(Protocol):
+    """The inferred facts of one layer that a kind's methods read (:class:`archsim.workload.Layer` has them)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+    @property
+    def in_shape(self) -> Shape: ...
+    @property
+    def in_shapes(self) -> tuple[Shape, ...]: ...
+    @property
+    def out_shape(self) -> Shape: ...
+    @property
+    def n_weights(self) -> int: ...
+    @property
+    def n_biases(self) -> int: ...
+    @property
+    def macs_per_sample(self) -> int: ...
+    @property
+    def matrix_in(self) -> int: ...
+    @property
+    def matrix_out(self) -> int: ...
+    @property
+    def n_groups(self) -> int: ...
+    @property
+    def vectors_per_sample(self) -> int: ...
+    @property
+    def bias(self) -> bool: ...
+    @property
+    def attrs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerSpec:
+    """Base of every layer kind (module docstring). Subclasses declare ``kind: str = "<tag>"`` and their fields."""
+
+    KINDS: ClassVar[Registry[type]] = Registry("layer kind")
+    """Registered kinds by tag; the loader builds ``layers:`` entries as a tagged union over it."""
+    ANALOG: ClassVar[bool] = False
+    """True for kinds whose weights sit on crossbars (mapped by :mod:`archsim.mapping`)."""
+    MIN_INPUTS: ClassVar[int] = 1
+    """Fewest inputs the kind takes."""
+    MAX_INPUTS: ClassVar[int | None] = 1
+    """Most inputs the kind takes (None: any number)."""
+    GPU_KERNEL: ClassVar[str] = "elementwise"
+    """What the kind runs as on a GPU (:data:`GPU_KERNELS`)."""
+
+    kind: str
+    """The layer kind (tag of the tagged union)."""
+    name: str
+    """Unique layer name."""
+    inputs: tuple[str, ...] | None = None
+    """Producer layers; None = the previous layer in the list (the network input for the first)."""
+
+    # -- shape inference -----------------------------------------------------------------------------
+    def infer(self, in_shapes: tuple[Shape, ...]) -> Inferred:
+        """Check the fields against the inputs' per-sample shapes and derive shape and counts.
+
+        Raises:
+            LayerError: a field that does not fit the inputs.
+        """
+        raise NotImplementedError(f"layer kind {self.kind!r} does not implement infer()")
+
+    def replicable(self) -> bool:
+        """Whether the layer's vectors are independent and may be spread over kernel replicas (RAPA)."""
+        return False
+
+    # -- functional model ----------------------------------------------------------------------------
+    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
+        """The functional module of this layer (forward and backward in float32)."""
+        raise NotImplementedError(f"layer kind {self.kind!r} does not implement build()")
+
+    # -- engine --------------------------------------------------------------------------------------
+    def digital_ops(self, layer: LayerView, cycle: str) -> dict[str, float]:
+        """Digital ops per sample of ``cycle`` (``forward`` or ``backward``), ``{DigitalOp value: ops}``.
+
+        Analog kinds give the digital work around their matrix products that is theirs alone (the LSTM
+        gates); partial sums, shift-and-add and noise management are the crossbar periphery's (engine).
+        """
+        return {}
+
+    def moved_elements(self, layer: LayerView) -> int:
+        """Activation elements the layer reads and writes per sample (all inputs plus the output)."""
+        return sum(numel(s) for s in layer.in_shapes) + numel(layer.out_shape)
+
+    # -- GPU -----------------------------------------------------------------------------------------
+    def gpu_work(self, layer: LayerView) -> GpuWork:
+        """What the layer asks of a GPU (default: one element-wise kernel over its tensors)."""
+        return GpuWork(kernel=self.GPU_KERNEL, n_weights=layer.n_weights)
+
+    # -- helpers for subclasses ------------------------------------------------------------------------
+    @staticmethod
+    def _positive(key: str, value: int) -> None:
+        if isinstance(value, bool) or value < 1:
+            raise LayerError(f"{key}: expected an integer >= 1, got {value}", key=key)
+
+    def _image(self, shape: Shape) -> tuple[int, int, int]:
+        if len(shape) != 3:
+            raise LayerError(f"{self.kind} expects an image input [C, H, W], got {list(shape)}")
+        return shape[0], shape[1], shape[2]
+
+    def _axis(self, axis: int, rank: int, key: str = "axis") -> int:
+        """A per-sample axis (negative counts from the end) as an index in ``[0, rank)``."""
+        if not -rank <= axis < rank:
+            raise LayerError(f"{key}: expected an axis of a {rank}-d input (between {-rank} and {rank - 1}), "
+                             f"got {axis}", key=key)
+        return axis % rank
