@@ -3,11 +3,17 @@
 At mini-batch 1 a tile call is dominated by Python: ~20 numpy calls (noise-management factors, scales, the pulse
 schedule, copies) cost more than the 784×256 matrix-vector product itself. The functions here do the same work,
 operation for operation, inside one compiled function: the same float32 expressions in the same order, the same
-kernels of :mod:`archsim.crossbar.kernels` with the same random keys, and the same matrix products — Numba's
-``np.dot`` calls the same BLAS routine as numpy's ``@`` for the same operand shapes and layouts, which gives the same
-bits (tested). So :class:`~archsim.crossbar.io.IOPipeline` and :func:`~archsim.crossbar.update.pulsed_update` use
-them for small batches without changing a single result. They are also the building blocks a compiled
-network-level training loop calls directly (they take only arrays and scalars).
+kernels of :mod:`archsim.crossbar.kernels` with the same random keys, and the same matrix products. So
+:class:`~archsim.crossbar.io.IOPipeline` and :func:`~archsim.crossbar.update.pulsed_update` use them for small
+batches without changing a single result. They are also the building blocks a compiled network-level training loop
+calls directly (they take only arrays and scalars; :mod:`archsim.nn.fused`).
+
+Matrix products: Numba's ``np.dot`` calls BLAS through SciPy's binding, which may be a different OpenBLAS build from
+the one numpy's ``@`` links (in this project's environment: SciPy's OpenBLAS 0.3.31 and numpy's 0.3.34), and two
+builds can round a product differently for some shapes (measured: ``x[1, 7] @ W.T`` for a 12 × 7 ``W``). So every
+matrix product of the tile numerics that has a compiled twin goes through the same binding on both paths —
+:func:`matmul_nt` in the general path of ``IOPipeline`` and in the floating-point tile
+(:class:`~archsim.nn.tile_array.FloatingPointTile`) — and the two paths agree by construction, on any machine.
 
 Covered: every noise-management type, bound management NONE and ITERATIVE, weight noise NONE, the output
 non-linearity; stochastic pulse types without stochastic rounding of the probabilities, one device array. The rest
@@ -30,7 +36,8 @@ from numba import njit
 
 from archsim.crossbar import kernels as K
 
-__all__ = ["NM_CODES", "managed_mvm", "pulse_schedule_jit", "stochastic_update_small"]
+__all__ = ["NM_CODES", "managed_mvm", "matmul_nn", "matmul_nt", "matmul_tn", "pulse_schedule_jit",
+           "stochastic_update_small"]
 
 JIT = K.JIT
 
@@ -44,6 +51,24 @@ _prepare_input = K.prepare_input.serial
 _finalize_output = K.finalize_output.serial
 _x_trains = K.x_trains.serial
 _stochastic_update = K.stochastic_update.serial
+
+@njit(**JIT)
+def matmul_nt(a, b):
+    """``a @ b.T`` for C- or F-contiguous 2-D float32 arrays through Numba's BLAS binding (module docstring)."""
+    return np.dot(a, b.T)
+
+
+@njit(**JIT)
+def matmul_nn(a, b):
+    """``a @ b`` through Numba's BLAS binding."""
+    return np.dot(a, b)
+
+
+@njit(**JIT)
+def matmul_tn(a, b):
+    """``a.T @ b`` through Numba's BLAS binding."""
+    return np.dot(a.T, b)
+
 
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.crossbar import kernels as K
-from archsim.crossbar.fastpath import NM_CODES, managed_mvm
+from archsim.crossbar.fastpath import NM_CODES, managed_mvm, matmul_nt
 from archsim.errors import ConfigError, DataError
 from archsim.hwconfig.rpu import (
     AnalogMVType,
@@ -83,6 +83,14 @@ def as_float32_matrix(a: object, n_cols: int, where: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise DataError(f"{where}: expected real numbers, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=_F32)
+
+
+def _product(v: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``v @ m.T`` through the BLAS binding of the compiled path (:func:`~archsim.crossbar.fastpath.matmul_nt`), so
+    that both paths give the same bits; a non-contiguous ``m`` (which the compiled path never takes) uses numpy."""
+    if m.flags.c_contiguous or m.flags.f_contiguous:
+        return matmul_nt(np.ascontiguousarray(v), m)
+    return v @ m.T
 
 
 def _nonfinite(where: str) -> DataError:
@@ -308,7 +316,7 @@ class IOPipeline:
         if self.perfect:
             if not np.isfinite(x).all():
                 raise _nonfinite(where)
-            y = x @ m.T
+            y = _product(x, m)
             if self.io.out_scale != 1.0:
                 y *= _F32(self.io.out_scale)
             return MVMResult(y=y.astype(_F32, copy=False), passes=np.ones(b_size, np.int64))
@@ -343,7 +351,7 @@ class IOPipeline:
             v = self._scratch(rows.size, x.shape[1])
             K.prepare_input.serial(x, rows, scale, v, self.inp_bound, self.in_step, io.inp_sto_round,
                                    self.inp_noise, self.in_neg, key, pass_id)
-            ys = v @ m.T
+            ys = _product(v, m)
             if io.ir_drop > 0 or self.offsets_on:
                 self._analog_nonidealities(ys, v, m)
             if self.wn_mode == 1:
