@@ -15,9 +15,10 @@ per-layer path, with the same tile random streams, so a run gives the same curve
 * row and column blocks of a layer are summed in the order of :class:`~archsim.nn.tile_array.TileArray`
   (zeros, then ``+=`` block by block), digital biases and their gradient follow
   :class:`~archsim.nn.analog_layers.AnalogMatrix` operation for operation;
-* ``sigmoid``/``tanh`` forward passes and the loss run the modules' own numpy code in Numba's object mode
-  (numpy's SIMD ``tanh``/``exp`` differ from the compiled libm ones in the last bit); ReLU and every backward
-  pass are plain float32 arithmetic, compiled;
+* ``sigmoid``/``tanh`` forward passes run the modules' own numpy code, and the loss its ``exp`` and ``log``, in
+  Numba's object mode (numpy's SIMD ``tanh``/``exp``/``log`` differ from the compiled libm ones in the last bit);
+  the rest of the loss (:func:`~archsim.nn.loss.softmax_cross_entropy`), ReLU and every backward pass are exact
+  float arithmetic, compiled, in numpy's order;
 * tile statistics (vectors, bound-management passes, BL histogram in first-seen order, pulses, updates) and the
   AVERAGE_ABS_MAX noise-management state are written back after each chunk.
 
@@ -59,7 +60,6 @@ from archsim.layers import Identity
 from archsim.layers.activations import Relu, Sigmoid, Tanh
 from archsim.layers.linear import AnalogLinear
 from archsim.nn.analog_layers import AnalogMatrix
-from archsim.nn.loss import softmax_cross_entropy
 from archsim.nn.network import Network
 from archsim.nn.tile_array import FloatingPointTile
 
@@ -84,9 +84,25 @@ def _module_forward(slot: int, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(_MODULES[slot].forward([x], True), dtype=_F32)
 
 
-def _loss(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray, int]:
-    loss, grad, pred = softmax_cross_entropy(logits, labels)
-    return float(loss), np.ascontiguousarray(grad, dtype=_F32), int((pred == labels).sum())
+def _log_softmax(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log p and p (float64) of the logits, numpy's exp and log in the order of
+    :func:`~archsim.nn.loss.softmax_cross_entropy` (the rest of the loss is exact arithmetic, done compiled)."""
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return logp, np.exp(logp)
+
+
+def _batch_losses(label_logp: np.ndarray, batch: int, sizes: list[int]) -> list[float]:
+    """The mean losses ``-float(sum of the label log p) / n`` of consecutive mini-batches, summed as numpy sums them
+    (a one-element sum is ``0.0 + v``)."""
+    if batch == 1:
+        return (-(label_logp[: len(sizes)] + 0.0)).tolist()
+    out, start = [], 0
+    for n in sizes:
+        out.append(-float(label_logp[start:start + n].sum()) / n)
+        start += batch
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ tile data
@@ -285,11 +301,36 @@ def _object_forward(slot, x):
 
 
 @njit(cache=True)
-def _object_loss(logits, labels):
-    """(loss, gradient, correct predictions) of :func:`~archsim.nn.loss.softmax_cross_entropy` (object mode)."""
-    with objmode(loss="float64", g="float32[:, ::1]", ok="int64"):
-        loss, g, ok = _loss(logits, labels)
-    return loss, g, ok
+def _object_log_softmax(logits):
+    """:func:`_log_softmax` (object mode)."""
+    with objmode(logp="float64[:, ::1]", p="float64[:, ::1]"):
+        logp, p = _log_softmax(logits)
+    return logp, p
+
+
+@njit(**_JIT)
+def _loss_gradient(logits, labels, logp, p, label_logp, at):
+    """The gradient of :func:`~archsim.nn.loss.softmax_cross_entropy` (float32) from ``p``, the label log
+    probabilities into ``label_logp[at:]`` and the correct predictions; (gradient, correct, loss finite)."""
+    nb, k = p.shape
+    correct = 0
+    for r in range(nb):
+        lab = labels[r]
+        v = logp[r, lab]
+        if not np.isfinite(v):
+            return np.empty((nb, k), np.float32), 0, False
+        label_logp[at + r] = v
+        p[r, lab] = p[r, lab] - 1.0
+        best = 0
+        for c in range(1, k):
+            if logits[r, c] > logits[r, best]:
+                best = c
+        correct += best == lab
+    g = np.empty((nb, k), np.float32)
+    for r in range(nb):
+        for c in range(k):
+            g[r, c] = np.float32(p[r, c] / nb)
+    return g, correct, True
 
 
 @njit(**_JIT)
@@ -380,7 +421,7 @@ def _linear_update(tiles, lin, rb, cb, xin, d, lr, keys, s, counters, bl):
 
 
 @njit(**_JIT)
-def _run(tiles, layers, ops, x_all, y_all, order, first, n_batches, batch, lr, wd, keys, counters, bl, losses,
+def _run(tiles, layers, ops, x_all, y_all, order, first, n_batches, batch, lr, wd, keys, counters, bl, label_logp,
          correct):
     """Train ``n_batches`` mini-batches starting at batch ``first`` of ``order``; returns the batches done (fewer
     than ``n_batches`` when a value turned non-finite: the batch after the last one done)."""
@@ -419,11 +460,11 @@ def _run(tiles, layers, ops, x_all, y_all, order, first, n_batches, batch, lr, w
                 y = cur
             vals.append(y)
             cur = y
-        loss, g, ok_count = _object_loss(cur, labels)
-        losses[bi] = loss
-        correct[bi] = ok_count
-        if not np.isfinite(loss):
+        logp, p = _object_log_softmax(cur)
+        g, ok_count, finite = _loss_gradient(cur, labels, logp, p, label_logp, bi * batch)
+        if not finite:
             return bi
+        correct[bi] = ok_count
         ds = List()
         for _ in range(n_lin):
             ds.append(np.empty((0, 0), np.float32))
@@ -742,23 +783,20 @@ def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int, 
             keys = _draw_keys(plan, m, lr)
             counters = np.zeros((n_tiles, 7), np.int64)
             bl = np.zeros((n_tiles, m * batch_size), np.int64)
-            losses = np.zeros(m, np.float64)
+            label_logp = np.zeros(m * batch_size, np.float64)
             correct = np.zeros(m, np.int64)
             done = _run(plan.tiles, plan.layers, plan.ops, xs, ys, order, first, m, batch_size, float(lr),
-                        float(weight_decay), keys, counters, bl, losses, correct)
+                        float(weight_decay), keys, counters, bl, label_logp, correct)
             _record_stats(plan, counters, bl)
-            for b in range(done):
-                size = min(batch_size, n - (first + b) * batch_size)
-                total_loss += float(losses[b]) * size
-                seen += size
+            sizes = [min(batch_size, n - (first + b) * batch_size) for b in range(done)]
+            for b, loss in enumerate(_batch_losses(label_logp, batch_size, sizes)):
+                total_loss += loss * sizes[b]
+                seen += sizes[b]
                 correct_total += int(correct[b])
-                net.samples_trained += size
+                net.samples_trained += sizes[b]
             if done < m:
-                raise DataError(
-                    f"training diverged: non-finite values at batch {first + done}"
-                    + (f" (loss {losses[done]})" if not math.isfinite(losses[done]) else ""),
-                    hint="lower the learning rate or check the hardware's weight range",
-                )
+                raise DataError(f"training diverged: non-finite values at batch {first + done}",
+                                hint="lower the learning rate or check the hardware's weight range")
             if progress is not None:
                 progress(first + m, n_batches, total_loss / seen, correct_total / seen)
     finally:
