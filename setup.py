@@ -1,6 +1,6 @@
 """Build hook: the wheel ships the project's bundled hardware, workload and GPU files inside the package.
 
-The bundled YAML files live in the top-level ``hwconfigs/`` and ``workloads/`` folders (the project layout names
+The bundled YAML files live in the top-level ``hwconfigs/``, ``workloads/`` and ``sweeps/`` folders (the project layout names
 them). A non-editable build copies both into ``archsim/_bundled/`` of the build tree, where
 :func:`archsim.loader.bundled.data_root` finds them in an installed package; an editable install reads them from
 the project folder itself. Everything else about the package is configured in ``pyproject.toml``.
@@ -15,11 +15,11 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-BUNDLED = ("hwconfigs", "workloads")
+BUNDLED = ("hwconfigs", "workloads", "sweeps")
 
 
 class BuildPyWithBundledFiles(build_py):
-    """``build_py`` that also copies ``hwconfigs/**/*.yaml`` and ``workloads/**/*.yaml`` into the package."""
+    """``build_py`` that also copies ``hwconfigs/``, ``workloads/`` and ``sweeps/`` ``**/*.yaml`` into the package."""
 
     def run(self) -> None:
         super().run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from archsim import __version__
 from archsim.commands import COMMANDS
@@ -19,11 +20,25 @@ from archsim.errors import ArchsimError
 __all__ = ["CHECK_FAILED", "ERR", "OK", "build_parser", "main"]
 
 
+class UsageError(ArchsimError):
+    """A command line argparse refuses (an unknown flag, a missing argument, a value of the wrong type)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one ``archsim: error:`` line and exit status 1, like every other
+    user error (argparse itself prints the usage and exits with 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("archsim").strip()
+        raise UsageError(f"{command + ': ' if command else ''}{message}",
+                         hint=f"archsim {command + ' ' if command else ''}--help lists the arguments")
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="archsim", allow_abbrev=False,
         description="Simulate analog in-memory-computing accelerators: accuracy, runtime, energy.",
     )
@@ -38,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the archsim command line and return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"archsim: error: {exc}", file=sys.stderr)
+        return ERR
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return ERR

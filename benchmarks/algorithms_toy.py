@@ -17,7 +17,8 @@ all with the same device, learning rates, auto-scaling and one column read per v
 ordering (paper): TTv2 breaks first as the offset grows, c-TTv2 tolerates much larger offsets, AGAD is
 insensitive.
 
-Run: ``python benchmarks/algorithms_toy.py [--seeds 3] [--samples 20000]`` (about 2 minutes on 2 loaded cores).
+Run: ``python benchmarks/algorithms_toy.py [--seeds 3] [--samples 20000] [--json]`` (about 2 minutes on 2 loaded
+cores); ``--json`` adds a flat JSON object on the last line.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 from archsim.crossbar import AnalogTile
 from archsim.hwconfig import algorithms as A
 from archsim.hwconfig.rpu import IOParameters, RPUConfig, SoftBoundsDevice, UpdateParameters
+from archsim.results.io import flat_json_line
 
 OFFSETS = (0.0, 0.05, 0.10, 0.25)
 
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dw-min", type=float, default=0.005)
     p.add_argument("--w-diag", type=float, default=0.4)
     p.add_argument("--target-noise", type=float, default=0.5)
+    p.add_argument("--json", action="store_true", help="also print a flat JSON object as the last line")
     args = p.parse_args(argv)
     algs = ("TTv2", "c-TTv2", "AGAD")
     print(f"# correlation-detection toy: {args.size}x{args.size} soft-bound devices (dw_min {args.dw_min}, "
@@ -98,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     for off, cells in rows:
         print(f"{off * 100:7.0f}% | " + " | ".join(f"{m:7.3f} ± {s:5.3f}" for m, s in cells))
     print(f"# wall time {time.time() - t0:.1f} s")
+    if args.json:
+        print(flat_json_line({"wall_s": time.time() - t0, "seeds": args.seeds, "samples": args.samples,
+                         "offset": {f"{off * 100:g}pct": {name: {"mean": m, "std": s} for name, (m, s)
+                                                          in zip(algs, cells, strict=True)} for off, cells in rows}}))
     return 0
 
 

@@ -23,12 +23,14 @@ Setup (small on purpose, so it runs in a few minutes on 2 loaded cores):
 
 The network, its training loop and the floating-point twin are archsim's own (:mod:`archsim.nn`).
 
-Run: ``python benchmarks/asymmetry_mlp.py [--data PATH] [--epochs 3] [--seeds 0 1]``.
+Run: ``python benchmarks/asymmetry_mlp.py [--data PATH] [--epochs 3] [--seeds 0 1] [--json]``; ``--json`` adds a
+flat JSON object on the last line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -101,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--transfer-lr", type=float, default=1.0)
     p.add_argument("--n-reads", type=int, default=8, help="Tiki-Taka columns read per transfer")
     p.add_argument("--kinds", nargs="+", default=["fp", "sgd_symmetric", "sgd_asymmetric", "tiki_taka"])
+    p.add_argument("--json", action="store_true", help="also print a flat JSON object as the last line")
     args = p.parse_args(argv)
     xtr, ytr, xte, yte = load_mnist(args.data, args.split_seed, args.n_train, args.n_test)
     print(f"# MNIST {args.n_train}/{args.n_test} split (split seed {args.split_seed}), MLP 784-{args.hidden}-10 "
@@ -131,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         sym, asym, tt = (float(np.mean(summary[k])) for k in ("sgd_symmetric", "sgd_asymmetric", "tiki_taka"))
         if sym > asym:
             print(f"# Tiki-Taka recovers {100 * (tt - asym) / (sym - asym):.0f}% of the asymmetric-SGD gap")
+    if args.json:  # one flat object: mean final test accuracy per kind, over the seeds
+        print(json.dumps({f"{kind}_test_accuracy": float(np.mean(v)) for kind, v in summary.items()}, sort_keys=True))
     return 0
 
 

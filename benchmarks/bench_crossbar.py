@@ -19,7 +19,6 @@ the last line is a flat JSON object (ratios, targets, ``*_meets_target``, load a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -27,6 +26,7 @@ import time
 import numpy as np
 
 from archsim.crossbar import AnalogTile
+from archsim.results.io import flat_json_line
 
 
 def _timed(fn) -> float:
@@ -146,7 +146,7 @@ def main() -> int:
             if k not in ("size", "repeats", "cpu_count"):
                 flat[f"t{n}_{k}"] = round(v, 6) if isinstance(v, float) else v
     if args.json:
-        print(json.dumps(flat, sort_keys=True))
+        print(flat_json_line(flat))
     return 0
 
 

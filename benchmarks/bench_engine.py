@@ -18,7 +18,6 @@ maximum resident set size. Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import time
@@ -29,9 +28,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 from archsim.engine import simulate  # noqa: E402
 from archsim.hwconfig import load_hardware  # noqa: E402
 from archsim.mapping import map_workload  # noqa: E402
+from archsim.results.io import flat_json_line  # noqa: E402
 from archsim.workload import load_workload  # noqa: E402
 
 CASES: dict[str, dict[str, Any]] = {
@@ -78,7 +79,7 @@ def bench(name: str, repeat: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the best wall time is kept")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", action="store_true", help="also print a flat JSON object as the last line")
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     args = parser.parse_args(argv)
     rows = [bench(name, args.repeat) for name in args.cases]
@@ -94,9 +95,6 @@ def main(argv: list[str] | None = None) -> int:
         summary["scaling"]["wall_per_block_ratio"] = summary["scaling"]["wall_ratio"] / summary["scaling"]["blocks_ratio"]
         summary["targets"] = {"resnet50_wall_le_20s": r50["wall_s"] <= 20.0,
                               "resnet50_peak_le_2GiB": max(r50["peak_traced_mib"], r50["max_rss_mib"]) <= 2048}
-    if args.json:
-        print(json.dumps(summary, indent=2, sort_keys=True))
-        return 0
     head = f"{'case':16} {'blocks':>7} {'events':>9} {'map s':>7} {'sim s':>7} {'wall s':>7} {'peak MiB':>9} {'RSS MiB':>8}"
     print(head)
     print("-" * len(head))
@@ -109,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
               f"simulate time x{s['wall_ratio']:.2f} (per block x{s['wall_per_block_ratio']:.2f})")
         print(f"targets: ResNet-50 <= 20 s: {summary['targets']['resnet50_wall_le_20s']}, "
               f"<= 2 GiB: {summary['targets']['resnet50_peak_le_2GiB']}")
+    if args.json:
+        print(flat_json_line({**summary, "rows": {r["case"]: r for r in rows}}))
     return 0
 
 

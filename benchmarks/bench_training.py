@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from archsim.results.io import flat_json_line
+
 #: numba and BLAS threads, fixed before numpy loads in the per-thread-count child processes
 THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r[p + 'ratio']:>6.2f} {'<=' + str(r[p + 'target_ratio']):>7} {r[p + 'fp_cpu_s']:>9.2f} "
                   f"{r[p + 'analog_cpu_s']:>13.2f} {r[p + 'analog_train_accuracy']:>10.3f}  {'ok' if ok else 'MISSED'}")
     if args.json:
-        print(json.dumps(flat, sort_keys=True))
+        print(flat_json_line(flat))
     return 0
 
 

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from archsim.results.io import flat_json_line
 
 #: numba and BLAS threads, fixed before numpy loads. Multi-threaded BLAS/numba on a loaded 2-core
 #: machine was 10-50x slower than one thread in our measurements, so the default is 1 (``--threads N``).
@@ -398,17 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         for seed in (int(s) for s in args.seeds.split(",")):
             new = EXPERIMENTS[name.strip()](ctx, seed)
             rows.extend(new)
-            if not args.json:
-                for r in new:
-                    print(
-                        f"{r['experiment']:<26} {r['config']:<34} err {r['test_error_pct']:6.2f}%  "
-                        f"loss {r['test_loss']:.3f}  epochs {r['epochs']}  seed {r['seed']}  "
-                        f"train/test {r['n_train']}/{r['n_test']}  {r['wall_s']:.0f} s"
-                        + (f"  similarity {r['filter_similarity']}" if "filter_similarity" in r else ""),
-                        flush=True,
-                    )
+            for r in new:
+                print(
+                    f"{r['experiment']:<26} {r['config']:<34} err {r['test_error_pct']:6.2f}%  "
+                    f"loss {r['test_loss']:.3f}  epochs {r['epochs']}  seed {r['seed']}  "
+                    f"train/test {r['n_train']}/{r['n_test']}  {r['wall_s']:.0f} s"
+                    + (f"  similarity {r['filter_similarity']}" if "filter_similarity" in r else ""),
+                    flush=True,
+                )
     if args.json:
-        print(json.dumps(rows, indent=2, default=float))
+        print(flat_json_line({f"{r['experiment']}.{r['config']}.seed{r['seed']}": r for r in rows}))
     return 0
 
 

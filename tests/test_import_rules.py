@@ -49,6 +49,8 @@ ALLOWED: dict[str, set[str]] = {
     "data": set(),
     "pipeline": {"errors", "units", "loader", "registry", "devices", "hwconfig", "workload", "results", "mapping", "crossbar",
                  "datasets", "nn", "engine", "cost", "gpu", "report", "layers", "validation"},
+    "sweep": {"errors", "units", "loader", "registry", "hwconfig", "workload", "results", "mapping", "pipeline",
+              "report"},
     "api": {"pipeline"},
     "cli": {"commands", "errors"},
     "commands": {"*"},

@@ -11,10 +11,11 @@ from archsim.commands import (
     report_cmd,
     run_cmd,
     speedup_cmd,
+    sweep_cmd,
     train_cmd,
     validate_cmd,
 )
 
 COMMANDS = (run_cmd.register, validate_cmd.register, map_cmd.register, train_cmd.register, speedup_cmd.register,
-            report_cmd.register, list_cmd.register, import_cmd.register)
+            sweep_cmd.register, report_cmd.register, list_cmd.register, import_cmd.register)
 """``register`` of every subcommand, in help order."""

@@ -29,6 +29,7 @@ from archsim.commands.status import OK
 from archsim.pipeline import run as run_pipeline
 from archsim.pipeline.speedup import speedup_steps
 from archsim.report.data import fmt_num, fmt_ratio, fmt_si
+from archsim.sweep.design import step_design_sweep
 
 GROUPS = ("simulation", "mapping", "accuracy", "gpu", "output")
 """The flag groups of ``archsim speedup``."""
@@ -133,7 +134,7 @@ def format_comparison(section: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run the study and print it."""
     state = run_pipeline(options_from_args(args, command="speedup", groups=GROUPS),
-                         steps=speedup_steps(sweep=not args.no_sweep))
+                         steps=speedup_steps(design_sweep=None if args.no_sweep else step_design_sweep))
     if state.gpu is None or state.hw is None or state.workload is None:
         raise RuntimeError("speedup: the run produced no GPU comparison")
     o = state.options

@@ -20,6 +20,7 @@ import math
 from importlib import resources
 
 from archsim.components.base import CostModel, ModelInput, ModelRangeError, dynamic_mw, in_range
+from archsim.components.library import ADC
 
 __all__ = ["ADC_FROM_POWER", "ADC_SURVEY", "survey_max_rate_hz"]
 
@@ -56,8 +57,6 @@ def _conversion_ns(inp: ModelInput, bits: float) -> float:
 
 
 def _survey_model(inp: ModelInput) -> dict[str, float]:
-    from hwcomponents_adc import ADC
-
     bits = in_range("bits", inp.field("bits", "4 <= bits <= 17"), *_BITS)
     node = in_range("chip.technology_nm", inp.ctx.technology_nm, *_NODE_NM, " nm (survey designs)")
     conv_ns = _conversion_ns(inp, bits)

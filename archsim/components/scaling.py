@@ -11,9 +11,8 @@ library would scale linearly by node there, which no published fit supports.
 
 from __future__ import annotations
 
-from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
-
 from archsim.components.base import in_range
+from archsim.components.library import tech_node_area, tech_node_energy, tech_node_leak
 
 __all__ = ["NODE_MAX_NM", "NODE_MIN_NM", "area_factor", "check_node", "energy_factor", "leakage_factor"]
 

@@ -18,6 +18,7 @@ __all__ = [
     "AnalogMVType",
     "BoundManagementType",
     "IOParameters",
+    "MAX_DESIRED_BL",
     "NoiseManagementType",
     "PulseType",
     "UpdateParameters",
@@ -29,6 +30,10 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+#: Longest pulse train (``UpdateParameters.desired_bl``) accepted; aihwkit's presets use 31 or fewer.
+MAX_DESIRED_BL = 1 << 16
 
 
 def resolution_fraction(res: float) -> float:
@@ -245,8 +250,11 @@ class UpdateParameters:
         coerce_enum(self, "pulse_type", PulseType)
         check_bool(self, "fixed_bl", "sto_round", "update_bl_management", "update_management", "d_sparsity",
                    "res_as_steps")
-        if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) or self.desired_bl < 1:
-            fail(self, "desired_bl", "an integer >= 1", self.desired_bl)
+        # Bounded so that timing (BL pulse slots per update) and the pulse trains the functional core draws stay
+        # finite: 1e30 passed and overflowed at run time.
+        if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) \
+                or not 1 <= self.desired_bl <= MAX_DESIRED_BL:
+            fail(self, "desired_bl", f"an integer in [1, {MAX_DESIRED_BL}]", self.desired_bl)
         check_finite(self, "res", "x_res_implicit", "d_res_implicit")
         check_nonneg(self, "um_grad_scale")
         if self.um_grad_scale == 0:

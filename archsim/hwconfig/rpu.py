@@ -52,6 +52,7 @@ from archsim.hwconfig.algorithms import (
     compound_preset_raw,
 )
 from archsim.hwconfig.peripheral import (
+    MAX_DESIRED_BL,
     PRESET_IO,
     PRESET_UPDATE,
     AnalogMVType,
@@ -76,6 +77,7 @@ __all__ = [
     "ExpStepDevice",
     "IOParameters",
     "IdealDevice",
+    "MAX_DESIRED_BL",
     "LinearStepDevice",
     "NoiseManagementType",
     "PiecewiseStepDevice",

@@ -61,6 +61,11 @@ def _type_name(tp: Any) -> str:
     if tp is type(None):
         return "null"
     if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tags = [t for a in members if dataclasses.is_dataclass(a) and (t := _kind_tag(a)) is not None]
+        if len(tags) == len(members) > 1:
+            return f"a mapping with 'kind: ' one of {', '.join(tags)}" + (" or null" if len(members) < len(
+                typing.get_args(tp)) else "")
         return " or ".join(_type_name(a) for a in typing.get_args(tp))
     if origin in (tuple, list):
         return "a list"
@@ -234,8 +239,9 @@ def _number_from(raw: Any, path: Path_, field_name: str, source: Source, *, inte
                          hint=f"'{field_name}' has no unit suffix, so write a plain number")
     else:
         raise located_error(source, path, f"expected {what}, got {describe(raw)}")
-    if isinstance(value, float) and math.isnan(value):
-        raise located_error(source, path, f"expected {what}, got NaN")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise located_error(source, path, f"expected a finite number{_unit_note(field_name)}, got {value}",
+                            hint="archsim values are finite; NaN and infinity have no meaning here")
     if integer:
         if isinstance(value, float):
             if not value.is_integer():

@@ -21,7 +21,7 @@ from typing import Any
 from archsim.errors import ConfigError
 
 #: Sub-folders of the data root that hold bundled YAML files.
-BUNDLED_FOLDERS = ("hwconfigs", "hwconfigs/gpus", "workloads")
+BUNDLED_FOLDERS = ("hwconfigs", "hwconfigs/gpus", "workloads", "sweeps")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,10 @@ def resolve_path(path: str | Path, folder: str) -> Path:
             ``path`` is one of its bundled files (the two positional arguments swapped).
     """
     p = Path(path)
-    if p.exists():
+    try:
+        if p.exists():
+            return p
+    except OSError:  # a name the file system refuses: the reader reports it
         return p
     parts = p.parts
     stem = _stem(p)

@@ -31,11 +31,18 @@ from archsim.loader.source import Path_, Source, describe, dotted
 MAX_EXTENDS = 8
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _locate(ref: str, source: Source, kind: InputKind) -> Path:
     here = Path(source.name)
-    if here.is_file():
+    if _is_file(here):
         candidate = here.parent / ref
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     try:
         return resolve_path(ref, kind.folder)
@@ -68,7 +75,7 @@ def expand_extends(raw: Any, source: Source, kind: InputKind,
     if "version" not in raw:
         raise ConfigError(f"{source.name}:1: missing key 'version'", hint="add 'version: 1' at the top of the file")
     here = Path(source.name)
-    chain = _chain + (((_key(here), source.name),) if here.is_file() else ())
+    chain = _chain + (((_key(here), source.name),) if _is_file(here) else ())
     if len(chain) >= MAX_EXTENDS:
         raise ConfigError(f"{where}: more than {MAX_EXTENDS} files extend each other",
                           hint="extend the bundled file directly")

@@ -203,10 +203,14 @@ def read_yaml(path: str | Path, *, what: str = "file") -> tuple[Any, Source]:
         ConfigError: if the file is missing, unreadable, too large or invalid.
     """
     p = Path(path)
-    if not p.exists():
+    try:
+        exists, is_file, is_dir = p.exists(), p.is_file(), p.is_dir()
+    except OSError as exc:  # a name too long, a loop of symbolic links, ...
+        raise ConfigError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+    if not exists:
         raise ConfigError(f"{p}: {what} not found", hint=bundled_hint(p))
-    if not p.is_file():
-        raise ConfigError(f"{p}: expected a YAML file, got a directory" if p.is_dir()
+    if not is_file:
+        raise ConfigError(f"{p}: expected a YAML file, got a directory" if is_dir
                           else f"{p}: expected a YAML file, got a special file")
     try:
         size = p.stat().st_size

@@ -133,6 +133,7 @@ def map_workload(
     graph: nx.DiGraph = workload.graph
     analog_names = {layer.name for layer in layers}
 
+    _check_size_first(geo, layers)
     parts: dict[str, Partition] = {}
     cands: list[ReplicaCandidate] = []
     for layer in layers:
@@ -294,6 +295,29 @@ def map_workload(
         stages=stages,
         edges=tuple(edges),
     )
+
+
+#: Most crossbar blocks of one layer that are listed before the capacity check (``_check_size_first``).
+_MAX_LISTED_BLOCKS = 1 << 20
+
+
+def _check_size_first(geo: ChipGeometry, layers: list[Any]) -> None:
+    """Refuse, before its blocks are listed, a layer that alone needs over a million crossbars more than the chip
+    has (counted arithmetically; a lower bound without bias row and bit slices): ``out_features: 1e18`` would
+    otherwise build a split list of 10^16 entries first. Smaller excesses get :func:`_check_capacity`'s message."""
+    have = geo.n_tiles * geo.n_crossbars
+    logical_cols = geo.n_cols // geo.cols_per_weight
+    if logical_cols < 1:
+        return  # partition_matrix explains this one
+    for layer in layers:
+        rows, cols = int(layer.matrix_in), int(layer.matrix_out)
+        need = math.ceil(rows / geo.n_rows) * math.ceil(cols / logical_cols)
+        if need > max(have, _MAX_LISTED_BLOCKS):
+            tiles = math.ceil(need / geo.n_crossbars)
+            raise MappingError(
+                f"mapping {geo.name}: layer {layer.name!r} alone needs at least {need:,} crossbars ({rows:,}x{cols:,} "
+                f"matrix on {geo.n_rows}x{geo.n_cols} crossbars) but the chip has {have:,}",
+                hint=f"use a chip with at least {tiles:,} tiles (--set chip.n_tiles={tiles}), or a smaller layer")
 
 
 def _check_capacity(

@@ -45,11 +45,18 @@ Replicas = str | Mapping[str, int] | None
 """Kernel replicas for the mapper: None (none), ``"auto"`` (RAPA balancing) or ``{layer: n_t}``."""
 
 
-def _positive_int(flag: str, value: object, *, optional: bool = False) -> None:
+#: Most samples one run simulates (``--batch``): the event engine keeps per-sample state, and at about 1,000
+#: samples/s on a small chip a million samples is a quarter of an hour; 1e9 ran out of memory before starting.
+MAX_BATCH = 1_000_000
+
+
+def _positive_int(flag: str, value: object, *, optional: bool = False, maximum: int | None = None) -> None:
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{flag}: expected an integer >= 1, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{flag}: expected an integer in [1, {maximum:,}], got {value:,}")
 
 
 def _choice(flag: str, value: object, choices: tuple[str, ...]) -> None:
@@ -192,7 +199,7 @@ class RunOptions:
     def check(self) -> None:
         """Validate every option a flag can set; raise a :class:`ConfigError` naming the flag."""
         _choice("--mode", self.mode, MODES)
-        _positive_int("--batch", self.batch)
+        _positive_int("--batch", self.batch, maximum=MAX_BATCH)
         _choice("--update", self.update, ("sample", "batch"))
         _choice("--placement", self.placement, ("greedy", "in-order"))
         _positive_int("--tile-budget", self.tile_budget, optional=True)

@@ -21,8 +21,6 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from archsim.loader import resolve_path
 from archsim.pipeline.options import RunOptions
 from archsim.pipeline.state import RunState
@@ -88,7 +86,8 @@ def run(options: RunOptions, *, steps: Sequence[tuple[str, Step]] | None = None)
     options = dataclasses.replace(
         options, hw_path=resolve_path(options.hw_path, "hwconfigs"),
         workload_path=None if options.workload_path is None else resolve_path(options.workload_path, "workloads"))
-    state = RunState(options=options, rng=np.random.default_rng(options.seed))
+    options.check()  # every flag-set value, before any file is read or any generator seeded
+    state = RunState(options=options)
     try:
         for name, step in (steps if steps is not None else RUN_STEPS):
             t0 = time.perf_counter()

@@ -4,9 +4,9 @@ The speed-up study is an ordinary run (the same steps, options and numbers as ``
 three steps inserted before ``assemble``:
 
 * ``measure`` — with ``--measure``, the network's layers timed on a local CUDA GPU next to the model's figures;
-* ``design_sweep`` — design points around the chip (crossbar size, RAPA replicas, ADC sharing), each a run of
-  :data:`~archsim.pipeline.run.POINT_STEPS` with the point's ``--set`` overrides or replicas; rows go to the
-  ``design_sweep`` section of result.json;
+* ``design_sweep`` — design points around the chip (crossbar size, RAPA replicas, ADC sharing): the bundled sweep
+  file ``sweeps/speedup-design.yaml`` expanded around this run and run through the sweep engine
+  (:mod:`archsim.sweep.design`, passed in by the command); rows go to the ``design_sweep`` section of result.json;
 * ``paper_checks`` — the RPU headline (Gokmen & Vlasov 2016: ~30,000x a 2016 CPU, 84,000 GOPS/W) measured by the
   event engine training the paper's ~1e9-weight network on the bundled RPU chip
   (:func:`archsim.validation.rpu_checks`), and RAPA's n_t-fold acceleration on this workload's convolutions
@@ -23,32 +23,12 @@ from archsim.errors import ArchsimError
 from archsim.gpu.compare import attach_measurement
 from archsim.gpu.measure import measure
 from archsim.gpu.model import layer_work_from_workload
-from archsim.hwconfig.schema import HardwareConfig
 from archsim.pipeline.options import Replicas, RunOptions
 from archsim.pipeline.run import POINT_STEPS, RUN_STEPS, insert_step, run
 from archsim.pipeline.state import RunState
 from archsim.pipeline.steps import notify
-from archsim.pipeline.types import Steps
+from archsim.pipeline.types import Step, Steps
 from archsim.validation import rapa_check, rpu_checks
-
-
-def sweep_points(hw: HardwareConfig, replicas: Replicas) -> list[tuple[str, tuple[str, ...], Replicas]]:
-    """``(label, extra --set overrides, replicas)`` of the design points around ``hw``.
-
-    Crossbars of half and double the size (at least 64), replicas none and ``auto``, and ADCs shared by a quarter
-    and four times as many columns (at most the array's columns).
-    """
-    rows, cols = hw.tile.n_rows, hw.tile.n_cols
-    cpa = hw.tile.adc.columns_per_adc
-    points: list[tuple[str, tuple[str, ...], Replicas]] = [("baseline", (), replicas)]
-    for size in sorted({max(64, rows // 2), rows * 2} - {rows}):
-        points.append((f"crossbar {size}x{size}", (f"tile.n_rows={size}", f"tile.n_cols={size}"), replicas))
-    points.append(("RAPA replicas: none", (), None))
-    points.append(("RAPA replicas: auto", (), "auto"))
-    for share in sorted({max(1, cpa // 4), cpa * 4} - {cpa}):
-        if share <= cols:
-            points.append((f"ADC shared by {share} columns", (f"tile.adc.columns_per_adc={share}",), replicas))
-    return points
 
 
 def point_options(options: RunOptions, overrides: tuple[str, ...], replicas: Replicas) -> RunOptions:
@@ -68,28 +48,6 @@ def step_measure(state: RunState) -> None:
     if m.time_ns_per_batch is None:
         notify(state, f"--measure: nothing measured ({m.reason})")
     state.gpu = attach_measurement(state.gpu, m)
-
-
-def _row(label: str, overrides: tuple[str, ...], replicas: Replicas, point: RunState) -> dict[str, Any]:
-    if point.gpu is None or point.mapping is None:
-        raise RuntimeError("speedup: a design point needs the map and gpu steps")
-    return {"label": label, "overrides": list(overrides), "replicas": replicas,
-            "n_tiles_used": point.mapping.n_tiles_used, "analog": point.gpu["analog"],
-            "speedup": point.gpu["speedup"], "energy_ratio": point.gpu["energy_ratio"]}
-
-
-def step_design_sweep(state: RunState) -> None:
-    """Run every design point of :func:`sweep_points`; rows (or the point's error) in ``extra["design_sweep"]``."""
-    o = state.options
-    rows: list[dict[str, Any]] = []
-    for label, overrides, replicas in sweep_points(state.need_hw(), o.replicas):
-        try:
-            point = run(point_options(o, overrides, replicas), steps=POINT_STEPS)
-        except ArchsimError as exc:
-            rows.append({"label": label, "overrides": list(overrides), "replicas": replicas, "error": exc.message})
-            continue
-        rows.append(_row(label, overrides, replicas, point))
-    state.extra["design_sweep"] = rows
 
 
 def step_paper_checks(state: RunState) -> None:
@@ -120,9 +78,14 @@ def step_paper_checks(state: RunState) -> None:
     state.gpu = section
 
 
-def speedup_steps(*, sweep: bool = True) -> Steps:
-    """The steps of ``archsim speedup``: the run's steps plus measure, design sweep and paper checks."""
+def speedup_steps(*, design_sweep: Step | None = None) -> Steps:
+    """The steps of ``archsim speedup``: the run's steps plus measure, the design sweep and the paper checks.
+
+    ``design_sweep`` is the step that runs the design points (:func:`archsim.sweep.design.step_design_sweep`;
+    the sweep engine sits above the run path, so the command passes it in); None skips the sweep.
+    """
     steps = insert_step(RUN_STEPS, "measure", step_measure, after="gpu")
-    if sweep:
-        steps = insert_step(steps, "design_sweep", step_design_sweep, after="measure")
-    return insert_step(steps, "paper_checks", step_paper_checks, after="design_sweep" if sweep else "measure")
+    if design_sweep is not None:
+        steps = insert_step(steps, "design_sweep", design_sweep, after="measure")
+    return insert_step(steps, "paper_checks", step_paper_checks,
+                       after="design_sweep" if design_sweep is not None else "measure")

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from archsim.gpu.schema import GPUConfig
 from archsim.hwconfig.schema import HardwareConfig
 from archsim.mapping.model import Mapping
@@ -27,8 +25,6 @@ class RunState:
 
     options: RunOptions
     """The options of the run (bundled names already resolved to paths)."""
-    rng: np.random.Generator
-    """The run's seeded generator."""
     hw: HardwareConfig | None = None
     """Set by ``load``."""
     workload: Workload | None = None

@@ -71,9 +71,9 @@ def notify(state: RunState, message: str) -> None:
 
 # -- inputs -----------------------------------------------------------------------------------------
 def step_load(state: RunState) -> None:
-    """Check the options, load and validate the hardware (with overrides), the workload and the GPU baseline."""
+    """Load and validate the hardware (with overrides), the workload and the GPU baseline (the options were checked
+    by :func:`archsim.pipeline.run`)."""
     o = state.options
-    o.check()
     state.hw = load_hardware(o.hw_path, o.overrides)
     if o.workload_path is not None:
         state.workload = load_workload(o.workload_path)

@@ -43,7 +43,7 @@ from archsim.errors import OutputError
 MANIFEST = "archsim-run.json"
 #: Files a run folder may hold; a folder holding anything else is not replaced.
 RUN_FILES = frozenset({"result.json", "report.html", "report.png", "hwconfig.resolved.yaml", "workload.yaml",
-                       "archsim.log", MANIFEST})
+                       "archsim.log", "point.json", MANIFEST})  # point.json: a sweep point's record (archsim.sweep)
 #: Bytes per ``os.write`` call.
 _CHUNK = 1 << 16
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.archsim-(?P<pid>\d+)-(?P<token>[0-9a-f]+)\.(?P<what>new|old|probe)$")
@@ -85,6 +85,14 @@ def _foreign_entries(folder: Path) -> list[str]:
 
 
 def check_writable(target: str | Path) -> Path:
+    """See :func:`_check_writable`; a path the file system refuses (too long, a loop of links) is one line too."""
+    try:
+        return _check_writable(target)
+    except OSError as exc:
+        raise _fail(Path(target), _reason(exc)) from None
+
+
+def _check_writable(target: str | Path) -> Path:
     """Check before any work that a run can be written to ``target``; return it (a symbolic link to a folder
     resolved to that folder).
 

@@ -314,6 +314,19 @@ def validate_result(data: Any, name: str = "result.json") -> None:
         raise DataError(f"{name}: {exc.path}: expected {exc.expected}, got {got}", hint=_HINT) from None
 
 
+def validate_layer_stats(raw: Any, name: str) -> None:
+    """Check ``accuracy.layer_stats`` of a statistics file (``archsim run --stats``) against the schema.
+
+    Raises:
+        DataError: naming the file and the dotted key of the first value that does not fit.
+    """
+    try:
+        map_of(LAYER_STATS)(raw, "accuracy.layer_stats")
+    except _Mismatch as exc:
+        got = "nothing" if exc.value is _MISSING else _describe(exc.value)
+        raise DataError(f"{name}: {exc.path}: expected {exc.expected}, got {got}", hint=_HINT) from None
+
+
 def read_result_file(path: str | Path) -> dict[str, Any]:
     """Read and validate a ``result.json`` file; return the parsed object.
 

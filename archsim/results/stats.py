@@ -14,6 +14,7 @@ from typing import Any
 
 from archsim.errors import DataError
 from archsim.results.io import read_json
+from archsim.results.schema import validate_layer_stats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +83,7 @@ def load_layer_stats(path: str | Path) -> dict[str, LayerStats]:
         ) from exc
     if not isinstance(raw, dict):
         raise DataError(f"{path}: accuracy.layer_stats: expected a mapping of layer name to statistics")
+    validate_layer_stats(raw, str(path))  # types and ranges: a boolean or a string is not a pass count
     out: dict[str, LayerStats] = {}
     for name, entry in sorted(raw.items()):
         if not isinstance(entry, dict):

@@ -138,3 +138,14 @@ def test_offchip_memories():
     assert run("offchip.hbm2")["energy_pj_per_bit"] == 3.9
     assert run("offchip.gddr5")["energy_pj_per_bit"] == 14.0
     assert run("offchip.lpddr4")["energy_pj_per_bit"] == 8.0
+
+
+def test_the_component_library_leaves_the_root_logger_alone():
+    import logging
+    import subprocess
+    import sys
+
+    code = ("import logging; import archsim.components.library; r = logging.getLogger(); "
+            "print(r.level, len(r.handlers))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(logging.WARNING), "0"]

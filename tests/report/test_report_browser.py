@@ -62,3 +62,63 @@ def test_report_browser_error_detection_works(tmp_path):
     page.write_text("<html><body><script>undefinedFunction();</script></body></html>")
     errors = console_errors(dump_dom(page).stderr)
     assert any("undefinedFunction" in e for e in errors)
+
+
+RUN_CHARTS = {"floorplan", "layer-time", "gantt", "utilisation-chart", "energy-chart", "energy-action-chart",
+              "area-chart", "speedup-chart", "gpu-layer-chart"}
+"""Charts of a run report with timing, cost and a GPU comparison (no accuracy step)."""
+
+
+def _rendered(page):
+    run = dump_dom(page)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert console_errors(run.stderr) == []
+    return run.stdout
+
+
+def test_resnet50_report_shows_every_layer_over_the_whole_run(tmp_path):
+    """A real ResNet-50 run (54 analog layers, 1,728 timeline entries): every chart, every layer in the timeline."""
+    _require_chromium()
+    from archsim import api
+
+    state = api.run(api.RunOptions(hw_path="isaac-2016", workload_path="resnet50", batch=16, accuracy="off",
+                                   out_dir=tmp_path / "run"))
+    timing = state.result.to_dict()["timing"]
+    layers = [lt["layer"] for lt in timing["layers"]]
+    assert len(layers) == 54 and len(timing["timeline"]) == 1728 and not timing["timeline_truncated"]
+    page = state.written["report"]
+    png = screenshot(page, tmp_path / "resnet50.png", width=1280, height=2400)
+    assert len(png.read_bytes()) > 50_000
+    dom = _rendered(page)
+    charts = set(re.findall(r'<svg class="chart[^"]*" data-chart="([^"]+)"', dom))
+    assert RUN_CHARTS <= charts, RUN_CHARTS - charts
+    lanes = dict(re.findall(r'<g class="lane" data-lane="([^"]+)">(.*?)</g>', dom, re.DOTALL))
+    assert list(lanes) == layers  # one lane per layer, in network order
+    assert all('class="bar"' in body for body in lanes.values())  # and each has its bars
+    ends = [float(x) + float(w) for x, w in re.findall(r'<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"',
+                                                         dom)]
+    assert max(ends) > 200 + 0.97 * (960 - 220)  # the bars reach the end of the run's axis
+
+
+def test_sweep_report_in_headless_chromium(tmp_path):
+    _require_chromium()
+    from archsim.sweep import SerialExecutor, load_sweep, run_sweep
+
+    path = tmp_path / "s.yaml"
+    path.write_text("version: 1\nname: s\nhardware: [isaac-2016]\nworkloads: [rapa-cnn3]\noptions: {accuracy: off}\n"
+                    "axes:\n  - {path: tile.adc.columns_per_adc, values: [32, 64, 128]}\n"
+                    "  - {option: batch, values: [1, 2]}\n"
+                    "objectives: [latency, energy_per_sample, area]\n")
+    with SerialExecutor() as executor:
+        outcome = run_sweep(load_sweep(path), executor, out_dir=tmp_path / "out")
+    page = outcome.files["report"]
+    png = screenshot(page, tmp_path / "sweep.png", width=1400, height=2400)
+    assert len(png.read_bytes()) > 50_000
+    dom = _rendered(page)
+    charts = set(re.findall(r'<svg class="chart[^"]*" data-chart="([^"]+)"', dom))
+    assert {"pareto-0", "pareto-1", "pareto-2"} <= charts  # every pair of the three objectives
+    assert {f"effect-{a}-{o}" for a in range(2) for o in range(3)} <= charts
+    for sid in ("summary", "pareto", "effects", "best", "points", "failed"):
+        assert f'<section id="{sid}"' in dom
+    links = set(re.findall(r'href="(points/[^"]+)"', dom))
+    assert len(links) == 6 and all((tmp_path / "out" / link).is_file() for link in links)

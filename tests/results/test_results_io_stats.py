@@ -53,7 +53,12 @@ def test_layer_stats_defaults_and_range_checks():
 def test_load_layer_stats_errors_name_file_and_path(tmp_path):
     p = tmp_path / "result.json"
     p.write_text(json.dumps({"accuracy": {"layer_stats": {"fc1": {"mean_bl": -1}}}}))
-    with pytest.raises(DataError, match=r"result.json: accuracy.layer_stats.fc1.mean_bl: expected >= 0"):
+    with pytest.raises(DataError, match=r"result.json: accuracy.layer_stats.fc1.mean_bl: expected a number >= 0 or "
+                                         r"null, got -1"):
+        load_layer_stats(p)
+    p.write_text(json.dumps({"accuracy": {"layer_stats": {"fc1": {"mean_bm_passes_forward": True}}}}))
+    with pytest.raises(DataError, match=r"accuracy.layer_stats.fc1.mean_bm_passes_forward: expected a number >= 1, "
+                                        r"got true \(a boolean\)"):
         load_layer_stats(p)
     p.write_text(json.dumps({"timing": {}}))
     with pytest.raises(DataError, match="no accuracy.layer_stats section"):

@@ -25,6 +25,10 @@ from archsim.results.run_folder import (
     safe_folder_name,
 )
 
+# The killed writers are forked children that only touch the file system (no imports, no locks of other threads),
+# so the fork of a process with idle BLAS/numba threads is safe here.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
+
 OLD = {"result.json": b'{"run": "old"}\n', "hwconfig.resolved.yaml": b"name: old\n", "workload.yaml": b"name: w\n",
        "report.html": b"<html>old</html>\n"}
 NEW = {"result.json": b'{"run": "new"}\n' + b" " * 150_000, "hwconfig.resolved.yaml": b"name: new\n",
