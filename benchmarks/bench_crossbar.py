@@ -1,21 +1,24 @@
 """Speed of the functional crossbar core against numpy float32 baselines run in the same process.
 
-Cases (issue 3): forward and backward of a 512×512 tile with the default IO (NM ABS_MAX, BM ITERATIVE,
-7-bit DAC, 9-bit ADC, out_noise 0.06), batch 1000, divided by the numpy float32 GEMM of the same shape; pulsed
-update with ConstantStep defaults, 512×512, batch 100, x ~ U(−1, 1), d ~ N(0, 0.01²), at lr 0.01 and 0.1, divided by
-the FP rank update ``W -= lr * d.T @ x``. Each repeat times the baseline and the subject back to back; the ratio
-is min(subject)/min(baseline) over the repeats (the machine may be shared); "paired" is the median over repeats
-of subject/baseline timed back to back, which is steadier when the load changes. Weights are W ~ U(−0.3, 0.3).
+Cases (issue 15): forward and backward of a 512×512 tile with the default IO (NM ABS_MAX, BM ITERATIVE, 7-bit DAC,
+9-bit ADC, out_noise 0.06), batch 1000, divided by the numpy float32 GEMM of the same shape; pulsed update with
+ConstantStep defaults, 512×512, batch 100, x ~ U(−1, 1), d ~ N(0, 0.01²), at lr 0.01 and 0.1, divided by the FP rank
+update ``W -= lr * d.T @ x``. Each repeat times the baseline and the subject back to back; the ratio is
+min(subject)/min(baseline) over the repeats (the machine may be shared); "paired" is the median over repeats of
+subject/baseline timed back to back, which is steadier when the load changes. Weights are W ~ U(−0.3, 0.3).
+Targets (issue 15, one thread, idle machine): forward ≤ 1.2× GEMM, update ≤ 6× (lr 0.01) and ≤ 35× (lr 0.1) the
+rank update; backward has none.
 
-Usage: ``python benchmarks/bench_crossbar.py [--repeats N] [--size 512] [--single-thread] [--json]``; with
-``--json`` the last line is a flat JSON object. ``--single-thread`` repeats every case with numba and BLAS on one
-thread each (keys ``st_*``): on a shared machine these ratios are far steadier than the two-thread ones.
+Every case runs with numba and BLAS limited to each thread count of ``--threads`` (default 1 and 2; keys ``t1_*``,
+``t2_*``).
+
+Usage: ``python benchmarks/bench_crossbar.py [--repeats N] [--size 512] [--threads 1,2] [--json]``; with ``--json``
+the last line is a flat JSON object (ratios, targets, ``*_meets_target``, load average, thread counts).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -23,6 +26,7 @@ import time
 import numpy as np
 
 from archsim.crossbar import AnalogTile
+from archsim.results.io import flat_json_line
 
 
 def _timed(fn) -> float:
@@ -87,15 +91,19 @@ def bench(size: int = 512, batch_fwd: int = 1000, batch_upd: int = 100, repeats:
     return res
 
 
-def bench_single_thread(size: int, repeats: int) -> dict[str, float]:
-    """The same cases with numba and BLAS limited to one thread (robust against a loaded machine)."""
+#: ratio targets of issue 15 (one thread, idle machine); None = reported without a target
+TARGETS: dict[str, float | None] = {"forward": 1.2, "backward": None, "update_lr0.01": 6.0, "update_lr0.1": 35.0}
+
+
+def bench_threads(n: int, size: int, repeats: int) -> dict[str, float]:
+    """The cases with numba and BLAS limited to ``n`` threads."""
     import numba
     from threadpoolctl import threadpool_limits
 
     old = numba.get_num_threads()
-    numba.set_num_threads(1)
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     try:
-        with threadpool_limits(1):
+        with threadpool_limits(n):
             return bench(size=size, repeats=repeats)
     finally:
         numba.set_num_threads(old)
@@ -105,35 +113,40 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--size", type=int, default=512)
-    ap.add_argument("--single-thread", action="store_true",
-                    help="also run every case with numba and BLAS on one thread (keys prefixed 'st_')")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (numba and BLAS)")
     ap.add_argument("--json", action="store_true", help="print a flat JSON object as the last line")
     args = ap.parse_args()
-    r = bench(size=args.size, repeats=args.repeats)
-    if args.single_thread:
-        st = bench_single_thread(args.size, args.repeats)
-        r.update({f"st_{k}": v for k, v in st.items() if k.endswith(("_ms", "_ratio"))})
-    targets = {"forward": 2.0, "backward": 2.0, "update_lr0.01": 15.0, "update_lr0.1": 60.0}
+    counts = [int(t) for t in args.threads.split(",")]
+    flat: dict[str, float | int | bool | str] = {"size": args.size, "repeats": args.repeats,
+                                                 "cpu_count": os.cpu_count() or 0,
+                                                 "load_avg_1min_start": os.getloadavg()[0]}
+    for case, target in TARGETS.items():
+        if target is not None:
+            flat[f"target_{case}_ratio"] = target
     print(f"archsim crossbar benchmark, {args.size}x{args.size}, min of {args.repeats} repeats, "
-          f"{platform.processor() or platform.machine()}, {r['cpu_count']} cpus, load {r['load_avg_1min']:.2f}")
-    print(f"{'case':<16}{'archsim ms':>12}{'numpy ms':>12}{'ratio':>9}{'paired':>9}{'target':>9}  extra")
-    for case, target in targets.items():
-        base = r.get(f"{case}_numpy_gemm_ms", r.get(f"{case}_numpy_rank_update_ms"))
-        extra = ""
-        if case == "forward":
-            extra = f"mean BM passes {r['forward_mean_bm_passes']:.3f}"
-        elif case.startswith("update"):
-            extra = f"mean BL {r[case + '_mean_bl']:.2f}, pulses/device {r[case + '_pulses_per_device']:.3f}"
-        print(f"{case:<16}{r[case + '_ms']:>12.3f}{base:>12.3f}{r[case + '_ratio']:>9.2f}"
-              f"{r[case + '_paired_median_ratio']:>9.2f}{target:>9.1f}  {extra}")
-    if args.single_thread:
-        print("single thread (numba and BLAS limited to 1 thread):")
-        for case, target in targets.items():
-            base = r.get(f"st_{case}_numpy_gemm_ms", r.get(f"st_{case}_numpy_rank_update_ms"))
-            print(f"{case:<16}{r['st_' + case + '_ms']:>12.3f}{base:>12.3f}{r['st_' + case + '_ratio']:>9.2f}"
-                  f"{r['st_' + case + '_paired_median_ratio']:>9.2f}{target:>9.1f}")
+          f"{platform.processor() or platform.machine()}, {flat['cpu_count']} cpus, load {flat['load_avg_1min_start']:.2f}")
+    for n in counts:
+        r = bench_threads(n, args.size, args.repeats)
+        print(f"{n} thread(s), load {r['load_avg_1min']:.2f}")
+        print(f"{'case':<16}{'archsim ms':>12}{'numpy ms':>12}{'ratio':>9}{'paired':>9}{'target':>9}  extra")
+        for case, target in TARGETS.items():
+            base = r.get(f"{case}_numpy_gemm_ms", r.get(f"{case}_numpy_rank_update_ms"))
+            extra = ""
+            if case == "forward":
+                extra = f"mean BM passes {r['forward_mean_bm_passes']:.3f}"
+            elif case.startswith("update"):
+                extra = f"mean BL {r[case + '_mean_bl']:.2f}, pulses/device {r[case + '_pulses_per_device']:.3f}"
+            mark = "-" if target is None else f"{target:.1f}"
+            verdict = "" if target is None else ("ok" if r[case + "_ratio"] <= target else "MISSED")
+            print(f"{case:<16}{r[case + '_ms']:>12.3f}{base:>12.3f}{r[case + '_ratio']:>9.2f}"
+                  f"{r[case + '_paired_median_ratio']:>9.2f}{mark:>9}  {verdict:<7}{extra}")
+            if target is not None:
+                flat[f"t{n}_{case}_meets_target"] = bool(r[case + "_ratio"] <= target)
+        for k, v in r.items():
+            if k not in ("size", "repeats", "cpu_count"):
+                flat[f"t{n}_{k}"] = round(v, 6) if isinstance(v, float) else v
     if args.json:
-        print(json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()}, sort_keys=True))
+        print(flat_json_line(flat))
     return 0
 
 

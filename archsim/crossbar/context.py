@@ -73,7 +73,9 @@ class TileStats:
         """Add one pulsed-update result (BL per vector, pulses)."""
         self.update_vectors += result.n_samples
         self.pulses += result.pulses
-        self.bl_histogram.update(int(v) for v in result.bl)
+        hist = self.bl_histogram
+        for v in result.bl.tolist():
+            hist[v] += 1
 
     @property
     def mean_bm_passes_forward(self) -> float:
@@ -133,9 +135,10 @@ class TileContext:
     stats: TileStats
     nm_state: NoiseManagementState
 
-    def pipeline(self, io: IOParameters, out_size: int, *, allow_bound_management: bool = True) -> IOPipeline:
+    def pipeline(self, io: IOParameters, out_size: int, *, allow_bound_management: bool = True,
+                 backward: bool = False) -> IOPipeline:
         """A new MVM pipeline with its own IO parameters (e.g. a transfer read); shares nothing with the tile's."""
-        return IOPipeline(io, out_size, self.rng, allow_bound_management=allow_bound_management)
+        return IOPipeline(io, out_size, self.rng, allow_bound_management=allow_bound_management, backward=backward)
 
     def device_array(self, device: Any = None, out_size: int | None = None, in_size: int | None = None) -> DeviceArray:
         """A new device array (default: the tile's device model and shape)."""

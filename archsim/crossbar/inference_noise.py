@@ -11,12 +11,14 @@ Commun. 11:2473), all conductances in µS:
 * **Drift exponent** (once, from the *target* g): g_rel = max(|g|/g_max, 1e−7);
   μ_ν = clip(−0.0155·ln g_rel + 0.0244, 0.049, 0.1); σ_ν = clip(−0.0125·ln g_rel − 0.0059, 0.008, 0.045);
   ν = |μ_ν + σ_ν·ξ|·drift_scale.
-* **At time t** after programming (:func:`drift_weights`), t' = t + t0:
+* **Right after programming** the tile reads W_prog = (g⁺_prog − g⁻_prog)/scale, without read noise.
+* **At time t** after programming (:func:`drift_weights`), t' = t + t0, from W_prog converted to conductances
+  again (new scale g_max/max|W_prog|):
   g_drift = g_prog·(t'/t0)^(−ν); Q_s = min(0.0088/max((|g_prog|/g_max)^0.65, 1e−3), 0.2);
   σ_read = Q_s·sqrt(ln((t' + t_read)/(2·t_read))); g = max(g_drift + |g_drift|·read_scale·σ_read·ξ, 0).
   Each call is an independent statistical sample at t (fresh read noise), not a trajectory.
 * **Drift compensation** (aihwkit ``GlobalDriftCompensation``): right after programming, the tile's
-  noisy response to the identity (one-hot over all inputs) gives a baseline mean|Y|; after drift the
+  noisy analog response to the identity (one-hot over all inputs) on W_prog gives a baseline mean|Y|; after drift the
   output is multiplied by α = baseline / mean|Y(t)| (per output for ``PER_COLUMN``), each clipped ≥ 1e−4.
 
 The tile-level workflow is :class:`InferenceTile` (``program()``, ``drift(t_seconds)``, HWA-training weight
@@ -63,12 +65,15 @@ class ConductancePair:
 
 @dataclass(frozen=True, kw_only=True)
 class ProgrammedWeights:
-    """State after programming: noisy conductances and the per-device drift exponents."""
+    """State after programming: noisy conductances, the weights they represent, and the drift exponents."""
 
     pair: ConductancePair
     """Programmed (noisy) conductances."""
+    weights: np.ndarray
+    """The programmed weights W_prog = (g⁺ − g⁻)/scale (float32): what the tile reads right after programming,
+    and what every drift starts from (aihwkit ``programmed_weights``)."""
     nu_plus: np.ndarray
-    """Drift exponent of every g⁺ device."""
+    """Drift exponent of every g⁺ device (drawn from the target conductance)."""
     nu_minus: np.ndarray
     """Drift exponent of every g⁻ device."""
 
@@ -125,8 +130,8 @@ def program_weights(w: np.ndarray, cfg: PCMNoiseConfig, rng: np.random.Generator
     target = weights_to_conductances(w, cfg)
     gp, nu_p = _program_side(target.g_plus_us, cfg, rng)
     gm, nu_m = _program_side(target.g_minus_us, cfg, rng)
-    return ProgrammedWeights(pair=ConductancePair(g_plus_us=gp, g_minus_us=gm, scale_us=target.scale_us),
-                             nu_plus=nu_p, nu_minus=nu_m)
+    pair = ConductancePair(g_plus_us=gp, g_minus_us=gm, scale_us=target.scale_us)
+    return ProgrammedWeights(pair=pair, weights=conductances_to_weights(pair), nu_plus=nu_p, nu_minus=nu_m)
 
 
 def _drift_side(g_prog: np.ndarray, nu: np.ndarray, t_seconds: float, cfg: PCMNoiseConfig,
@@ -140,10 +145,15 @@ def _drift_side(g_prog: np.ndarray, nu: np.ndarray, t_seconds: float, cfg: PCMNo
 
 def drift_weights(programmed: ProgrammedWeights, t_seconds: float, cfg: PCMNoiseConfig,
                   rng: np.random.Generator) -> np.ndarray:
-    """Weights seen at t seconds after programming: drift plus fresh 1/f read noise (float32)."""
+    """Weights seen at t seconds after programming: drift plus fresh 1/f read noise (float32).
+
+    As aihwkit's ``apply_drift_noise``, the programmed weights are first converted to conductances again, with a
+    new scale g_max/max|W_prog| and one conductance per weight on the side of its sign; drift (the exponents drawn
+    at programming) and read noise act on those.
+    """
     if t_seconds < 0:
         raise ConfigError(f"drift(t_seconds): expected t_seconds >= 0, got {t_seconds}")
-    p = programmed.pair
+    p = weights_to_conductances(programmed.weights, cfg)
     gp = _drift_side(p.g_plus_us, programmed.nu_plus, t_seconds, cfg, rng)
     gm = _drift_side(p.g_minus_us, programmed.nu_minus, t_seconds, cfg, rng)
     return conductances_to_weights(ConductancePair(g_plus_us=gp, g_minus_us=gm, scale_us=p.scale_us))
@@ -174,12 +184,13 @@ class InferenceTile(AnalogTile):
 
     * :meth:`program` maps the current (trained) weights to conductance pairs, applies programming noise
       once, draws the drift exponents, and measures the drift-compensation baseline with a noisy analog
-      forward of the identity (t = 0, i.e. t0 after programming).
+      forward of the identity on the programmed weights (no read noise yet, as aihwkit).
     * :meth:`drift` (t seconds after programming) re-draws the weights the MVMs read: drift + fresh 1/f
       read noise (a statistical sample at t), and sets the compensation factor α.
     * :meth:`forward` then reads the programmed/drifted weights and multiplies the output by α.
     * ``modifier``: during training (before :meth:`program`), forward and backward read a modified copy of
-      the weights drawn once per mini-batch (after each update); the update acts on the unmodified weights.
+      the weights drawn once per mini-batch (after each update); the update acts on the unmodified weights. In
+      :meth:`eval` mode the modifier is off (unless ``enable_during_test``).
 
     Counters: ``programmed_devices`` (conductances programmed), ``compensation_reads`` (identity read vectors).
     """
@@ -200,12 +211,26 @@ class InferenceTile(AnalogTile):
         self.alpha: np.ndarray = np.asarray(1.0)
         self.programmed_devices = 0
         self.compensation_reads = 0
+        self.training = True
+        """Training mode: HWA weight modifiers are applied (see :meth:`eval`)."""
+
+    # ---- training / evaluation mode
+    def train(self, mode: bool = True) -> InferenceTile:
+        """Training mode (default) or, with ``mode=False``, evaluation mode; returns the tile."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> InferenceTile:
+        """Evaluation mode: forward and backward read the unmodified weights unless the modifier's
+        ``enable_during_test`` is set (aihwkit's ``is_test``)."""
+        return self.train(False)
 
     # ---- weights the MVMs read
     def _mvm_weights(self) -> np.ndarray:
         if self._w_inference is not None:
             return self._w_inference
-        if self.modifier.type is not WeightModifierType.NONE or self.modifier.pdrop > 0:
+        active = self.training or self.modifier.enable_during_test
+        if active and (self.modifier.type is not WeightModifierType.NONE or self.modifier.pdrop > 0):
             if self._w_modified is None:
                 self._w_modified = apply_weight_modifier(self.algorithm.read_weights(), self.modifier, self.rng)
             return self._w_modified
@@ -217,10 +242,15 @@ class InferenceTile(AnalogTile):
                                     self.drift_compensation)
 
     def program(self) -> None:
-        """Program the current weights onto PCM pairs (programming noise, drift exponents, baseline read)."""
+        """Program the current weights onto PCM pairs (programming noise, drift exponents, baseline read).
+
+        As aihwkit's ``program_weights``: the tile then reads the programmed weights without read noise (that
+        comes with the first :meth:`drift`), and the compensation baseline is the analog forward of the identity
+        on those clean programmed weights.
+        """
         self.programmed = program_weights(self.algorithm.get_weights(), self.noise_model, self.rng)
         self.programmed_devices += 2 * self.out_size * self.in_size
-        self._w_inference = drift_weights(self.programmed, 0.0, self.noise_model, self.rng)
+        self._w_inference = self.programmed.weights
         self.t_seconds = 0.0
         if self.drift_compensation is not DriftCompensation.NONE:
             self._baseline = self._readout(self._w_inference)

@@ -269,6 +269,8 @@ _HALF_MASK = np.uint64(0xFFFFFFFF)
 _FRAC_SHIFT = np.uint64(32 - _NQ_BITS)
 _FRAC_MASK = np.uint64((1 << (32 - _NQ_BITS)) - 1)
 _FRAC_SCALE = np.float32(1.0 / (1 << (32 - _NQ_BITS)))
+#: INV_D·2^-20: multiplying by a power of two is exact, so (f·2^-20)·D == f·(D·2^-20) bit for bit, one multiply less
+INV_DS = (INV_D * _FRAC_SCALE).astype(np.float32)
 
 
 @njit(**JIT)
@@ -297,8 +299,8 @@ def fill_normals(base, buf, m, n):
         hi = r >> _S32
         k1 = np.int64(lo >> _FRAC_SHIFT)
         k2 = np.int64(hi >> _FRAC_SHIFT)
-        buf[2 * i] = INV_T[k1] + np.float32(lo & _FRAC_MASK) * _FRAC_SCALE * INV_D[k1]
-        buf[2 * i + 1] = INV_T[k2] + np.float32(hi & _FRAC_MASK) * _FRAC_SCALE * INV_D[k2]
+        buf[2 * i] = INV_T[k1] + np.float32(lo & _FRAC_MASK) * INV_DS[k1]
+        buf[2 * i + 1] = INV_T[k2] + np.float32(hi & _FRAC_MASK) * INV_DS[k2]
         edges += np.int64(k1 == 0) + np.int64(k1 == _NQ_LAST) + np.int64(k2 == 0) + np.int64(k2 == _NQ_LAST)
     c = n + h
     if edges:
@@ -380,8 +382,9 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
         wn_mode: 0 none, 1 additive (y += wn_scale·wn_ref[r, 0]·ξ), 2 PCM read (y += wn_scale·sqrt(wn_ref[r, i])·ξ).
         wn_scale: float32 w_noise. wn_ref: float32[m, 1] (‖v‖₂) or float32[m, out] (Σ_j |w_ij| v_j²).
         bound: float32 ADC bound (<= 0: none). step: float32 ADC step (<= 0: none).
-        neg_factor: float32 (1 − out_asymmetry). test_neg: whether −bound also counts as clipping.
-        clipped: bool[m] output, True where the sample saturated the ADC.
+        neg_factor: float32 (1 − out_asymmetry). test_neg: the result of a value below −bound (aihwkit overwrites
+            the flag per element, so the last out-of-range value decides; +bound always sets it).
+        clipped: bool[m] output, True where the pass failed the bound test.
         nl: float32[out] output non-linearity strengths n_i (empty: off); nl_f: float32 calibration factor f,
             y ← f·y/(1 + |n_i·y|).
     """
@@ -427,14 +430,16 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
                     y[r, i] = np.rint(y[r, i] / step) * step
         flag = False
         if bound > 0:
-            hi = 0
-            lo = 0
+            # aihwkit finalizeOutput: the last out-of-range value decides (+bound fails, −bound gives test_neg);
+            # found as the largest index of each kind, integer max reductions that vectorise
+            last_hi = -1
+            last_lo = -1
             for i in range(n_out):
                 val = y[r, i]
-                hi += val > bound
-                lo += val < -bound
+                last_hi = max(last_hi, i if val > bound else -1)
+                last_lo = max(last_lo, i if val < -bound else -1)
                 y[r, i] = min(max(val, -bound), bound)
-            flag = hi > 0 or (test_neg and lo > 0)
+            flag = last_hi > last_lo or (last_lo > last_hi and test_neg)
         clipped[r] = flag
         g = factor[r]
         if g != 1:
@@ -444,19 +449,21 @@ def finalize_output(y, rows, sigma, wn_mode, wn_scale, wn_ref, bound, step, sto_
 
 @dual
 def row_abs_max(x, out):
-    """out[b] = max_j |x[b, j]| (float32); returns True if any value is NaN or infinite."""
+    """out[b] = max_j |x[b, j]| (float32, C-contiguous x); returns True if any value is NaN or infinite.
+
+    Computed on the IEEE bit patterns: for non-negative floats the integer order is the float order, so the max of
+    |x| is the max of (bits & 0x7fffffff), an integer reduction the compiler vectorises (a float max reduction it may
+    not, without fast-math), and any NaN or infinity shows as bits > 0x7f7fffff.
+    """
+    xi = x.view(np.int32)
+    oi = out.view(np.int32)
     nbad = 0
-    big = np.float32(3.4028235e38)
     for b in prange(x.shape[0]):
-        m = np.float32(0.0)
-        bad_row = 0
+        m = np.int32(0)
         for j in range(x.shape[1]):
-            a = abs(x[b, j])
-            if not (a <= big):
-                bad_row = 1
-            m = max(m, a)
-        out[b] = m
-        nbad += bad_row
+            m = max(m, xi[b, j] & np.int32(0x7FFFFFFF))
+        oi[b] = m
+        nbad += np.int64(m > np.int32(0x7F7FFFFF))
     return nbad > 0
 
 
@@ -545,11 +552,10 @@ def law_tag(law: Callable[..., float]) -> LawTag:
 def apply_law(tag, u, down, P, i, j, sigma, z, G):
     """One pulse of law ``tag`` on device value u of element (i, j), clipped to [P[i, j, 2], P[i, j, 3]].
 
-    z is the pulse's standard-normal draw (float32; read only when sigma > 0). Compiled code resolves this call
-    from the tag's type (the law is compiled into the kernel); this Python body serves ``NUMBA_DISABLE_JIT`` runs.
+    z is the pulse's standard-normal draw (float32; the kernels pass 0 when sigma = 0). Compiled code resolves this
+    call from the tag's type (the law is compiled into the kernel); this Python body serves ``NUMBA_DISABLE_JIT``
+    runs.
     """
-    if sigma == 0:
-        z = np.float32(0.0)
     return min(max(LAWS[tag.name](u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
 
 
@@ -564,13 +570,23 @@ def _apply_law_typed(tag, u, down, P, i, j, sigma, z, G):
     law = _JITTED_LAWS.get(name)
     if law is None:
         law = _JITTED_LAWS[name] = njit(**JIT)(LAWS[name])
-    zero = np.float32(0.0)
 
     def impl(tag, u, down, P, i, j, sigma, z, G):
-        zz = z if sigma != 0 else zero
-        return min(max(law(u, down, P, i, j, sigma, zz, G), P[i, j, 2]), P[i, j, 3])
+        return min(max(law(u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
 
     return impl
+
+
+def apply_law_inline(tag, u, down, P, i, j, sigma, z, G):
+    """:func:`apply_law`, inlined into the caller's IR (the per-pulse hot loop): saves the call, whose array
+    arguments cost more than the law itself. Only used where the caller's control flow around the call is simple
+    (Numba's IR inliner mis-renames variables in branchy callers)."""
+    return apply_law(tag, u, down, P, i, j, sigma, z, G)
+
+
+@overload(apply_law_inline, inline="always")
+def _apply_law_inline_typed(tag, u, down, P, i, j, sigma, z, G):
+    return _apply_law_typed(tag, u, down, P, i, j, sigma, z, G)
 
 
 # ------------------------------------------------------------------------------------------ pulsed update
@@ -612,7 +628,7 @@ def _pulse_run(law, u, i, idx_row, start, stop, down, P, G, sigma, zbuf, q, wvis
     if wn_std == 0:
         for t in range(start, stop):
             j = idx_row[t]
-            u[i, j] = apply_law(law, u[i, j], down, P, i, j, sigma, zbuf[q + t - start], G)
+            u[i, j] = apply_law_inline(law, u[i, j], down, P, i, j, sigma, zbuf[q + t - start], G)
         return q + stop - start
     for t in range(start, stop):
         j = idx_row[t]
@@ -623,8 +639,20 @@ def _pulse_run(law, u, i, idx_row, start, stop, down, P, G, sigma, zbuf, q, wvis
     return q
 
 
+@njit(inline="always", **JIT)
+def _routed_run(law, i, idx_row, start, stop, down, one_sided, u, P, wvis, ref, u2, P2, wvis2, ref2, G, sigma, zbuf,
+                q, wn_std, wbuf):
+    """A run of pulses of direction ``down``: onto ``u`` in that direction, or — one-sided unit cell — as *up*
+    pulses onto ``u2`` (direction down, i.e. W decreasing, raises g⁻) or ``u`` (W increasing raises g⁺)."""
+    if one_sided and down:
+        return _pulse_run(law, u2, i, idx_row, start, stop, False, P2, G, sigma, zbuf, q, wvis2, wn_std, wbuf, ref2)
+    return _pulse_run(law, u, i, idx_row, start, stop, down and not one_sided, P, G, sigma, zbuf, q, wvis, wn_std,
+                      wbuf, ref)
+
+
 @dual
-def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref, pulses):
+def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref, pulses,
+                      noise_key, one_sided, u2, P2, wvis2, ref2):
     """Coincidence loop of the stochastic pulsed update, samples in batch order, rows in parallel.
 
     For sample b and output row i, slot k fires if |pd[b, i]| > U(0, 1) (a second, independent draw for
@@ -637,68 +665,92 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separat
         u: float32[out, in] device values (modified). P: float32[out, in, 4 + slots] device parameters.
         G: float64[n] global device parameters. sigma: float32 c2c noise.
         pd: float32[B, out] signed d probabilities. bl: int64[B]. idx, counts: from :func:`x_trains`.
-        lr_sign: +1 or −1. separate: bool. key: uint64.
+        lr_sign: +1 or −1. separate: bool. key: uint64 (the pulse trains).
         wvis: float32[out, in] visible weights, redrawn as u − ref + wn_std·ξ after each pulse when wn_std > 0.
         ref: float32[out, in] reference (device value − weight) of reference devices; only read if wn_std > 0.
         pulses: int64[out] output, pulses applied per row (added to).
+        noise_key: uint64 of the per-pulse c2c and write noise; equal to ``key``, the noise continues the train's
+            stream (one device), otherwise it has its own (several devices sharing one train, each with its noise).
+        one_sided: route the pulses as in aihwkit's one-sided unit cell: a pulse lowering W raises ``u2`` (g⁻), one
+            raising W raises ``u`` (g⁺); ``u2, P2, wvis2, ref2`` are that second array (pass ``u, P, wvis, ref``
+            again when False).
     """
     n_out = u.shape[0]
     n_in = u.shape[1]
     bl_max = idx.shape[1]
+    own_noise = noise_key != key
     for i in prange(n_out):
         npulse = 0
-        fired = np.empty(bl_max, np.int64)
-        zbuf = np.empty(bl_max * n_in + 1, np.float32)
-        wbuf = np.empty(bl_max * n_in + 1, np.float32)
+        # scratch for the noise draws, allocated when a row first fires and grown on demand (an allocation per row
+        # would cost more than a small batch's pulses); without c2c noise it is never filled: zeros, so the law
+        # sees z = 0
+        cap = 0
+        zbuf = np.empty(1, np.float32)
+        wbuf = np.empty(1, np.float32)
         for b in range(pd.shape[0]):
             p = pd[b, i]
             if p == 0 or bl[b] == 0:
                 continue
             base = stream(key, 2, b * n_out + i)
             ap = abs(p)
-            nf = 0
             total = 0
             c = 0
-            for k in range(bl[b]):
+            for k in range(bl[b]):  # first pass: how many pulses (the draws are re-read below, by counter)
                 fp = ap > uniform32(base, c)
                 c += 1
                 fn = fp
                 if separate:
                     fn = ap > uniform32(base, c)
                     c += 1
-                if fp or fn:
-                    fired[nf] = k * 4 + (1 if fp else 0) + (2 if fn else 0)
-                    nf += 1
-                    total += (counts[b, k, 0] if fp else 0) + (counts[b, k, 1] if fn else 0)
+                total += (counts[b, k, 0] if fp else 0) + (counts[b, k, 1] if fn else 0)
             if total == 0:
                 continue
+            if total + 1 > cap:
+                cap = max(total + 1, min(2 * cap, bl_max * n_in + 1))
+                zbuf = np.empty(cap, np.float32) if sigma > 0 else np.zeros(cap, np.float32)
+                if wn_std > 0:
+                    wbuf = np.empty(cap, np.float32)
+            nbase = base
+            if own_noise:
+                nbase = stream(noise_key, 2, b * n_out + i)
+                c = 0
             if sigma > 0:
-                c = fill_normals(base, zbuf, total, c)
+                c = fill_normals(nbase, zbuf, total, c)
             if wn_std > 0:
-                c = fill_normals(base, wbuf, total, c)
+                c = fill_normals(nbase, wbuf, total, c)
             down_pos = (p > 0) == (lr_sign > 0)  # x > 0: direction sign(d)·sign(lr) > 0 lowers w
             q = 0
-            for f in range(nf):
-                k = fired[f] // 4
+            c2 = 0
+            for k in range(bl[b]):
+                fp = ap > uniform32(base, c2)
+                c2 += 1
+                fn = fp
+                if separate:
+                    fn = ap > uniform32(base, c2)
+                    c2 += 1
+                if not (fp or fn):
+                    continue
                 row = idx[b, k]
-                if fired[f] & 1:
-                    q = _pulse_run(law, u, i, row, 0, counts[b, k, 0], down_pos, P, G, sigma, zbuf, q, wvis, wn_std,
-                                   wbuf, ref)
-                if fired[f] & 2:
-                    q = _pulse_run(law, u, i, row, n_in - counts[b, k, 1], n_in, not down_pos, P, G, sigma, zbuf, q,
-                                   wvis, wn_std, wbuf, ref)
+                if fp:
+                    q = _routed_run(law, i, row, 0, counts[b, k, 0], down_pos, one_sided, u, P, wvis, ref, u2, P2,
+                                    wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
+                if fn:
+                    q = _routed_run(law, i, row, n_in - counts[b, k, 1], n_in, not down_pos, one_sided, u, P, wvis,
+                                    ref, u2, P2, wvis2, ref2, G, sigma, zbuf, q, wn_std, wbuf)
             npulse += q
         pulses[i] += npulse
 
 
 @dual
-def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses):
+def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, wn_std, ref, pulses, one_sided, u2,
+                 P2, wvis2, ref2):
     """Dense coincidence update (MEAN_COUNT, DETERMINISTIC_IMPLICIT).
 
-    n_ij = rint(cd[b, i]·cx[b, j] / coef[b]) if ``divide`` (MEAN_COUNT, coef = BL) else
-    rint(coef[b]·cd[b, i]·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL).
+    n_ij = rint((cd[b, i]/coef[b])·cx[b, j]) if ``divide`` (MEAN_COUNT, coef = BL) else
+    rint((coef[b]·cd[b, i])·cx[b, j]) (DETERMINISTIC_IMPLICIT, coef = BL), in aihwkit's float32 order.
     cd: float32[B, out], cx: float32[B, in] signed counts/levels; coef: float32[B]. |n_ij| pulses are applied
-    with direction sign(n_ij)·lr_sign (> 0 lowers the weight). Other arguments as :func:`stochastic_update`.
+    with direction sign(n_ij)·lr_sign (> 0 lowers the weight); with ``one_sided`` they are routed as in
+    :func:`stochastic_update`. ``key`` selects the noise stream. Other arguments as :func:`stochastic_update`.
     """
     n_out = u.shape[0]
     n_in = u.shape[1]
@@ -710,31 +762,34 @@ def dense_update(law, u, P, G, sigma, cd, cx, coef, divide, lr_sign, key, wvis, 
                 continue
             base = stream(key, 3, b * n_out + i)
             c = 0
-            f = coef[b] * di
+            f = di / coef[b] if divide else coef[b] * di  # aihwkit generateCoincidences(DetI): dc/BL or dc·BL first
             for j in range(n_in):
                 xj = cx[b, j]
                 if xj == 0:
                     continue
-                if divide:
-                    n = np.rint(di * xj / coef[b])
-                else:
-                    n = np.rint(f * xj)
+                n = np.rint(f * xj)
                 if n == 0:
                     continue
                 down = (n > 0) == (lr_sign > 0)
                 m = int(abs(n))
-                val = u[i, j]
+                if one_sided and down:
+                    tu, tP, tw, tr = u2, P2, wvis2, ref2
+                else:
+                    tu, tP, tw, tr = u, P, wvis, ref
+                if one_sided:
+                    down = False
+                val = tu[i, j]
                 for _ in range(m):
                     z = np.float32(0.0)
                     if sigma > 0:
                         zz, c = normal(base, c)
                         z = np.float32(zz)
-                    val = apply_law(law, val, down, P, i, j, sigma, z, G)
-                u[i, j] = val
+                    val = apply_law(law, val, down, tP, i, j, sigma, z, G)
+                tu[i, j] = val
                 npulse += m
                 if wn_std > 0:
                     zz, c = normal(base, c)
-                    wvis[i, j] = val - ref[i, j] + wn_std * np.float32(zz)
+                    tw[i, j] = val - tr[i, j] + wn_std * np.float32(zz)
         pulses[i] += npulse
 
 

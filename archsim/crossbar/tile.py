@@ -79,8 +79,8 @@ class AnalogTile:
         self.stats = TileStats(n_devices=self.out_size * self.in_size)
         self.nm_state = NoiseManagementState()
         self.forward_pipeline = IOPipeline(self.rpu_config.forward, self.out_size, self.rng, nm_state=self.nm_state)
-        self.backward_pipeline = IOPipeline(self.rpu_config.backward, self.in_size, self.rng,
-                                            allow_bound_management=False, nm_state=self.nm_state)
+        self.backward_pipeline = IOPipeline(self.rpu_config.backward, self.in_size, self.rng, backward=True,
+                                            nm_state=self.nm_state)
         self.context = TileContext(self.out_size, self.in_size, self.rpu_config, self.rng, self.stats, self.nm_state)
         self.algorithm: TileAlgorithm = build_algorithm(self.context, self.rpu_config.algorithm)
 
@@ -114,8 +114,10 @@ class AnalogTile:
             raise DataError("AnalogTile.update: x or d contains NaN or infinite values",
                             hint="check the loss for divergence (learning rate too high?)")
         lr_f = float(lr)
-        if not np.isfinite(lr_f):
-            raise DataError(f"AnalogTile.update: lr: expected a finite number, got {lr!r}")
+        if not np.isfinite(lr_f) or lr_f < 0:
+            raise DataError(f"AnalogTile.update: lr: expected a finite number >= 0, got {lr!r}",
+                            hint="aihwkit's AnalogSGD (a torch SGD) refuses negative learning rates; flip the sign "
+                                 "of d to reverse the update")
         self.algorithm.update(xs, ds, lr_f)
         self.stats.updates += 1
         self.algorithm.post_update_step()

@@ -3,7 +3,8 @@
 z = 2a·u/(b_max − b_min) + b; up y = max(1 − A_up·e^(γ_up·z), 0), down y = max(1 − A_down·e^(−γ_down·z), 0);
 simple noise: u += y·s_up(1 + σξ) / u −= y·s_down(1 + σξ); "complex" noise (dw_min_std_add or dw_min_std_slope
 non-zero): Δ = ±y·s, u += Δ + σ(|Δ| + dw_min_std_add + dw_min_std_slope·|u|)·ξ. No slots; globals
-G = (A_up, A_down, γ_up, γ_down, a, b, dw_min_std_add, dw_min_std_slope).
+G = (A_up, A_down, γ_up, γ_down, a, b, dw_min_std_add, dw_min_std_slope). Weight granularity: see
+:meth:`ExpStepDevice.weight_granularity` (the down step at w = 0, including the up/down asymmetry).
 """
 
 from __future__ import annotations
@@ -66,10 +67,19 @@ class ExpStepDevice(PulsedDeviceBase):
         check_finite(self, "A_up", "A_down", "gamma_up", "gamma_down", "a", "b", "dw_min_std_add", "dw_min_std_slope")
 
     def weight_granularity(self) -> float:
-        z = self.b  # w = 0
-        y_down = max(1.0 - self.A_down * math.exp(-self.gamma_down * z), 0.0)
-        eps = self.dw_min * y_down  # aihwkit averages the down step at w = 0 with itself
-        return eps if eps > 0 else self.dw_min
+        """aihwkit's ExpStep ``calcWeightGranularity`` in float32: the mean step at w = 0 of the *down* pulse taken
+        twice, dw_down = (1 − max(up_down, 0))·dw_min·max(1 − A_down·e^(−γ_down·b), 0) (the up/down asymmetry
+        shrinks the down scale; ``(dw_down + dw_down)/2`` looks like a typo for dw_up in aihwkit, kept for
+        faithfulness); dw_min if that is not positive."""
+        f = np.float32
+        up_down = f(self.up_down)
+        down_bias = -up_down if up_down > 0 else f(0.0)
+        scale_down = f(down_bias + f(1.0)) * f(self.dw_min)
+        z = f(f(2.0) * f(0.0) / (f(self.w_max) - f(self.w_min)) * f(self.a) + f(self.b))
+        y_down = max(f(1.0) - f(self.A_down) * f(np.exp(f(self.gamma_down) * (-z))), f(0.0))
+        dw_down = f(scale_down * y_down)
+        eps = max(f((dw_down + dw_down) / f(2.0)), f(0.0))
+        return float(eps) if eps > 0 else float(self.dw_min)
 
     def pulse_law(self) -> PulseLaw:
         return exp_step_law

@@ -11,10 +11,10 @@ defaults), except where a field's docstring says otherwise. Differences from aih
 
 * every sub-device of a compound uses the crossbar's ``rpu.device`` (each array is sampled with its
   own device-to-device draws); aihwkit lets each sub-device have its own device config;
-* the transfer / refresh reads use the crossbar's forward ``IOParameters`` with noise and bound
-  management switched off (DAC, ADC, output noise stay on), and the transfer writes use the
-  crossbar's ``UpdateParameters`` with the three ``transfer_*`` overrides below — aihwkit carries
-  full ``transfer_forward`` / ``transfer_update`` parameter objects instead;
+* the transfer / refresh reads and writes default to the crossbar's forward ``IOParameters`` and
+  ``UpdateParameters`` (``transfer_forward``, ``transfer_update``, ``refresh_forward``, ``refresh_update`` =
+  None; aihwkit's defaults are fresh ``IOParameters()`` / ``UpdateParameters()``, which equal the crossbar's
+  own defaults); the presets set them explicitly, as aihwkit's presets do;
 * transfer compounds hold exactly two arrays (fast A, slow C), as all aihwkit presets do;
 * ``fast_zero_shift`` / ``fast_reference_offset`` model the reference of the fast array (zero-shifting,
   Kim et al. 2019, arXiv 1907.10228, and the programmed offset of the c-TTv2 paper's toy, Rasch et al. 2023,
@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from archsim.errors import ConfigError
+from archsim.hwconfig.peripheral import PRESET_IO, PRESET_UPDATE, IOParameters, UpdateParameters
 from archsim.registry import Registry
 
 
@@ -41,13 +42,15 @@ class VectorUpdatePolicy(str, Enum):
     """Which sub-devices of a vector unit cell receive a gradient update."""
 
     ALL = "all"
-    """Every device gets the same coincidences."""
+    """Every device is pulsed by the same pulse trains (one train per vector, shared, as aihwkit 1.1.0's
+    ``VectorRPUDevice::doSparseUpdate``), each with its own cycle-to-cycle noise."""
     SINGLE_FIXED = "single_fixed"
     """Only device ``first_update_idx``."""
     SINGLE_SEQUENTIAL = "single_sequential"
-    """One device per mini-batch, cycling through them."""
+    """One device per update **vector**, cycling through them; the first vector goes to first_update_idx + 1
+    (aihwkit's CPU core advances the device index in ``initUpdateCycle``, once per vector)."""
     SINGLE_RANDOM = "single_random"
-    """One device per mini-batch, chosen at random."""
+    """One device per update vector, chosen at random (aihwkit ``initUpdateCycle``)."""
 
 
 def _check(cond: bool, cls: str, field: str, expected: str, got: Any) -> None:
@@ -88,11 +91,16 @@ class VectorUnitCellConfig(AlgorithmConfig):
     update_policy: VectorUpdatePolicy = VectorUpdatePolicy.ALL
     """Which devices receive each update (see :class:`VectorUpdatePolicy`)."""
     first_update_idx: int = 0
-    """Device updated by SINGLE_FIXED, and the first one of SINGLE_SEQUENTIAL."""
+    """Device updated by SINGLE_FIXED; SINGLE_SEQUENTIAL starts after it (first_update_idx + 1)."""
     gamma_vec: tuple[float, ...] = ()
     """Weighting factors γ_k; empty means 1/n_devices each."""
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "update_policy", VectorUpdatePolicy(self.update_policy))
+        except ValueError:
+            raise ConfigError(f"rpu.algorithm (vector).update_policy: expected one of "
+                              f"{', '.join(p.value for p in VectorUpdatePolicy)}, got {self.update_policy!r}") from None
         _check(self.n_devices >= 1, "vector", "n_devices", ">= 1", self.n_devices)
         _check(0 <= self.first_update_idx < self.n_devices, "vector", "first_update_idx",
                f"0..{self.n_devices - 1}", self.first_update_idx)
@@ -141,7 +149,14 @@ class OneSidedUnitCellConfig(AlgorithmConfig):
     refresh_lower_thres: float = 0.25
     """... and the smaller one exceeds this fraction."""
     copy_inverted: bool = False
-    """Second device is the first one's mirror image (bounds and steps swapped)."""
+    """g⁺ is the mirror image of g⁻ (aihwkit ``copyInvertDeviceParameter``: steps swapped, bounds mirrored, model
+    slots transformed by the device model); otherwise both devices are sampled independently (aihwkit 1.1.0)."""
+    refresh_forward: IOParameters | None = None
+    """IO parameters of the refresh reads (aihwkit ``refresh_forward``, default ``IOParameters()``); None = the
+    tile's forward IO."""
+    refresh_update: UpdateParameters | None = None
+    """Update parameters of the refresh writes (aihwkit ``refresh_update``, default ``UpdateParameters()``); None =
+    the tile's update parameters."""
 
     def __post_init__(self) -> None:
         _check(self.refresh_every >= 0, "one_sided", "refresh_every", ">= 0", self.refresh_every)
@@ -169,15 +184,19 @@ class TransferCompoundConfig(AlgorithmConfig):
     n_reads_per_transfer: int = 1
     """Columns (or rows) read and transferred at each transfer."""
     transfer_columns: bool = True
-    """Read columns of A (one-hot on the inputs); False reads rows (one-hot on the outputs)."""
+    """Read columns of A (one-hot on the inputs, a forward read); False reads rows (one-hot on the outputs, a
+    backward read with the transfer IO) and writes them as rows of C (aihwkit ``readVector``/``writeVector``)."""
     with_reset_prob: float = 0.0
     """Probability of resetting a column of A after it was transferred."""
     random_selection: bool = False
     """Start each transfer at a random column instead of cycling."""
     fast_lr: float = 1.0
-    """Pulse-count learning rate of the A update."""
+    """Pulse-count learning rate of the A update; <= 0 uses the SGD learning rate (aihwkit
+    ``getPulseCountLearningRate``)."""
     scale_fast_lr: bool = True
-    """Multiply ``fast_lr`` by the SGD learning rate (aihwkit HEAD; v1.1.0 used it as an absolute rate)."""
+    """Multiply ``fast_lr`` by the SGD learning rate: the default of aihwkit 1.2.0 (the newest release) for
+    ``TransferCompound`` and ``BufferedTransferCompound``. ``false`` gives aihwkit 1.1.0's behaviour, where fast_lr
+    is an absolute rate that the SGD learning rate (and its schedule) does not change."""
     transfer_lr: float = 1.0
     """Learning rate of the A → C transfer."""
     scale_transfer_lr: bool = True
@@ -188,8 +207,16 @@ class TransferCompoundConfig(AlgorithmConfig):
     """Update management in the transfer write."""
     transfer_update_bl_management: bool = True
     """BL management in the transfer write."""
+    transfer_forward: IOParameters | None = None
+    """IO parameters of the transfer reads (aihwkit ``transfer_forward``, default ``IOParameters()``); noise and
+    bound management are always switched off, as aihwkit does. None = the tile's forward IO."""
+    transfer_update: UpdateParameters | None = None
+    """Update parameters of the transfer writes (aihwkit ``transfer_update``). None = the tile's update parameters
+    with the three ``transfer_*`` fields above; when given, those fields must keep their defaults."""
     fast_zero_shift: bool = False
-    """Program A's reference to each device's symmetry point (zero-shifting) before training."""
+    """Program A's reference to each device's symmetry point (zero-shifting by pulses, Kim et al. 2019) before
+    training. aihwkit has no such step: its ``TikiTakaReRamSBPreset`` subtracts the symmetry point in the device
+    model instead (``subtract_symmetry_point`` of SoftBoundsReference), which is what that preset does here too."""
     fast_reference_offset: float = 0.0
     """Error of A's programmed reference, as a fraction of the device's w_max (c-TTv2 offset study)."""
 
@@ -200,6 +227,12 @@ class TransferCompoundConfig(AlgorithmConfig):
                self.n_reads_per_transfer)
         _check(0.0 <= self.with_reset_prob <= 1.0, name, "with_reset_prob", "in [0, 1]", self.with_reset_prob)
         _check(self.transfer_desired_bl >= 1, name, "transfer_desired_bl", ">= 1", self.transfer_desired_bl)
+        if self.transfer_update is not None:
+            fields = type(self).__dataclass_fields__
+            for f in ("transfer_desired_bl", "transfer_update_management", "transfer_update_bl_management"):
+                _check(getattr(self, f) == fields[f].default, name, f,
+                       f"its default {fields[f].default!r} when transfer_update is given (set it in transfer_update)",
+                       getattr(self, f))
 
 
 @AlgorithmConfig.KINDS.register_class
@@ -284,19 +317,33 @@ class DynamicTransferCompoundConfig(ChoppedTransferCompoundConfig):
 
     Per element, a running mean μ of the raw reads of A (EMA with rate min(tail_weightening/n_s, 1),
     n_s = max(ceil(1/in_chop_prob), 2)) is latched as μ_past at each chopper switch; the buffer
-    receives c·(read − μ_past)·lr_scale, so no zero-shifted reference is needed.
+    receives c·(read − μ_past)·lr_scale, so no zero-shifted reference is needed. Start-up as measured on
+    aihwkit 1.1.0's CPU core: μ starts at 0 and the buffer is filled and thresholded from the very first read
+    against μ_past = 0, before any chopper switch; C is written only once more than n_s sweeps are done.
     """
 
     kind: str = "dynamic_transfer"
     """Tag selecting this algorithm in YAML."""
     in_chop_random: bool = False
-    """Choppers switch regularly (every n_s reads of a column)."""
+    """Choppers switch regularly (every n_s-th sweep, all columns in the same sweep); true adds random switches
+    with in_chop_prob on top, as aihwkit's dynamic transfer does."""
     tail_weightening: float = 5.0
     """Weight of the recent reads in the running mean (C++ default 1)."""
     buffer_cap: float = 0.0
     """If > 0 and not forgetting: cap |H| at buffer_cap·transfer_desired_bl."""
     experimental_correct_accumulation: bool = False
-    """aihwkit experimental flag (accepted, not modelled)."""
+    """aihwkit experimental flag (must be false: not modelled)."""
+    std_significance: float = 0.0
+    """If > 0, an element's buffer increment is applied only when |read − μ_past| exceeds std_significance·s/√n_s,
+    s the running standard deviation of its reads (updated like the mean; while s = 0 nothing is significant): the
+    running-std significance test that
+    aihwkit 1.2.0 describes in ``DynamicTransferCompound``'s docstring ("no update is done if the difference is not
+    significantly different from zero, judged by the running std estimation") but whose CPU and CUDA cores do not
+    apply. 0 (the default) = off, as in aihwkit's cores."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(self.std_significance >= 0, self.kind, "std_significance", ">= 0", self.std_significance)
 
 
 @AlgorithmConfig.KINDS.register_class
@@ -305,14 +352,17 @@ class MixedPrecisionConfig(AlgorithmConfig):
     """Mixed precision (Nandakumar et al.; aihwkit ``MixedPrecisionCompound``): digital χ accumulation.
 
     Each sample χ += η·d xᵀ in floating point (x, d optionally quantised to n_bins levels of their
-    abs-max, stochastic rounding). Every ``transfer_every`` mini-batches, for each selected row i:
-    n = trunc(χ_i/ε), χ_i −= n·ε, and n is written to the device row with a pulsed update (UM/UBLM on).
+    abs-max, stochastic rounding). A transfer follows vector n (counted over all mini-batches from 0) when
+    n > 0 and n is a multiple of transfer_every·B — with a constant mini-batch size B right after the first
+    vector of every transfer_every-th mini-batch, never in the first one (aihwkit 1.1.0 ``doTransfer``, measured
+    side by side with its CPU wheel). For each selected row i: n = trunc(χ_i/ε), χ_i −= n·ε, and n is written to
+    the device row with a pulsed update (UM/UBLM on).
     """
 
     kind: str = "mixed_precision"
     """Tag selecting this algorithm in YAML."""
     transfer_every: int = 1
-    """Transfer period in mini-batches."""
+    """Transfer period in units of mini-batches of vectors (transfer_every·B vectors, see the class docstring)."""
     n_rows_per_transfer: int = -1
     """Rows written per transfer; −1 = all rows."""
     random_row: bool = False
@@ -414,6 +464,11 @@ class WeightModifierType(str, Enum):
     """w += amax·std_dev·(c0 + c1|w|/amax + c2(|w|/amax)²)·ξ."""
     DROP_CONNECT = "drop_connect"
     """Only drop-connect (``pdrop``)."""
+    PROG_NOISE = "prog_noise"
+    """PCM programming noise with the sign kept: σ = (std_dev/g_max)·(c0 + c1|w|/amax + c2(|w|/amax)²),
+    w ← sign(w)·|w + amax·σ·ξ| (aihwkit ``ProgNoise``)."""
+    DOREFA = "dorefa"
+    """DoReFa quantisation: w ← round(tanh(w)·|dorefa_clip/tanh(amax)|, res) (aihwkit ``DoReFa``; off if res = 0)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -436,8 +491,22 @@ class WeightModifierConfig:
     """amax = max|W| of the current weights; False uses ``assumed_wmax``."""
     assumed_wmax: float = 1.0
     """amax when ``rel_to_actual_wmax`` is False."""
+    dorefa_clip: float = 0.6
+    """Clip value of DOREFA (aihwkit ``dorefa_clip``)."""
+    g_max_us: float = 25.0
+    """g_max of PROG_NOISE (µS; aihwkit ``g_max``): the polynomial is in µS, std_dev/g_max makes it relative."""
+    enable_during_test: bool = False
+    """Keep modifying the weights in evaluation mode (aihwkit ``enable_during_test``); off: an
+    ``InferenceTile`` in ``eval()`` mode reads the unmodified weights."""
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "type", WeightModifierType(self.type))
+        except ValueError:
+            raise ConfigError(f"modifier.type: expected one of {', '.join(t.value for t in WeightModifierType)}, "
+                              f"got {self.type!r}") from None
+        if self.g_max_us <= 0:
+            raise ConfigError(f"modifier.g_max_us: expected > 0, got {self.g_max_us}")
         if not 0.0 <= self.pdrop <= 1.0:
             raise ConfigError(f"modifier.pdrop: expected in [0, 1], got {self.pdrop}")
         if self.std_dev < 0 or self.res < 0:
@@ -501,54 +570,61 @@ class InferenceConfig:
 # ---------------------------------------------------------------------------------------------------------
 
 _DEVICES = ("ReRamES", "ReRamSB", "Capacitor", "EcRam", "EcRamMO", "Idealized")
+#: aihwkit's transfer presets read with PresetIOParameters without noise and bound management
+_TRANSFER_IO = {**PRESET_IO, "noise_management": "none", "bound_management": "none"}
+#: ... and write TTv2-style with one pulse of sign(n) per element
+_BL1_UPDATE = {**PRESET_UPDATE, "desired_bl": 1, "update_bl_management": False, "update_management": False}
 
 
-def _ttv2(fast_lr: float, auto_gran: float, chop: float) -> dict[str, Any]:
-    return {"kind": "chopped_transfer", "in_chop_prob": chop, "units_in_mbatch": False, "auto_scale": True,
-            "fast_lr": fast_lr, "auto_granularity": auto_gran, "transfer_desired_bl": 1,
-            "transfer_update_management": False, "transfer_update_bl_management": False}
+def _chopped(kind: str, fast_lr: float | None, auto_gran: float, chop: float, **extra: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {"kind": kind, "in_chop_prob": chop, "units_in_mbatch": False, "auto_scale": True,
+                           "auto_granularity": auto_gran, "transfer_forward": dict(_TRANSFER_IO),
+                           "transfer_update": dict(_BL1_UPDATE), **extra}
+    if fast_lr is not None:
+        raw["fast_lr"] = fast_lr
+    return raw
 
 
 def _build_presets() -> dict[str, dict[str, Any]]:
+    """The compound presets of aihwkit 1.2.0's ``src/aihwkit/simulator/presets/configs.py`` (read field by field)."""
     presets: dict[str, dict[str, Any]] = {}
     for dev in _DEVICES:
-        reram = dev.startswith("ReRam")
-        desired_bl = 100 if dev in ("EcRam", "EcRamMO", "Idealized") else 31
-        zero_shift = {"fast_zero_shift": True} if dev == "ReRamSB" else {}
+        # aihwkit's ReRamSB transfer presets use ReRamSBPresetDevice(subtract_symmetry_point=True) for A and C
+        device = {"subtract_symmetry_point": True} if dev == "ReRamSB" else {}
         presets[f"TikiTaka{dev}Preset"] = {
-            "device_preset": f"{dev}Preset",
-            "algorithm": {"kind": "transfer", "transfer_every": 1.0, "units_in_mbatch": True, "fast_lr": 1.0,
-                          **zero_shift},
-            "update": {"desired_bl": 31},
+            "device_preset": f"{dev}Preset", "device": device, "update": {},
+            "algorithm": {"kind": "transfer", "transfer_every": 1.0, "units_in_mbatch": True,
+                          "transfer_forward": dict(_TRANSFER_IO), "transfer_update": dict(PRESET_UPDATE)},
         }
+        reram = dev.startswith("ReRam")
+        bl100 = {"desired_bl": 100} if dev in ("EcRam", "EcRamMO", "Idealized") else {"desired_bl": 31}
         auto_gran = 1000.0 if dev in ("ReRamES", "ReRamSB", "Capacitor") else 500.0
         fast_lr = 0.5 if reram else 0.1
-        presets[f"TTv2{dev}Preset"] = {"device_preset": f"{dev}Preset",
-                                       "algorithm": _ttv2(fast_lr, auto_gran, 0.0),
-                                       "update": {"desired_bl": desired_bl}}
+        presets[f"TTv2{dev}Preset"] = {"device_preset": f"{dev}Preset", "device": device, "update": bl100,
+                                       "algorithm": _chopped("chopped_transfer", fast_lr, auto_gran, 0.0)}
         chop = 0.001 if dev in ("EcRamMO", "Idealized") else 0.01
-        c_fast_lr = 1.0 if dev == "EcRam" else fast_lr
-        presets[f"ChoppedTTv2{dev}Preset"] = {"device_preset": f"{dev}Preset",
-                                              "algorithm": _ttv2(c_fast_lr, auto_gran, chop),
-                                              "update": {"desired_bl": desired_bl}}
-        agad = {"ReRamES": (0.5, 0.02, 5.0, 1000.0), "ReRamSB": (0.5, 0.02, 5.0, 1000.0),
-                "Capacitor": (0.1, 0.01, 20.0, 1000.0), "EcRam": (0.1, 0.005, 50.0, 750.0),
-                "EcRamMO": (0.1, 0.005, 50.0, 500.0), "Idealized": (0.1, 0.005, 50.0, 500.0)}[dev]
+        presets[f"ChoppedTTv2{dev}Preset"] = {
+            "device_preset": f"{dev}Preset", "device": device, "update": bl100,
+            "algorithm": _chopped("chopped_transfer", None if dev == "EcRam" else fast_lr, auto_gran, chop)}
+        fast, chop, tail, gran = {"ReRamES": (0.5, 0.02, 5.0, 1000.0), "ReRamSB": (0.5, 0.02, 5.0, 1000.0),
+                                  "Capacitor": (0.1, 0.01, 20.0, 1000.0), "EcRam": (0.1, 0.005, 50.0, 750.0),
+                                  "EcRamMO": (0.1, 0.005, 50.0, 500.0), "Idealized": (0.1, 0.005, 50.0, 500.0)}[dev]
         presets[f"AGAD{dev}Preset"] = {
-            "device_preset": f"{dev}Preset",
-            "algorithm": {**_ttv2(agad[0], agad[3], agad[1]), "kind": "dynamic_transfer",
-                          "tail_weightening": agad[2]},
-            "update": {"desired_bl": desired_bl},
+            "device_preset": f"{dev}Preset", "device": device,
+            "update": {"desired_bl": 100} if dev in ("EcRamMO", "Idealized") else {"desired_bl": 31},
+            "algorithm": _chopped("dynamic_transfer", fast, gran, chop, tail_weightening=tail),
         }
-    for dev in (*_DEVICES, "GokmenVlasov", "PCM"):
-        presets[f"MixedPrecision{dev}Preset"] = {"device_preset": f"{dev}Preset",
+    # MixedPrecisionPCMPreset is left out: its device is aihwkit's PCMPresetUnitCell (a one-sided unit cell), and
+    # archsim's mixed precision drives a single device array
+    for dev in (*_DEVICES, "GokmenVlasov"):
+        presets[f"MixedPrecision{dev}Preset"] = {"device_preset": f"{dev}Preset", "device": {},
                                                  "algorithm": {"kind": "mixed_precision"}, "update": {}}
     return presets
 
 
 #: aihwkit compound preset name -> {"device_preset": single-device preset name (hwconfig.rpu.PRESETS),
-#: "algorithm": raw ``rpu.algorithm`` dict, "update": overrides of the preset's UpdateParameters}.
-#: All of them use aihwkit's PresetIOParameters / PresetUpdateParameters for forward, backward and update.
+#: "device": overrides of that preset's device, "algorithm": raw ``rpu.algorithm`` dict, "update": overrides of the
+#: preset's UpdateParameters}. All of them use aihwkit's PresetIOParameters for forward and backward.
 ALGORITHM_PRESETS: dict[str, dict[str, Any]] = _build_presets()
 
 
@@ -566,6 +642,7 @@ def compound_preset_raw(name: str, device_presets: dict[str, dict[str, Any]]) ->
         raise ConfigError(f"rpu preset {name!r}: device preset {entry['device_preset']!r} is not available",
                           hint="valid device presets: " + ", ".join(sorted(device_presets)))
     raw = copy.deepcopy(device_presets[entry["device_preset"]])
+    raw["device"] = {**raw["device"], **entry["device"]}
     raw["update"] = {**raw.get("update", {}), **entry["update"]}
-    raw["algorithm"] = dict(entry["algorithm"])
+    raw["algorithm"] = copy.deepcopy(entry["algorithm"])
     return raw

@@ -9,9 +9,10 @@ configuration gets the same numerics. The functional core (``archsim.crossbar``)
 
 Conventions shared with aihwkit:
 
-* Resolutions (``inp_res``, ``out_res``, update ``res``): ``<= 0`` means off, a value ``> 1`` is a number of
-  steps (replaced by ``1/value``), otherwise it is a fraction of the full range and the quantisation step in
-  signal units is ``res * 2 * bound``.
+* Converter resolutions (``inp_res``, ``out_res``): ``<= 0`` means off, a value ``> 1`` is a number of steps
+  (replaced by ``1/value``), otherwise it is a fraction of the full range and the quantisation step in signal
+  units is ``res * 2 * bound``. The update's probability resolutions (``res``, ``x_res_implicit``,
+  ``d_res_implicit``) are used as given, as aihwkit's core does (``UpdateParameters.res``).
 * Bounds ``<= 0`` mean unbounded.
 * Modes are string enums with lowercase values (``noise_management: abs_max``).
 * Device configs form a tagged union chosen by their ``kind`` field (``device: {kind: soft_bounds}``).
@@ -25,7 +26,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from archsim.devices import (
@@ -42,7 +42,7 @@ from archsim.devices import (
     SoftBoundsPmaxDevice,
     SoftBoundsReferenceDevice,
 )
-from archsim.devices.base import check_bool, check_finite, check_nonneg, coerce_enum, fail
+from archsim.devices.base import fail
 from archsim.errors import ConfigError
 from archsim.hwconfig.algorithms import (
     ALGORITHM_PRESETS,
@@ -51,10 +51,24 @@ from archsim.hwconfig.algorithms import (
     SGDConfig,
     compound_preset_raw,
 )
+from archsim.hwconfig.peripheral import (
+    MAX_DESIRED_BL,
+    PRESET_IO,
+    PRESET_UPDATE,
+    AnalogMVType,
+    BoundManagementType,
+    IOParameters,
+    NoiseManagementType,
+    PulseType,
+    UpdateParameters,
+    WeightNoiseType,
+    resolution_fraction,
+)
 from archsim.loader import build_dataclass
 
 __all__ = [
     "DEVICE_KINDS",
+    "DEVICE_PRESETS",
     "PRESETS",
     "AnalogMVType",
     "BoundManagementType",
@@ -63,6 +77,7 @@ __all__ = [
     "ExpStepDevice",
     "IOParameters",
     "IdealDevice",
+    "MAX_DESIRED_BL",
     "LinearStepDevice",
     "NoiseManagementType",
     "PiecewiseStepDevice",
@@ -76,223 +91,8 @@ __all__ = [
     "SoftBoundsReferenceDevice",
     "UpdateParameters",
     "WeightNoiseType",
+    "resolution_fraction",
 ]
-
-
-# --------------------------------------------------------------------------------------------- helpers
-
-#: Longest pulse train (``UpdateParameters.desired_bl``) accepted; aihwkit's presets use 31 or fewer.
-MAX_DESIRED_BL = 1 << 16
-
-
-def resolution_fraction(res: float) -> float:
-    """aihwkit's resolution convention: ``<= 0`` off (returns 0), ``> 1`` a step count (returns 1/res)."""
-    if res <= 0:
-        return 0.0
-    if res > 1:
-        return 1.0 / res
-    return float(res)
-
-
-# --------------------------------------------------------------------------------------------- enums
-
-
-class NoiseManagementType(str, Enum):
-    """Input scaling before the DAC (aihwkit ``NoiseManagementType``)."""
-
-    NONE = "none"
-    ABS_MAX = "abs_max"
-    ABS_MAX_NP_SUM = "abs_max_np_sum"
-    MAX = "max"
-    CONSTANT = "constant"
-    AVERAGE_ABS_MAX = "average_abs_max"
-
-
-class BoundManagementType(str, Enum):
-    """Output-saturation handling (aihwkit ``BoundManagementType``)."""
-
-    NONE = "none"
-    ITERATIVE = "iterative"
-    ITERATIVE_WORST_CASE = "iterative_worst_case"
-    SHIFT = "shift"
-
-
-class WeightNoiseType(str, Enum):
-    """Output-referred weight read noise (aihwkit ``WeightNoiseType``)."""
-
-    NONE = "none"
-    ADDITIVE_CONSTANT = "additive_constant"
-    PCM_READ = "pcm_read"
-
-
-class AnalogMVType(str, Enum):
-    """How the analog MVM is executed (aihwkit ``AnalogMVType``)."""
-
-    IDEAL = "ideal"
-    ONE_PASS = "one_pass"
-    POS_NEG_SEPARATE = "pos_neg_separate"
-    POS_NEG_SEPARATE_DIGITAL_SUM = "pos_neg_separate_digital_sum"
-
-
-class PulseType(str, Enum):
-    """How the rank-one update is turned into pulses (aihwkit ``PulseType``)."""
-
-    NONE = "none"
-    NONE_WITH_DEVICE = "none_with_device"
-    STOCHASTIC_COMPRESSED = "stochastic_compressed"
-    STOCHASTIC = "stochastic"
-    MEAN_COUNT = "mean_count"
-    DETERMINISTIC_IMPLICIT = "deterministic_implicit"
-
-
-# --------------------------------------------------------------------------------------------- IO
-
-
-@dataclass(frozen=True, kw_only=True)
-class IOParameters:
-    """Peripheral (DAC / analog MAC / ADC) parameters of one MVM direction (aihwkit ``IOParameters``)."""
-
-    is_perfect: bool = False
-    """Bypass all non-idealities: y = out_scale · W x."""
-    mv_type: AnalogMVType = AnalogMVType.ONE_PASS
-    """Analog MVM mode; ``ideal`` equals ``is_perfect``."""
-    inp_bound: float = 1.0
-    """DAC range ±inp_bound (normalised input units; must be 1 with noise management on; <= 0 = unbounded)."""
-    inp_noise: float = 0.0
-    """Std of Gaussian noise added to the DAC-ed input (normalised units)."""
-    inp_res: float = 1.0 / (2**7 - 2)
-    """DAC resolution: fraction of the full range (step = inp_res·2·inp_bound); > 1 = number of steps; <= 0 = off."""
-    inp_sto_round: bool = False
-    """Stochastic rounding in the DAC."""
-    inp_asymmetry: float = 0.0
-    """Negative inputs are scaled by (1 − inp_asymmetry)."""
-    out_bound: float = 12.0
-    """ADC range ±out_bound (normalised output units; <= 0 = unbounded)."""
-    out_noise: float = 0.06
-    """Std of Gaussian output noise, in normalised units (before the noise-management rescale)."""
-    out_noise_std: float = 0.0
-    """Relative per-output spread of out_noise: σ_i = |out_noise·(1 + out_noise_std·ξ_i)|, drawn once per tile."""
-    out_res: float = 1.0 / (2**9 - 2)
-    """ADC resolution (same convention as inp_res, relative to ±out_bound)."""
-    out_sto_round: bool = False
-    """Stochastic rounding in the ADC."""
-    out_scale: float = 1.0
-    """Fixed digital output factor."""
-    out_asymmetry: float = 0.0
-    """Negative outputs are scaled by (1 − out_asymmetry)."""
-    bound_management: BoundManagementType = BoundManagementType.ITERATIVE
-    """Output-saturation handling; ``iterative`` halves the input scale of a clipped sample and re-runs it."""
-    noise_management: NoiseManagementType = NoiseManagementType.ABS_MAX
-    """Per-sample input normalisation before the DAC."""
-    w_noise: float = 0.0
-    """Output-referred weight-noise scale."""
-    w_noise_type: WeightNoiseType = WeightNoiseType.NONE
-    """``additive_constant``: y_i += w_noise·‖v‖₂·ξ; ``pcm_read``: y_i += w_noise·sqrt(Σ_j |w_ij| v_j²)·ξ."""
-    ir_drop: float = 0.0
-    """IR-drop scale (0 = off)."""
-    ir_drop_g_ratio: float = 1.0 / 0.35 / 5e-6
-    """Wire conductance over g_max for the IR-drop model."""
-    out_nonlinearity: float = 0.0
-    """Strength of the S-shaped output non-linearity (0 = off)."""
-    out_nonlinearity_std: float = 0.0
-    """Relative per-output spread of the output non-linearity."""
-    slope_calibration: float = 0.0
-    """Slope calibration point of the output non-linearity / series resistance."""
-    v_offset_std: float = 0.0
-    """Std of per-output voltage offsets, drawn once."""
-    v_offset_w_min: float = -1.0
-    """Implicit reference conductance for the voltage offsets."""
-    r_series: float = 0.0
-    """Series resistance as a fraction of the output current."""
-    r_series_max_total: float = 3.4028234663852886e38
-    """Cap of the series-resistance term."""
-    w_read_asymmetry_dtod: float = 0.0
-    """Per-device weight scale for negative inputs (pos_neg_separate modes only)."""
-    max_bm_factor: float = 1000.0
-    """Bound-management stop rule: give up when the reduction factor exceeds this."""
-    max_bm_res: float = 0.25
-    """Bound-management stop rule: give up when reduction > max_bm_res / (scaled inp_res)."""
-    bm_test_negative_bound: bool = True
-    """Whether reaching −out_bound also triggers bound management."""
-    nm_thres: float = 0.0
-    """Value for ``constant`` noise management, else an upper clip of the NM factor (0 = off)."""
-    nm_assumed_wmax: float = 0.6
-    """Assumed maximal weight for ``abs_max_np_sum`` (aihwkit C++-only field)."""
-    nm_decay: float = 1e-3
-    """EMA rate of ``average_abs_max`` (aihwkit C++-only field)."""
-
-    def __post_init__(self) -> None:
-        check_bool(self, "is_perfect", "inp_sto_round", "out_sto_round", "bm_test_negative_bound")
-        coerce_enum(self, "mv_type", AnalogMVType)
-        coerce_enum(self, "bound_management", BoundManagementType)
-        coerce_enum(self, "noise_management", NoiseManagementType)
-        coerce_enum(self, "w_noise_type", WeightNoiseType)
-        check_finite(self, "inp_bound", "inp_res", "out_bound", "out_res", "out_scale", "v_offset_w_min", "r_series_max_total")
-        check_nonneg(self, "inp_noise", "out_noise", "out_noise_std", "w_noise", "ir_drop", "ir_drop_g_ratio",
-                "out_nonlinearity", "out_nonlinearity_std", "slope_calibration", "v_offset_std", "r_series",
-                "w_read_asymmetry_dtod", "max_bm_factor", "max_bm_res", "nm_thres", "nm_assumed_wmax")
-        check_finite(self, "inp_asymmetry", "out_asymmetry", "nm_decay")
-        for name in ("inp_asymmetry", "out_asymmetry"):
-            if not -1.0 <= getattr(self, name) <= 1.0:
-                fail(self, name, "a value in [-1, 1]", getattr(self, name))
-        if not 0.0 < self.nm_decay <= 1.0:
-            fail(self, "nm_decay", "a value in (0, 1]", self.nm_decay)
-        if self.noise_management is not NoiseManagementType.NONE and not self.is_perfect \
-                and self.mv_type is not AnalogMVType.IDEAL and self.inp_bound != 1.0:
-            fail(self, "inp_bound", "1.0 when noise_management is not 'none' (aihwkit requirement)",
-                  self.inp_bound, hint="set noise_management: none to use another input bound")
-        if self.bound_management is BoundManagementType.SHIFT:
-            fail(self, "bound_management", "none, iterative or iterative_worst_case", "shift",
-                  hint="aihwkit defines SHIFT only as an enum member without an implementation")
-
-    @property
-    def perfect(self) -> bool:
-        """True if the MVM is ideal (``is_perfect`` or ``mv_type: ideal``)."""
-        return self.is_perfect or self.mv_type is AnalogMVType.IDEAL
-
-
-# --------------------------------------------------------------------------------------------- update
-
-
-@dataclass(frozen=True, kw_only=True)
-class UpdateParameters:
-    """Pulsed-update parameters (aihwkit ``UpdateParameters``, ``src/aihwkit/simulator/parameters/training.py``)."""
-
-    desired_bl: int = 31
-    """Pulse-train length BL (the maximum BL when update_bl_management is on)."""
-    fixed_bl: bool = True
-    """If False (and no BL management) and dw_min·BL < lr: A = B = 1, BL = ceil(lr/dw_min)."""
-    pulse_type: PulseType = PulseType.STOCHASTIC_COMPRESSED
-    """How the update is turned into pulses."""
-    res: float = 0.0
-    """Resolution of the pulse probabilities (bin width in 0..1; > 1 = number of steps, i.e. 1/res; <= 0 off)."""
-    x_res_implicit: float = 0.0
-    """Quantisation of B·|x| for ``deterministic_implicit`` (same convention as res)."""
-    d_res_implicit: float = 0.0
-    """Quantisation of A·|d| for ``deterministic_implicit``."""
-    sto_round: bool = False
-    """Stochastic rounding for the implicit quantisations."""
-    update_bl_management: bool = True
-    """Per-sample BL = min(ceil(lr·x_max·d_max/ε), desired_bl); forces update_management on."""
-    update_management: bool = True
-    """Balance the x and d probabilities per sample."""
-    um_grad_scale: float = 1.0
-    """Scale of d_max in the update-management balance."""
-    d_sparsity: bool = False
-    """Track gradient sparsity (used by compounds)."""
-
-    def __post_init__(self) -> None:
-        coerce_enum(self, "pulse_type", PulseType)
-        check_bool(self, "fixed_bl", "sto_round", "update_bl_management", "update_management", "d_sparsity")
-        # Bounded so that timing (BL pulse slots per update) and the pulse trains the functional core draws stay
-        # finite: 1e30 passed and overflowed at run time.
-        if isinstance(self.desired_bl, bool) or not isinstance(self.desired_bl, int) \
-                or not 1 <= self.desired_bl <= MAX_DESIRED_BL:
-            fail(self, "desired_bl", f"an integer in [1, {MAX_DESIRED_BL}]", self.desired_bl)
-        check_finite(self, "res", "x_res_implicit", "d_res_implicit")
-        check_nonneg(self, "um_grad_scale")
-        if self.um_grad_scale == 0:
-            fail(self, "um_grad_scale", "> 0", self.um_grad_scale)
 
 
 # --------------------------------------------------------------------------------------------- devices
@@ -303,54 +103,91 @@ DEVICE_KINDS = DeviceConfig.KINDS
 
 # --------------------------------------------------------------------------------------------- presets
 
-_PRESET_IO: dict[str, Any] = {
-    "bound_management": "iterative", "noise_management": "abs_max", "inp_res": 1.0 / 126, "out_res": 1.0 / 510,
-    "out_bound": 20.0, "out_noise": 0.1, "w_noise": 0.0,
-}
-_PRESET_UPDATE: dict[str, Any] = {
-    "desired_bl": 31, "pulse_type": "stochastic_compressed", "update_bl_management": True, "update_management": True,
-}
-
-
-def _preset(device: dict[str, Any]) -> dict[str, Any]:
-    return {"device": device, "forward": dict(_PRESET_IO), "backward": dict(_PRESET_IO), "update": dict(_PRESET_UPDATE)}
-
-
-#: aihwkit preset names → raw YAML-like dicts of :class:`RPUConfig` fields (aihwkit 1.1.0
-#: ``src/aihwkit/simulator/presets/devices.py``, ``presets/configs.py``). Peripherals are aihwkit's ``PresetIOParameters`` (out_bound 20,
-#: out_noise 0.1, 7-bit DAC, 9-bit ADC) and ``PresetUpdateParameters``. "default" is plain ``RPUConfig()``.
-#: aihwkit's compound presets (TikiTaka*, TTv2*, ChoppedTTv2*, AGAD*, MixedPrecision*) are added below from
-#: ``algorithms.ALGORITHM_PRESETS``, for every one whose device preset exists here.
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "ReRamESPreset": _preset({
+#: aihwkit's single-device presets (``src/aihwkit/simulator/presets/devices.py``, aihwkit 1.2.0, identical in 1.1.0)
+#: as raw device dicts, by aihwkit's class name. Values are aihwkit's; fields not listed keep the model's defaults,
+#: which are aihwkit's Python defaults too (e.g. EcRam's gamma_*_dtod 0.05).
+DEVICE_PRESETS: dict[str, dict[str, Any]] = {
+    "ReRamESPresetDevice": {
         "kind": "exp_step", "dw_min": 0.00135, "up_down": 0.259359, "w_max": 1.0, "w_min": -1.0,
         "a": -0.5, "b": -0.5, "gamma_up": 5.0, "gamma_down": 5.0, "A_up": -1.18445, "A_down": -0.081404,
         "dw_min_dtod": 0.2, "up_down_dtod": 0.05, "w_max_dtod": 0.3, "w_min_dtod": 0.3, "dw_min_std": 5.0,
-        "write_noise_std": 75.0}),
-    "ReRamSBPreset": _preset({
+        "write_noise_std": 75.0},
+    "ReRamSBPresetDevice": {
         "kind": "soft_bounds_reference", "dw_min": 0.002, "up_down": 0.0, "w_max": 1.25, "w_min": -0.75,
-        "mult_noise": False, "dw_min_dtod": 0.3, "up_down_dtod": 0.01, "w_max_dtod": 0.24, "w_min_dtod": 0.4,
-        "dw_min_std": 3.75, "write_noise_std": 56.0}),
-    "CapacitorPreset": _preset({
-        "kind": "linear_step", "dw_min": 0.005, "up_down": 0.0, "w_max": 1.0, "w_min": -1.0,
-        "dw_min_dtod": 0.1, "up_down_dtod": 0.06, "w_max_dtod": 0.07, "w_min_dtod": 0.07, "dw_min_std": 0.3,
-        "mult_noise": False, "gamma_up": 0.05, "gamma_down": 0.05, "gamma_up_dtod": 0.01, "gamma_down_dtod": 0.01,
-        "lifetime": 1e6, "lifetime_dtod": 0.3}),
-    "EcRamPreset": _preset({
+        "mult_noise": False, "dw_min_dtod": 0.3, "up_down_dtod": 0.01, "w_max_dtod": 0.3 / 1.25,
+        "w_min_dtod": 0.3 / 0.75, "dw_min_std": 3.75, "write_noise_std": 56.0},
+    "CapacitorPresetDevice": {
+        "kind": "linear_step", "dw_min": 0.005, "up_down": 0.0, "w_max": 1.0, "w_min": -1.0, "mult_noise": False,
+        "gamma_up": 0.05, "gamma_down": 0.05, "dw_min_dtod": 0.1, "up_down_dtod": 0.06, "w_max_dtod": 0.07,
+        "w_min_dtod": 0.07, "gamma_up_dtod": 0.01, "gamma_down_dtod": 0.01, "dw_min_std": 0.3,
+        "write_noise_std": 0.0, "mean_bound_reference": True, "lifetime": 1e6, "lifetime_dtod": 0.3},
+    "EcRamPresetDevice": {
         "kind": "linear_step", "dw_min": 0.002, "up_down": 0.0, "w_max": 1.1724, "w_min": -0.8276,
-        "dw_min_dtod": 0.1, "up_down_dtod": 0.01, "w_max_dtod": 0.05, "w_min_dtod": 0.05, "dw_min_std": 0.3,
-        "mult_noise": True, "gamma_up": 0.1153, "gamma_down": 0.5085}),
-    "EcRamMOPreset": _preset({
-        "kind": "linear_step", "dw_min": 2.8214e-4, "up_down": 0.0, "w_max": 1.1714, "w_min": -0.8286,
-        "dw_min_dtod": 0.1, "up_down_dtod": 0.01, "w_max_dtod": 0.05, "w_min_dtod": 0.05, "dw_min_std": 2.0,
-        "mult_noise": True, "gamma_up": 0.4152, "gamma_down": 0.7342}),
-    "IdealizedPreset": _preset({
-        "kind": "constant_step", "dw_min": 0.0002, "up_down": 0.0, "w_max": 1.0, "w_min": -1.0,
-        "dw_min_dtod": 0.3, "up_down_dtod": 0.0, "w_max_dtod": 0.3, "w_min_dtod": 0.3, "dw_min_std": 0.3}),
-    "GokmenVlasovPreset": _preset({
-        "kind": "constant_step", "dw_min": 0.0016, "up_down": 0.0, "w_max": 1.0, "w_min": -1.0,
-        "dw_min_dtod": 0.3, "up_down_dtod": 0.01, "w_max_dtod": 0.3, "w_min_dtod": 0.3, "dw_min_std": 0.3}),
+        "mult_noise": True, "gamma_up": 0.1153, "gamma_down": 0.5085, "dw_min_dtod": 0.1, "up_down_dtod": 0.01,
+        "w_max_dtod": 0.05, "w_min_dtod": 0.05, "gamma_up_dtod": 0.05, "gamma_down_dtod": 0.05, "dw_min_std": 0.3,
+        "write_noise_std": 0.0, "mean_bound_reference": True},
+    "EcRamMOPresetDevice": {
+        "kind": "linear_step", "dw_min": 0.00028214, "up_down": 0.0, "w_max": 1.1714, "w_min": -0.8286,
+        "mult_noise": True, "gamma_up": 0.4152, "gamma_down": 0.7342, "dw_min_dtod": 0.1, "up_down_dtod": 0.01,
+        "w_max_dtod": 0.05, "w_min_dtod": 0.05, "gamma_up_dtod": 0.05, "gamma_down_dtod": 0.05, "dw_min_std": 2.0,
+        "write_noise_std": 0.0, "mean_bound_reference": True},
+    "IdealizedPresetDevice": {
+        "kind": "constant_step", "dw_min": 0.0002, "dw_min_dtod": 0.3, "dw_min_std": 0.3, "up_down": 0.0,
+        "up_down_dtod": 0.0, "w_max": 1.0, "w_min": -1.0, "w_max_dtod": 0.3, "w_min_dtod": 0.3},
+    "GokmenVlasovPresetDevice": {
+        "kind": "constant_step", "dw_min": 0.0016, "dw_min_dtod": 0.3, "dw_min_std": 0.3, "up_down": 0.0,
+        "up_down_dtod": 0.01, "w_max": 1.0, "w_min": -1.0, "w_max_dtod": 0.3, "w_min_dtod": 0.3},
+    "PCMPresetDevice": {  # Nandakumar et al. 2020 (Front. Neurosci. 14:406), uni-directional: used in a pair
+        "kind": "exp_step", "dw_min": 0.01, "up_down": 0.0, "w_max": 2.0, "w_min": 0.0, "a": -1.0, "b": 0.0,
+        "gamma_up": 2.5, "gamma_down": 2.5, "A_up": -27.235, "A_down": -2.235, "dw_min_dtod": 0.2,
+        "up_down_dtod": 0.05, "w_max_dtod": 0.1, "w_min_dtod": 0.0, "dw_min_std": 0.6, "dw_min_std_add": 0.042,
+        "dw_min_std_slope": 0.108, "write_noise_std": 0.0, "reset": 0.01, "reset_dtod": 0.02},
+}
+
+
+def _preset(device: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An aihwkit preset with PresetIOParameters forward and backward and PresetUpdateParameters."""
+    return {"device": copy.deepcopy(device), "forward": dict(PRESET_IO), "backward": dict(PRESET_IO),
+            "update": dict(PRESET_UPDATE), **extra}
+
+
+def _vector(device: dict[str, Any], n: int) -> dict[str, Any]:
+    return _preset(device, algorithm={"kind": "vector", "n_devices": n, "update_policy": "single_random"})
+
+
+_BASE = ("ReRamES", "ReRamSB", "Capacitor", "EcRam", "EcRamMO", "Idealized")
+
+#: aihwkit preset names → raw YAML-like dicts of :class:`RPUConfig` fields (aihwkit 1.2.0
+#: ``src/aihwkit/simulator/presets/configs.py`` and ``presets/inference.py``). "default" is plain ``RPUConfig()``.
+#: The compound presets (TikiTaka*, TTv2*, ChoppedTTv2*, AGAD*, MixedPrecision*) are added below from
+#: ``algorithms.ALGORITHM_PRESETS``. Parts of an aihwkit preset that belong to the network mapping rather than to
+#: one tile's numerics (StandardHWATrainingPreset's weight scaling ω = 1 column-wise, learned output scales,
+#: input-range learning, channel-wise remapping and weight clipping; FloatingPointPreset's unsplit layers) are not
+#: part of an RPUConfig: set them on the network (``MappingOptions``) where archsim has them.
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    **{f"{name}Preset": _preset(DEVICE_PRESETS[f"{name}PresetDevice"]) for name in (*_BASE, "GokmenVlasov")},
+    **{f"{name}2Preset": _vector(DEVICE_PRESETS[f"{name}PresetDevice"], 2) for name in _BASE},
+    **{f"{name}4Preset": _vector(DEVICE_PRESETS[f"{name}PresetDevice"], 4) for name in _BASE},
+    # aihwkit PCMPreset: PCMPresetUnitCell, a OneSidedUnitCell of two PCMPresetDevice with refresh after every
+    # mini-batch, refresh reads with PresetIOParameters and writes with PresetUpdateParameters(desired_bl=31)
+    "PCMPreset": _preset(DEVICE_PRESETS["PCMPresetDevice"], algorithm={
+        "kind": "one_sided", "refresh_every": 1, "units_in_mbatch": True, "refresh_forward": dict(PRESET_IO),
+        "refresh_update": {**PRESET_UPDATE, "desired_bl": 31}}),
+    # aihwkit FloatingPointPreset (a TorchInferenceRPUConfig): ideal forward (and backward, InferenceRPUConfig's
+    # default), floating-point update, ideal device
+    "FloatingPointPreset": {"device": {"kind": "ideal"}, "forward": {"is_perfect": True},
+                            "backward": {"is_perfect": True}, "update": {"pulse_type": "none"}},
+    # aihwkit StandardHWATrainingPreset (an InferenceRPUConfig, Rasch et al. 2023, Nat. Commun. 14:5282): 8-bit
+    # converters (aihwkit writes 254 steps, i.e. a resolution of 1/254), no BM, constant NM at 1, PCM read noise 0.0175, IR drop 1, out_noise 0.04, out_bound
+    # 10; ideal backward, floating-point update, ideal device; PCM-like inference noise, global drift compensation
+    "StandardHWATrainingPreset": {
+        "device": {"kind": "ideal"},
+        "forward": {**PRESET_IO, "inp_res": 1.0 / 254, "out_res": 1.0 / 254, "bound_management": "none",
+                    "noise_management": "constant", "nm_thres": 1.0, "w_noise": 0.0175, "w_noise_type": "pcm_read",
+                    "ir_drop": 1.0, "out_noise": 0.04, "out_bound": 10.0},
+        "backward": {"is_perfect": True}, "update": {"pulse_type": "none"},
+        "inference": {"noise_model": {"kind": "pcm"}, "drift_compensation": "global"}},
 }
 
 

@@ -13,8 +13,10 @@ multiplied by α_b, the backward input ``d`` is multiplied by α_b before the ti
 and the update sends ``d / α_b`` so that the effective weight ``α_b·W'_b`` moves by ``−η d xᵀ``
 exactly as in floating point.
 
-:class:`FloatingPointTile` is the same interface in plain float32 numpy (``W ← W − η dᵀx``); it is
-the floating-point baseline of every network.
+:class:`FloatingPointTile` is the same interface in plain float32 (``W ← W − η dᵀx``); it is the floating-point
+baseline of every network. Its products go through the BLAS binding of the compiled tile paths
+(:func:`archsim.crossbar.fastpath.matmul_nt`), so the fused training loop (:mod:`archsim.nn.fused`) reproduces it bit
+for bit.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from archsim.crossbar.fastpath import matmul_nn, matmul_nt, matmul_tn
 
 FLOAT = np.float32
 
@@ -61,6 +65,10 @@ class MappingOptions:
             )
 
 
+def _c32(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=FLOAT)
+
+
 class FloatingPointTile:
     """Float32 tile with the AnalogTile interface: exact MVMs and the plain SGD update."""
 
@@ -70,13 +78,13 @@ class FloatingPointTile:
         self.stats = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.weights.T
+        return matmul_nt(_c32(x), self.weights)
 
     def backward(self, d: np.ndarray) -> np.ndarray:
-        return d @ self.weights
+        return matmul_nn(_c32(d), self.weights)
 
     def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
-        self.weights -= FLOAT(lr) * (d.T @ x)
+        self.weights -= FLOAT(lr) * matmul_tn(_c32(d), _c32(x))
 
     def get_weights(self) -> np.ndarray:
         return self.weights.copy()

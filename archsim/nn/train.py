@@ -30,6 +30,7 @@ import numpy as np
 
 from archsim.datasets import Dataset, load_dataset
 from archsim.errors import ConfigError, DataError
+from archsim.nn import fused as fused_training
 from archsim.nn.loss import softmax, softmax_cross_entropy
 from archsim.nn.network import Network, analog_tile_factory, build_network, fp_tile_factory
 from archsim.nn.progress import ProgressBar
@@ -121,12 +122,18 @@ def train_epoch(
     weight_decay: float,
     rng: np.random.Generator,
     progress: Any = None,
+    fused: bool = True,
 ) -> tuple[float, float]:
     """One epoch of SGD in a random order; returns (mean loss, accuracy) measured while training.
 
-    BLAS runs single-threaded meanwhile (:mod:`archsim.nn.threads`: the cores go to Numba's kernels).
+    BLAS runs single-threaded meanwhile (:mod:`archsim.nn.threads`: the cores go to Numba's kernels). With
+    ``fused`` (default) a chain network that :func:`archsim.nn.fused.supports` trains in one compiled loop per
+    chunk of mini-batches, with the same results (``progress`` is then called once per chunk).
     """
     with network_threads():
+        if fused and fused_training.supports(net, batch_size=batch_size, weight_decay=weight_decay, x=x, y=y):
+            return fused_training.train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                              rng=rng, progress=progress)
         return _train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay, rng=rng,
                             progress=progress)
 

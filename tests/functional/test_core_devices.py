@@ -69,8 +69,8 @@ def test_exp_step_granularity_and_trajectory():
     # first up step y_up(0)·dw_min = (1 − A_up·e^(γ_up·b))·dw_min; saturation at w_max before 1000 pulses
     assert traj[0] == pytest.approx((1 - dev.A_up * np.exp(dev.gamma_up * dev.b)) * dev.dw_min, rel=1e-5)
     assert np.all(np.diff(traj) >= 0) and traj[-1] == pytest.approx(0.6, abs=1e-3)
-    # note: research/aihwkit-reference.md §3.5 lists 0.0745 after 100 updates with LR = dw_min; the law of §3.3
-    # (checked element-wise against tests/reference/naive.py) gives ≈ 0.098, see the engineer's report
+    # the often-quoted 0.0745 after 100 updates at LR = dw_min is settled in
+    # test_aihwkit_device_semantics.py::test_exp_step_reference_trajectory_is_0_099_not_0_0745 (the law gives 0.0995)
 
 
 @pytest.mark.parametrize("kind, params", [

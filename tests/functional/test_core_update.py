@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from archsim.crossbar import AnalogTile, DeviceArray, pulse_schedule, pulsed_update
+from archsim.errors import DataError
 from archsim.hwconfig import rpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
@@ -92,9 +93,14 @@ def test_direction_convention_and_negative_lr():
     tile = AnalogTile(1, 1, rpu.RPUConfig(device=IDEAL_CS), seed=0)
     tile.update(np.ones((1, 1)), np.ones((1, 1)), 0.001)  # x·d > 0 lowers the weight
     assert tile.get_weights()[0, 0] == pytest.approx(-0.001)
-    tile.update(np.ones((1, 1)), np.ones((1, 1)), -0.001)  # negative lr flips
-    assert tile.get_weights()[0, 0] == pytest.approx(0.0, abs=1e-9)
     tile.update(-np.ones((1, 1)), np.ones((1, 1)), 0.001)
+    assert tile.get_weights()[0, 0] == pytest.approx(0.0, abs=1e-9)
+    # issue 15 item 8: aihwkit's AnalogSGD (a torch SGD) refuses a negative learning rate, so the tile does too
+    with pytest.raises(DataError, match=r"lr: expected a finite number >= 0, got -0\.001"):
+        tile.update(np.ones((1, 1)), np.ones((1, 1)), -0.001)
+    # the internal pulsed update keeps lr < 0 = reversed direction (aihwkit's refresh writes with lr = -1)
+    pulsed_update(tile.algorithm.array, np.ones((1, 1), F), np.ones((1, 1), F), -0.001, tile.rpu_config.update,
+                  np.random.default_rng(0))
     assert tile.get_weights()[0, 0] == pytest.approx(0.001)
 
 
@@ -149,8 +155,8 @@ def test_fp_pulse_types():
 
 
 def test_probability_resolution_step_count_form():
-    for res in (4.0, 0.25):  # step count 4 == fraction 0.25 (aihwkit would kill the update at res = 4)
-        up = rpu.UpdateParameters(res=res, update_management=False, update_bl_management=False, desired_bl=1)
+    fixed = {"update_management": False, "update_bl_management": False, "desired_bl": 1}
+    for up in (rpu.UpdateParameters(res=4.0, res_as_steps=True, **fixed), rpu.UpdateParameters(res=0.25, **fixed)):
         # A = B = sqrt(0.0005/0.001) ≈ 0.707: p_x = 0.707 -> 0.75, p_d = 0.5·0.707 -> 0.25: mean pulses 0.1875
         w = repeats(np.ones((1, 1)), np.full((1, 1), 0.5), 0.0005, up, 2000)
         assert (w < 0).mean() == pytest.approx(0.1875, abs=0.03)

@@ -18,6 +18,8 @@ from archsim.loader import bundled_files, dump_yaml, non_default
 HWCONFIGS = bundled_files("hwconfigs")
 #: aihwkit's preset IO (7-bit inputs, 9-bit outputs) as converters of the tiny chip
 PRESET_CONVERTERS = "tile: {adc: {bits: 9}, dac: {bits: 7}}\n"
+#: aihwkit's StandardHWATrainingPreset converts with 254 steps (8 bits) both ways
+HWA_CONVERTERS = "tile: {adc: {bits: 8}, dac: {bits: 8}}\n"
 REQUIRED = {"rpu-gokmen-vlasov-2016", "aihwkit-default", "isaac-2016", "tiny-test"}
 
 
@@ -97,10 +99,11 @@ def test_preset_merges_user_keys() -> None:
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_rpu_preset_loads(name: str) -> None:
-    raw = tiny_raw(PRESET_CONVERTERS, name="p")
+    # the preset's IO resolutions are aihwkit's 7-bit inputs and 9-bit outputs (8 and 8 for the HWA preset): the
+    # converters reproduce them
+    raw = tiny_raw(HWA_CONVERTERS if name == "StandardHWATrainingPreset" else PRESET_CONVERTERS, name="p")
     raw["crossbar"]["rpu"] = {"preset": name}
     hw = load_hardware_text(yaml.safe_dump(raw), name="p.yaml")
-    # the preset's IO resolutions are aihwkit's 7-bit inputs and 9-bit outputs: the converters above reproduce them
     assert hw.crossbar.rpu == RPUConfig.from_preset(name)
 
 

@@ -30,70 +30,111 @@ def quantise(v: float, res: float, bound: float) -> np.float32:
     return F(np.rint(F(v) / step) * step)
 
 
-def forward_vector(w: np.ndarray, x: np.ndarray, io, *, allow_bm: bool = True) -> tuple[np.ndarray, int]:
-    """aihwkit ``forwardVector`` for one input vector with all noise off (out/inp/w noise must be 0).
+def nm_factor(x: np.ndarray, io, nm: str | None = None, aux: list | None = None) -> float:
+    """aihwkit ``computeNoiseManagement`` (float32) for one vector; ``aux`` holds the AVERAGE_ABS_MAX state."""
+    nm = io.noise_management.value if nm is None else nm
+    x = np.asarray(x, F)
+    amax = F(np.max(np.abs(x)))
+    thres = F(io.nm_thres)
+    if nm == "none":
+        return 1.0
+    if nm == "abs_max":
+        return float(min(amax, thres) if thres > 0 else amax)
+    if nm == "max":
+        mx = F(np.max(x))
+        return float(min(mx, thres) if thres > 0 else mx)
+    if nm == "constant":
+        return float(thres) if thres > 0 else 1.0
+    if nm == "average_abs_max":
+        if aux[0] < 0:
+            aux[0] = amax
+        else:
+            aux[0] = F(F(aux[0]) * (F(1) - F(io.nm_decay)) + F(io.nm_decay) * amax)
+        return float(aux[0])
+    if nm == "abs_max_np_sum":
+        bound = F(io.out_bound) if io.out_bound > 0 else F(1.0)  # aihwkit: an infinite bound divides by 1
+        psum = F(np.sum(np.where(x > 0, x, 0), dtype=F))
+        nsum = F(np.sum(np.where(x < 0, x, 0), dtype=F))
+        total = max(psum, -nsum)
+        amax = min(amax, thres) if thres > 0 else amax
+        npsum = F(total * F(io.nm_assumed_wmax) / bound)
+        r_in = res_fraction(io.inp_res)
+        if r_in > 0 and io.inp_bound > 0:
+            scaled = F(F(r_in) * F(2 * io.inp_bound))
+            npsum = min(F(amax / scaled * F(io.max_bm_res)), npsum)
+        return float(max(amax, npsum))
+    raise NotImplementedError(nm)
 
-    Returns (y, number of BM passes).
+
+def _analog_pass(w: np.ndarray, x: np.ndarray, scale: float, io, bm_on: bool) -> tuple[np.ndarray, bool]:
+    """prepareInput, y = W v, finalizeOutput without noise; returns (y, bound test passed)."""
+    v = np.empty_like(x)
+    for j in range(x.size):
+        val = F(x[j] * F(scale))
+        val = quantise(val, io.inp_res, io.inp_bound)
+        if io.inp_bound > 0:
+            val = F(min(max(val, -io.inp_bound), io.inp_bound))
+        if val < 0:
+            val = F(val * F(1 - io.inp_asymmetry))
+        v[j] = val
+    y = np.empty(w.shape[0], F)
+    passed = True
+    for i in range(w.shape[0]):
+        val = F(float(np.dot(w[i].astype(np.float64), v.astype(np.float64))))
+        if val < 0:
+            val = F(val * F(1 - io.out_asymmetry))
+        val = quantise(val, io.out_res, io.out_bound)
+        if io.out_bound > 0:
+            if bm_on:  # aihwkit finalizeOutput: the flag is overwritten element by element
+                if val > io.out_bound:
+                    passed = False
+                elif val < -io.out_bound:
+                    passed = not io.bm_test_negative_bound
+            val = F(min(max(val, -io.out_bound), io.out_bound))
+        y[i] = val
+    return y, passed
+
+
+def forward_vector(w: np.ndarray, x: np.ndarray, io, *, allow_bm: bool = True, backward: bool = False,
+                   aux: list | None = None) -> tuple[np.ndarray, int]:
+    """aihwkit ``forwardVector`` (``backwardVector`` with ``backward``) for one input vector with all noise off
+    (out/inp/w noise must be 0), written from src/rpucuda/rpu_forward_backward_pass.cpp.
+
+    Returns (y, number of BM passes; 0 when the output is short-cut to zero).
     """
     w = np.asarray(w, F)
     x = np.asarray(x, F)
     if io.is_perfect:
         return (w.astype(np.float64) @ x.astype(np.float64) * io.out_scale).astype(F), 1
+    aux = [-1.0] if aux is None else aux
     nm = io.noise_management.value
-    amax = float(np.max(np.abs(x)))
-    if nm == "none":
-        a = 1.0
-    elif nm == "abs_max":
-        a = amax
-    elif nm == "max":
-        a = float(np.max(x))
-    elif nm == "constant":
-        a = io.nm_thres if io.nm_thres > 0 else 1.0
-    else:
-        raise NotImplementedError(nm)
-    if nm in ("abs_max", "max") and io.nm_thres > 0:
-        a = min(a, io.nm_thres)
-    if nm != "none" and a <= 0:
-        return np.zeros(w.shape[0], F), 0
+    a = nm_factor(x, io, aux=aux)
     nm_on = nm != "none"
-    bm = io.bound_management.value if allow_bm else "none"
+    if nm_on and a <= 0 and (backward or io.inp_noise <= 0):
+        return np.zeros(w.shape[0], F), 0
+    bm = "none" if (backward or not allow_bm) else io.bound_management.value
+    bm_on = bm != "none"
     r_in = res_fraction(io.inp_res)
     in_step = F(F(r_in) * F(2 * io.inp_bound)) if r_in > 0 and io.inp_bound > 0 else 0.0
-    rho = 0.5
+    reduction = 0.5
     passes = 0
     while True:
-        rho *= 2
+        reduction *= 2
+        if passes == 1 and bm == "iterative_worst_case" and nm != "abs_max_np_sum":
+            a = nm_factor(x, io, "abs_max_np_sum", aux)
+            reduction = 1.0
         passes += 1
-        s = F(1.0) / F(a) if nm_on else F(1.0)
-        s = F(s * F(1.0 / rho)) if bm != "none" else s
-        v = np.empty_like(x)
-        for j in range(x.size):
-            val = F(x[j] * s)
-            val = quantise(val, io.inp_res, io.inp_bound)
-            if io.inp_bound > 0:
-                val = F(min(max(val, -io.inp_bound), io.inp_bound))
-            if val < 0:
-                val = F(val * F(1 - io.inp_asymmetry))
-            v[j] = val
-        y = np.empty(w.shape[0], F)
-        clipped = False
-        for i in range(w.shape[0]):
-            acc = float(np.dot(w[i].astype(np.float64), v.astype(np.float64)))
-            val = F(acc)
-            if val < 0:
-                val = F(val * F(1 - io.out_asymmetry))
-            val = quantise(val, io.out_res, io.out_bound)
-            if io.out_bound > 0:
-                if val > io.out_bound or (io.bm_test_negative_bound and val < -io.out_bound):
-                    clipped = True
-                val = F(min(max(val, -io.out_bound), io.out_bound))
-            y[i] = val
-        if bm == "none" or not clipped:
+        scale = F(1.0)
+        if nm_on and a > 0:
+            scale = F(scale / F(a))
+        if bm_on:
+            scale = F(scale / F(reduction))
+        y, passed = _analog_pass(w, x, scale, io, bm_on)
+        if not bm_on:
             break
-        if rho > io.max_bm_factor or (in_step > 0 and rho > io.max_bm_res / float(in_step)):
+        if passed or reduction > io.max_bm_factor or (in_step > 0 and reduction > io.max_bm_res / float(in_step)):
             break
-    scale = (a if nm_on else 1.0) * (rho if bm != "none" else 1.0) * io.out_scale
-    return (y * F(scale)).astype(F), passes
+    return (y * F(F(io.out_scale) / scale)).astype(F), passes
 
 
 def pulse_schedule(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up) -> tuple[int, float, float]:
@@ -142,7 +183,7 @@ def dense_counts(x: np.ndarray, d: np.ndarray, lr: float, eps: float, up, mode: 
             if mode == "mean_count":
                 ci = min(max(np.rint(F(bl) * pd), 0), bl)
                 cj = min(max(np.rint(F(bl) * px), 0), bl)
-                cnt = np.rint(F(ci * cj) / F(bl))
+                cnt = np.rint(F(F(ci) / F(bl)) * F(cj))  # aihwkit: dc /= BL, then rint(dc·x_count)
             else:
                 qi = min(max(pd, 0), 1)
                 qj = min(max(px, 0), 1)

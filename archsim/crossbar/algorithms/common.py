@@ -20,10 +20,12 @@ from archsim.crossbar.devices import DeviceArray
 from archsim.crossbar.io import IOPipeline
 from archsim.crossbar.update import UpdateResult, pulsed_update
 from archsim.devices import DeviceConfig
-from archsim.hwconfig.rpu import BoundManagementType, NoiseManagementType, PulseType, UpdateParameters
+from archsim.hwconfig.algorithms import TransferCompoundConfig
+from archsim.hwconfig.rpu import BoundManagementType, IOParameters, NoiseManagementType, PulseType, UpdateParameters
 
-__all__ = ["CompoundCounters", "auto_pairs", "num_states", "weight_range_max", "find_symmetry_point", "one_pulse_params", "record_transfer_write",
-           "threshold_buffer", "transfer_read_pipeline"]
+__all__ = ["CompoundCounters", "auto_pairs", "find_symmetry_point", "num_states", "one_pulse_params",
+           "record_transfer_write", "threshold_buffer", "transfer_read_pipeline", "transfer_update_parameters",
+           "weight_range_max"]
 
 _F32 = np.float32
 
@@ -103,11 +105,24 @@ def num_states(device: DeviceConfig, granularity: float) -> float:
     return (dev.w_max - dev.w_min) / granularity if dev.PULSED else 1.0
 
 
-def transfer_read_pipeline(ctx: TileContext) -> IOPipeline:
-    """Transfer/refresh read: the tile's forward IO with noise and bound management off."""
-    io = replace(ctx.rpu_config.forward, noise_management=NoiseManagementType.NONE,
+def transfer_read_pipeline(ctx: TileContext, io: IOParameters | None, *, rows: bool = False) -> IOPipeline:
+    """Transfer/refresh read: ``io`` (None: the tile's forward IO) with noise and bound management forced off, as
+    aihwkit forces them off for ``transfer_forward``; a backward pass over Aᵀ when transferring rows."""
+    io = replace(ctx.rpu_config.forward if io is None else io, noise_management=NoiseManagementType.NONE,
                  bound_management=BoundManagementType.NONE)
+    if rows:
+        return ctx.pipeline(io, ctx.in_size, backward=True)
     return ctx.pipeline(io, ctx.out_size, allow_bound_management=False)
+
+
+def transfer_update_parameters(ctx: TileContext, config: TransferCompoundConfig) -> UpdateParameters:
+    """The update parameters of transfer writes: ``transfer_update`` if given, else the tile's update with the
+    config's ``transfer_desired_bl`` / ``transfer_update_management`` / ``transfer_update_bl_management``."""
+    if config.transfer_update is not None:
+        return config.transfer_update
+    return replace(ctx.rpu_config.update, desired_bl=config.transfer_desired_bl,
+                   update_management=config.transfer_update_management,
+                   update_bl_management=config.transfer_update_bl_management)
 
 
 def record_transfer_write(ctx: TileContext, result: UpdateResult, n_writes: int) -> None:

@@ -29,6 +29,7 @@ class MixedPrecisionCompound:
         self.write_update = replace(ctx.rpu_config.update, update_management=True, update_bl_management=True)
         self.counters = CompoundCounters()
         self.n_updates = 0
+        self.n_vectors = 0
         self.next_row = 0
 
     def read_weights(self) -> np.ndarray:
@@ -51,23 +52,40 @@ class MixedPrecisionCompound:
             q = q + self.ctx.rng.uniform(-0.5, 0.5, size=q.shape)
         return (np.clip(np.rint(q), -levels, levels) * scale).astype(_F32)
 
-    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+    def _accumulate(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
         cfg = self.config
         xq = self._quantise(x, cfg.n_x_bins, cfg.stoc_round_x)
         dq = self._quantise(d, cfg.n_d_bins, cfg.stoc_round_d)
         self.chi -= lr * (dq.astype(np.float64).T @ xq.astype(np.float64))  # desired weight increment
+
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+        """χ accumulates vector by vector; right after vector n (0-based, counted over all mini-batches) is
+        accumulated, a transfer follows if n > 0 and n is a multiple of transfer_every·B (aihwkit ``doTransfer``,
+        called in ``doDirectVectorUpdate`` before the counter advances): with B constant that is after the *first*
+        vector of every mini-batch but the first one."""
         b = x.shape[0]
+        every = self.config.transfer_every * b
+        s = 0
+        while s < b:
+            n0 = self.n_vectors
+            t = n0 if (n0 > 0 and n0 % every == 0) else (n0 // every + 1) * every  # next transfer index
+            e = min(b, s + (t - n0) + 1)
+            self._accumulate(x[s:e], d[s:e], lr)
+            self.n_vectors += e - s
+            s = e
+            if self.n_vectors - 1 == t:
+                self.transfer()
         self.ctx.stats.record_update(UpdateResult(bl=np.zeros(b, np.int64), pulses=0, n_samples=b))
         self.n_updates += 1
-        if self.n_updates % cfg.transfer_every == 0:
-            self.transfer()
 
     def transfer(self) -> None:
         """Write n = trunc(χ_i/ε) pulses onto the selected rows; χ_i −= n·ε."""
         cfg = self.config
         out = self.ctx.out_size
+        if cfg.transfer_lr == 0:
+            return
         k = out if cfg.n_rows_per_transfer < 0 else min(cfg.n_rows_per_transfer, out)
-        if cfg.random_row:
+        if cfg.random_row and k < out:
             self.next_row = int(self.ctx.rng.integers(out))
         rows = [(self.next_row + r) % out for r in range(k)]
         self.next_row = (self.next_row + k) % out

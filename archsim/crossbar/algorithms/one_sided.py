@@ -1,5 +1,6 @@
-"""One-sided unit cell (aihwkit ``OneSidedUnitCell``, ``src/rpucuda/rpu_onesided_device.cpp``): W = g⁺ − g⁻, both
-devices only pulsed up, with periodic refresh.
+"""One-sided unit cell (aihwkit ``OneSidedUnitCell``, ``src/rpucuda/rpu_onesided_device.cpp``, aihwkit 1.1.0):
+W = g⁺ − g⁻, both devices only pulsed up, with periodic refresh (reads with ``refresh_forward``, writes with
+``refresh_update``).
 """
 
 from __future__ import annotations
@@ -13,22 +14,31 @@ from archsim.crossbar.context import TileContext, register_algorithm
 from archsim.crossbar.io import new_key
 from archsim.crossbar.update import UpdateResult, pulsed_update
 from archsim.hwconfig.algorithms import OneSidedUnitCellConfig
+from archsim.hwconfig.rpu import PulseType
 
 __all__ = ["OneSidedUnitCell"]
 
 _F32 = np.float32
 
 class OneSidedUnitCell:
-    """W = g⁺ − g⁻ with devices only pulsed up, and periodic refresh (aihwkit ``OneSidedUnitCell``)."""
+    """W = g⁺ − g⁻ with devices only pulsed up, and periodic refresh (aihwkit ``OneSidedUnitCell``).
+
+    Both devices are sampled independently (aihwkit populates its two devices one after the other: g⁻ is device 0,
+    g⁺ device 1; with ``copy_inverted`` g⁺ is g⁻'s mirror image instead). An update uses **one** pulse train for
+    the whole vector, as aihwkit's ``doSparseUpdate``: every coincidence that lowers W is an up pulse on g⁻, every
+    one that raises W an up pulse on g⁺. (Floating-point pulse types split the rank update by sign instead.)
+    """
 
     def __init__(self, ctx: TileContext, config: OneSidedUnitCellConfig) -> None:
         self.ctx = ctx
         self.config = config
-        self.g_plus = ctx.device_array()
-        self.g_minus = copy.deepcopy(self.g_plus)  # same d2d parameters (aihwkit: a copy of the first device)
-        self.g_minus.rng = ctx.rng
+        self.g_minus = ctx.device_array()
         if config.copy_inverted:
-            self.g_minus.invert()
+            self.g_plus = copy.deepcopy(self.g_minus)
+            self.g_plus.rng = ctx.rng
+            self.g_plus.invert()
+        else:
+            self.g_plus = ctx.device_array()
         zero = np.zeros((ctx.out_size, ctx.in_size), _F32)
         self.g_plus.set_weights(zero)
         self.g_minus.set_weights(zero)
@@ -37,8 +47,8 @@ class OneSidedUnitCell:
         self.counters = CompoundCounters()
         self.n_updates = 0
         self.n_vectors = 0
-        self._next_refresh_vectors = config.refresh_every
         self._read = None
+        self.refresh_update = config.refresh_update if config.refresh_update is not None else ctx.rpu_config.update
 
     def read_weights(self) -> np.ndarray:
         return (self.g_plus.read() - self.g_minus.read()).astype(_F32)
@@ -65,28 +75,36 @@ class OneSidedUnitCell:
             xs[0::2], ds[0::2], xs[1::2], ds[1::2] = xp, -dp, xn, -dn
         return xs, ds
 
-    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+    def _update_chunk(self, x: np.ndarray, d: np.ndarray, lr: float) -> UpdateResult:
         up = self.ctx.rpu_config.update
-        sgn = 1.0 if lr >= 0 else -1.0
-        xs, ds = self._split(x, sgn * d, True)
-        r1 = pulsed_update(self.g_plus, xs, ds, abs(lr), up, self.ctx.rng)
-        xs, ds = self._split(x, sgn * d, False)
-        r2 = pulsed_update(self.g_minus, xs, ds, abs(lr), up, self.ctx.rng)
-        # one update vector per sample; BL of the sample = the longer of its trains
-        bl = np.maximum(np.maximum(r1.bl[0::2], r1.bl[1::2]), np.maximum(r2.bl[0::2], r2.bl[1::2]))
-        self.ctx.stats.record_update(UpdateResult(bl=bl, pulses=r1.pulses + r2.pulses, n_samples=x.shape[0]))
-        self.n_updates += 1
-        self.n_vectors += x.shape[0]
+        if up.pulse_type in (PulseType.NONE, PulseType.NONE_WITH_DEVICE) or self.g_plus.is_ideal:
+            xs, ds = self._split(x, d, True)
+            r1 = pulsed_update(self.g_plus, xs, ds, lr, up, self.ctx.rng)
+            xs, ds = self._split(x, d, False)
+            r2 = pulsed_update(self.g_minus, xs, ds, lr, up, self.ctx.rng)
+            return UpdateResult(bl=np.zeros(x.shape[0], np.int64), pulses=r1.pulses + r2.pulses, n_samples=x.shape[0])
+        return pulsed_update(self.g_plus, x, d, lr, up, self.ctx.rng, one_sided_minus=self.g_minus)
+
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
         cfg = self.config
-        if cfg.refresh_every > 0:
-            if cfg.units_in_mbatch:
-                due = self.n_updates % cfg.refresh_every == 0
-            else:
-                due = self.n_vectors >= self._next_refresh_vectors
-                while self._next_refresh_vectors <= self.n_vectors:
-                    self._next_refresh_vectors += cfg.refresh_every
-            if due:
+        b = x.shape[0]
+        per_vector = cfg.refresh_every > 0 and not cfg.units_in_mbatch
+        s = 0
+        bls = []
+        pulses = 0
+        while s < b:  # without units_in_mbatch a refresh can fall inside the mini-batch (aihwkit counts vectors)
+            e = min(b, s + cfg.refresh_every - self.n_vectors % cfg.refresh_every) if per_vector else b
+            res = self._update_chunk(x[s:e], d[s:e], lr)
+            bls.append(res.bl)
+            pulses += res.pulses
+            self.n_vectors += e - s
+            s = e
+            if per_vector and self.n_vectors % cfg.refresh_every == 0:
                 self.refresh()
+        self.ctx.stats.record_update(UpdateResult(bl=np.concatenate(bls), pulses=pulses, n_samples=b))
+        self.n_updates += 1
+        if cfg.refresh_every > 0 and cfg.units_in_mbatch and self.n_updates % cfg.refresh_every == 0:
+            self.refresh()
 
     def refresh(self) -> int:
         """Read both arrays column by column; reset saturated pairs and write their difference back.
@@ -96,7 +114,8 @@ class OneSidedUnitCell:
         ctx = self.ctx
         cfg = self.config
         if self._read is None:
-            self._read = ctx.pipeline(ctx.rpu_config.forward, ctx.out_size)
+            io = cfg.refresh_forward if cfg.refresh_forward is not None else ctx.rpu_config.forward
+            self._read = ctx.pipeline(io, ctx.out_size)
         eye = np.eye(ctx.in_size, dtype=_F32)
         gp = self._read(self.g_plus.read(), eye, new_key(ctx.rng)).y.T  # [out, in]
         gm = self._read(self.g_minus.read(), eye, new_key(ctx.rng)).y.T
@@ -111,7 +130,7 @@ class OneSidedUnitCell:
         if n_ref == 0:
             return 0
         diff = gp - gm
-        up = ctx.rpu_config.update
+        up = self.refresh_update
         for j in np.flatnonzero(mask.any(axis=0)):
             rows = np.flatnonzero(mask[:, j])
             self.g_plus.reset(rows=rows, cols=[j])

@@ -1,18 +1,28 @@
 """The transfer family (fast array A, slow array C, W = γ·A + C): Tiki-Taka v1 (aihwkit ``TransferCompound``), TTv2
-(``BufferedTransferCompound``), c-TTv2 (``ChoppedTransferCompound``) and AGAD (``DynamicTransferCompound``).
+(``BufferedTransferCompound``), c-TTv2 (``ChoppedTransferCompound``) and AGAD (``DynamicTransferCompound``), after
+aihwkit 1.1.0's C++ cores (``src/rpucuda/rpu_transfer_device.cpp``, ``rpu_buffered_transfer_device.cpp``,
+``rpu_chopped_transfer_device.cpp``, ``rpu_dynamic_transfer_device.cpp``) and the papers (Gokmen & Haensch 2020;
+Gokmen 2021; Rasch et al. 2023, arXiv 2303.04721).
 
-A is updated every sample; after every ``period`` vector updates, columns of A are read with one-hot inputs through
-the *transfer read* pipeline (the tile's forward IO with noise and bound management off, converters and output
-noise on) and written to C with the transfer update parameters. A is read as A − r (a differential read against a
-reference array): r = 0 unless ``fast_zero_shift`` programs it to each device's symmetry point;
-``fast_reference_offset`` adds a per-device programming error r_ij += offset·w_max·ξ_ij (the c-TTv2 paper's
-offset study, Rasch et al. 2023).
+A is updated every vector with the pulse-count learning rate; after every ``period`` vector updates, columns of A
+(rows with ``transfer_columns: false``) are read with one-hot vectors through the *transfer read* pipeline
+(``transfer_forward`` or the tile's forward IO, noise and bound management always off as in aihwkit; a backward
+pass for rows) and written to C with the transfer update parameters (``transfer_update`` or the tile's update with
+the ``transfer_*`` overrides). A is read as A − r (a differential read against a reference array): r = 0 unless
+``fast_zero_shift`` programs it to each device's symmetry point; ``fast_reference_offset`` adds a per-device
+programming error r_ij += offset·w_max·ξ_ij (the c-TTv2 paper's offset study).
+
+Pulse-count learning rate of A (aihwkit ``getPulseCountLearningRate``): fast_lr·lr with ``scale_fast_lr`` (the
+default of ``TransferCompound``/``BufferedTransferCompound`` in aihwkit 1.2.0), fast_lr without (aihwkit 1.1.0,
+and the default of the chopped compounds), the SGD lr when fast_lr <= 0. With ``auto_scale`` (chopped compounds) it
+is fast_lr·BL·ε_A/(m_x·m_d), m_x and m_d running abs-maxima of x and d updated **per vector** with rate
+(1 − auto_momentum)/B (B the mini-batch size) and started from the first non-zero value; each vector then has its
+own rate.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -24,6 +34,7 @@ from archsim.crossbar.algorithms.common import (
     record_transfer_write,
     threshold_buffer,
     transfer_read_pipeline,
+    transfer_update_parameters,
     weight_range_max,
 )
 from archsim.crossbar.context import TileContext, register_algorithm
@@ -41,6 +52,7 @@ __all__ = ["BufferedTransferCompound", "ChoppedTransferCompound", "DynamicTransf
 
 _F32 = np.float32
 
+
 class TransferCompound:
     """Tiki-Taka v1 (aihwkit ``TransferCompound``): fast A, slow C, W = γ·A + C."""
 
@@ -48,6 +60,10 @@ class TransferCompound:
         self.ctx = ctx
         self.config = config
         self._check_config()
+        self.columns = config.transfer_columns
+        """Transfer columns of A (one-hot over the inputs) or rows (one-hot over the outputs)."""
+        self.n_units = ctx.in_size if self.columns else ctx.out_size
+        """Columns (or rows) one sweep of transfers reads."""
         self.fast = ctx.device_array()
         self.slow = ctx.device_array()
         zero = np.zeros((ctx.out_size, ctx.in_size), _F32)
@@ -64,23 +80,20 @@ class TransferCompound:
             w_max = weight_range_max(ctx.rpu_config.device)
             self.fast_ref = (self.fast_ref + config.fast_reference_offset * w_max
                              * ctx.rng.standard_normal(self.fast_ref.shape)).astype(_F32)
-        up = ctx.rpu_config.update
-        self.transfer_update = replace(up, desired_bl=config.transfer_desired_bl,
-                                       update_management=config.transfer_update_management,
-                                       update_bl_management=config.transfer_update_bl_management)
-        self.transfer_read = transfer_read_pipeline(ctx)
+        self.transfer_update = transfer_update_parameters(ctx, config)
+        self.transfer_read = transfer_read_pipeline(ctx, config.transfer_forward, rows=not self.columns)
         self.n_vectors = 0
         self.n_transfers = 0
         self.next_col = 0
         self.last_lr = 0.0
         self.transferred_columns: list[int] = []
-        """Log of transferred column indices (tests; cleared by the caller)."""
+        """Log of transferred column (or row) indices (tests; cleared by the caller)."""
 
     def _check_config(self) -> None:
         cfg = self.config
-        if not cfg.transfer_columns:
-            raise ConfigError(f"rpu.algorithm ({cfg.kind}).transfer_columns: expected true (row transfer is not "
-                              "modelled by archsim), got false")
+        if not cfg.transfer_columns and cfg.with_reset_prob > 0:
+            raise ConfigError(f"rpu.algorithm ({cfg.kind}).with_reset_prob: expected 0 with transfer_columns false "
+                              f"(aihwkit resets columns only), got {cfg.with_reset_prob}")
 
     # ---- weights
     def fast_weights(self) -> np.ndarray:
@@ -102,24 +115,30 @@ class TransferCompound:
 
     # ---- schedule
     def transfer_period(self, m_batch: int) -> int:
-        """Vector updates between two transfers."""
+        """Vector updates between two transfers (aihwkit ``getTransferEvery``)."""
         cfg = self.config
         te = cfg.transfer_every
         if te < 0:  # automatic (aihwkit chopped): |te|·num_states_A / in_size
             states = num_states(self.ctx.rpu_config.device, self.fast.granularity)
-            return max(1, round(abs(te) * states / self.ctx.in_size))
+            return max(1, round(abs(te) * states / self.n_units))
         if cfg.units_in_mbatch:
             return max(1, math.ceil(te * m_batch))
         return max(1, round(te))
 
     def fast_lr(self, lr: float, x: np.ndarray, d: np.ndarray) -> float:
-        """Pulse-count learning rate of the A update."""
+        """Pulse-count learning rate of the A update (module docstring)."""
         cfg = self.config
-        return cfg.fast_lr * lr if cfg.scale_fast_lr else cfg.fast_lr * (1.0 if lr >= 0 else -1.0)
+        if cfg.fast_lr <= 0:
+            return lr
+        return cfg.fast_lr * lr if cfg.scale_fast_lr else cfg.fast_lr
 
     def transfer_lr(self, lr: float) -> float:
         cfg = self.config
         return cfg.transfer_lr * abs(lr) if cfg.scale_transfer_lr else cfg.transfer_lr
+
+    def _per_vector_lr(self) -> bool:
+        """Whether every vector has its own pulse-count rate (auto-scaled compounds)."""
+        return False
 
     def _update_fast(self, x: np.ndarray, d: np.ndarray, lr_fast: float) -> UpdateResult:
         return pulsed_update(self.fast, x, d, lr_fast, self.ctx.rpu_config.update, self.ctx.rng)
@@ -128,13 +147,16 @@ class TransferCompound:
         b = x.shape[0]
         period = self.transfer_period(b)
         self.last_lr = lr
-        lr_fast = self.fast_lr(lr, x, d)
+        per_vector = self._per_vector_lr()
+        lr_fast = 0.0 if per_vector else self.fast_lr(lr, x, d)
         s = 0
         bls = []
         pulses = 0
         while s < b:
             to_next = period - (self.n_vectors % period)
-            e = min(b, s + to_next)
+            e = s + 1 if per_vector else min(b, s + to_next)
+            if per_vector:
+                lr_fast = self.fast_lr(lr, x[s:e], d[s:e])
             res = self._update_fast(x[s:e], d[s:e], lr_fast)
             bls.append(res.bl)
             pulses += res.pulses
@@ -148,31 +170,39 @@ class TransferCompound:
     def _columns(self, n: int) -> list[int]:
         cfg = self.config
         if cfg.random_selection:
-            self.next_col = int(self.ctx.rng.integers(self.ctx.in_size))
-        cols = [(self.next_col + k) % self.ctx.in_size for k in range(n)]
-        self.next_col = (self.next_col + n) % self.ctx.in_size
+            self.next_col = int(self.ctx.rng.integers(self.n_units))
+        cols = [(self.next_col + k) % self.n_units for k in range(n)]
+        self.next_col = (self.next_col + n) % self.n_units
         return cols
 
     def read_columns(self, cols: list[int]) -> np.ndarray:
-        """Read A e_i for the columns through the transfer-read pipeline; returns float32[len(cols), out]."""
-        e = np.zeros((len(cols), self.ctx.in_size), _F32)
+        """Read A e_i (columns) or Aᵀ e_i (rows) through the transfer-read pipeline; float32[len(cols), size]."""
+        e = np.zeros((len(cols), self.n_units), _F32)
         e[np.arange(len(cols)), cols] = 1.0
         self.ctx.stats.transfer_reads += len(cols)
-        return self.transfer_read(self.fast_weights(), e, new_key(self.ctx.rng)).y
+        a = self.fast_weights()
+        return self.transfer_read(a if self.columns else a.T, e, new_key(self.ctx.rng)).y
 
     def _write_columns(self, cols: list[int], values: np.ndarray, lr: float) -> None:
-        """Pulsed write C[:, i] += lr·values[k] (x = e_i, d = −values, per column, in order)."""
+        """Pulsed write C[:, i] += lr·values[k] (x = e_i, d = −values) or, for rows, C[i, :] += lr·values[k]
+        (x = values, d = −e_i), per vector in order."""
         keep = [k for k in range(len(cols)) if np.any(values[k] != 0)]
         if not keep:
             return
-        e = np.zeros((len(keep), self.ctx.in_size), _F32)
+        e = np.zeros((len(keep), self.n_units), _F32)
         e[np.arange(len(keep)), [cols[k] for k in keep]] = 1.0
-        d = np.ascontiguousarray(-values[keep], dtype=_F32)
-        res = pulsed_update(self.slow, e, d, lr, self.transfer_update, self.ctx.rng, granularity=self._write_eps())
+        v = np.ascontiguousarray(values[keep], dtype=_F32)
+        x, d = (e, -v) if self.columns else (v, -e)
+        res = pulsed_update(self.slow, np.ascontiguousarray(x), np.ascontiguousarray(d), lr, self.transfer_update,
+                            self.ctx.rng, granularity=self._write_eps())
         record_transfer_write(self.ctx, res, len(keep))
 
     def _write_eps(self) -> float | None:
         return None
+
+    def _buffer(self, H: np.ndarray, i: int) -> np.ndarray:
+        """The buffer entries of column (row) i: a writable view of H[:, i] (H[i, :])."""
+        return H[:, i] if self.columns else H[i, :]
 
     def transfer(self, lr: float) -> None:
         """Read ``n_reads_per_transfer`` columns of A and write them onto C."""
@@ -215,10 +245,12 @@ class BufferedTransferCompound(TransferCompound):
         if cfg.gamma > 0:
             lr_t *= cfg.gamma
         thres = cfg.thres_scale * self.eps_slow
-        n_all = np.zeros((len(cols), self.ctx.out_size), _F32)
+        n_all = np.zeros((len(cols), v.shape[1]), _F32)
+        max_n = self.transfer_update.desired_bl
         for k, i in enumerate(cols):
-            omega = self.H[:, i] + lr_t * v[k]
-            n, self.H[:, i] = threshold_buffer(omega, thres, cfg.momentum, cfg.forget_buffer, cfg.transfer_desired_bl)
+            buf = self._buffer(self.H, i)
+            omega = buf + lr_t * v[k]
+            n, buf[...] = threshold_buffer(omega, thres, cfg.momentum, cfg.forget_buffer, max_n)
             n_all[k] = n
         self._write_columns(cols, n_all, cfg.step * self.eps_slow)
 
@@ -229,13 +261,17 @@ class ChoppedTransferCompound(TransferCompound):
     def __init__(self, ctx: TileContext, config: ChoppedTransferCompoundConfig) -> None:
         super().__init__(ctx, config)
         self.H = np.zeros((ctx.out_size, ctx.in_size), np.float64)
-        self.c_in = np.ones(ctx.in_size, _F32)
-        self.c_out = np.ones(ctx.out_size, _F32)
+        self.c_in = np.ones(self.n_units, _F32)
+        """Input choppers, one per transferred column (row)."""
+        self.c_out = np.ones(ctx.out_size if self.columns else ctx.in_size, _F32)
+        """Output choppers, one per element of a read vector."""
         self.eps_fast = self.fast.granularity
         self.eps_slow = self.slow.granularity
-        self.m_x: float | None = None
-        self.m_d: float | None = None
-        self.reads_per_col = np.zeros(ctx.in_size, np.int64)
+        self.m_x = 0.0
+        """Running abs-max of x (auto_scale; 0 until the first non-zero vector)."""
+        self.m_d = 0.0
+        """Running abs-max of d (auto_scale)."""
+        self.reads_per_col = np.zeros(self.n_units, np.int64)
         self.flip_log: list[tuple[int, int]] = []
         """(transfer index, column) of every input-chopper flip (tests)."""
 
@@ -256,37 +292,49 @@ class ChoppedTransferCompound(TransferCompound):
         return self.eps_slow
 
     def buffer_granularity(self) -> float:
-        """g_b = buffer_granularity·ε_A (× auto_granularity/(in_size·period) if auto_granularity > 0)."""
+        """g_b = buffer_granularity·ε_A, × auto_granularity/(n_units·|transfer_every|) if auto_granularity > 0
+        (aihwkit ``getBufferGranularity``; a buffer_granularity <= 0 counts as 1)."""
         cfg = self.config
-        g = cfg.buffer_granularity * self.eps_fast
+        g = (cfg.buffer_granularity if cfg.buffer_granularity > 0 else 1.0) * self.eps_fast
         if cfg.auto_granularity > 0:
-            g *= cfg.auto_granularity / (self.ctx.in_size * self.transfer_period(1))
+            g *= cfg.auto_granularity / (self.n_units * abs(cfg.transfer_every))
         return g
 
-    def fast_lr(self, lr: float, x: np.ndarray, d: np.ndarray) -> float:
+    def _per_vector_lr(self) -> bool:
+        return self.config.auto_scale and self.config.fast_lr > 0
+
+    def _auto_scale(self, m: float, value: float, m_batch: int) -> float:
+        """aihwkit ``updateAutoScale``: start from the first non-zero value, then EMA with rate (1 − β)/B."""
+        if m <= 0:
+            return value
+        if value <= 0:
+            return m
+        tau = (1.0 - self.config.auto_momentum) / m_batch
+        return (1.0 - tau) * m + tau * value
+
+    def fast_lr(self, lr: float, x: np.ndarray, d: np.ndarray, m_batch: int | None = None) -> float:
+        """Pulse-count rate; with ``auto_scale`` (x, d: one vector) this also advances the running maxima."""
         cfg = self.config
-        base = cfg.fast_lr * lr if cfg.scale_fast_lr else cfg.fast_lr * (1.0 if lr >= 0 else -1.0)
-        if not cfg.auto_scale:
-            return base
-        xm = float(np.abs(x).max(axis=1).mean())
-        dm = float(np.abs(d).max(axis=1).mean())
-        beta = cfg.auto_momentum
-        self.m_x = xm if self.m_x is None else beta * self.m_x + (1 - beta) * xm
-        self.m_d = dm if self.m_d is None else beta * self.m_d + (1 - beta) * dm
-        if self.m_x <= 0 or self.m_d <= 0:
-            return 0.0
-        bl = self.ctx.rpu_config.update.desired_bl
-        return base * bl * self.eps_fast / (self.m_x * self.m_d)
+        if not self._per_vector_lr():
+            return super().fast_lr(lr, x, d)
+        b = m_batch if m_batch is not None else self._m_batch
+        self.m_x = self._auto_scale(self.m_x, float(np.abs(x).max()), b)
+        self.m_d = self._auto_scale(self.m_d, float(np.abs(d).max()), b)
+        count_lr = cfg.fast_lr * self.ctx.rpu_config.update.desired_bl * self.eps_fast
+        if self.m_x > 0 and self.m_d > 0:
+            count_lr /= self.m_x * self.m_d
+        return count_lr * lr if cfg.scale_fast_lr else count_lr
+
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
+        self._m_batch = x.shape[0]
+        super().update(x, d, lr)
 
     def _update_fast(self, x: np.ndarray, d: np.ndarray, lr_fast: float) -> UpdateResult:
-        # A stores the chopped gradient: pulse signs flipped where c_in[j]·c_out[i] = −1
-        xc = np.ascontiguousarray(x * self.c_in[None, :], dtype=_F32)
-        dc = np.ascontiguousarray(d * self.c_out[None, :], dtype=_F32)
+        # A stores the chopped gradient: pulse signs flipped where c_in·c_out = −1 (aihwkit doSparseUpdate)
+        x_chop, d_chop = (self.c_in, self.c_out) if self.columns else (self.c_out, self.c_in)
+        xc = np.ascontiguousarray(x * x_chop[None, :], dtype=_F32)
+        dc = np.ascontiguousarray(d * d_chop[None, :], dtype=_F32)
         return pulsed_update(self.fast, xc, dc, lr_fast, self.ctx.rpu_config.update, self.ctx.rng)
-
-    def _buffer_increment(self, i: int, v: np.ndarray, lr_scale: float) -> np.ndarray | None:
-        """Value added to H[:, i] for the read v of column i (None: no buffer update this time)."""
-        return self.c_in[i] * self.c_out * v * lr_scale
 
     def _chop_period(self) -> float:
         p = self.config.in_chop_prob
@@ -302,17 +350,13 @@ class ChoppedTransferCompound(TransferCompound):
             per = self._chop_period()
             flip = per != math.inf and self.reads_per_col[i] % per == 0
         if flip:
-            self._on_flip(i)
             self.c_in[i] = -self.c_in[i]
             self.counters.chopper_flips += 1
             self.flip_log.append((self.n_transfers, i))
-        if i == self.ctx.in_size - 1 and cfg.out_chop_prob > 0:
-            flips = self.ctx.rng.random(self.ctx.out_size) < cfg.out_chop_prob
+        if i == self.n_units - 1 and cfg.out_chop_prob > 0:
+            flips = self.ctx.rng.random(self.c_out.size) < cfg.out_chop_prob
             self.c_out[flips] = -self.c_out[flips]
             self.counters.chopper_flips += int(flips.sum())
-
-    def _on_flip(self, i: int) -> None:
-        """Hook called just before c_in[i] flips."""
 
     def transfer(self, lr: float) -> None:
         cfg = self.config
@@ -322,61 +366,90 @@ class ChoppedTransferCompound(TransferCompound):
         self.n_transfers += 1
         v = self.read_columns([i])[0].astype(np.float64)
         lr_scale = abs(self.transfer_lr(lr)) / self.buffer_granularity()
-        inc = self._buffer_increment(i, v, lr_scale)
-        if inc is not None:
-            omega = (0.0 if cfg.no_buffer else self.H[:, i]) + inc
-            n, h = threshold_buffer(omega, 1.0, cfg.momentum, cfg.forget_buffer, cfg.transfer_desired_bl)
-            self.H[:, i] = self._cap(h)
-            self._write_columns([i], n[None, :], cfg.step * self.eps_slow)
+        buf = self._buffer(self.H, i)
+        omega = (0.0 if cfg.no_buffer else buf) + self.c_in[i] * self.c_out * v * lr_scale
+        n, buf[...] = threshold_buffer(omega, 1.0, cfg.momentum, cfg.forget_buffer, self.transfer_update.desired_bl)
+        self._write_columns([i], n[None, :], cfg.step * self.eps_slow)
         self._after_read(i)
-
-    def _cap(self, h: np.ndarray) -> np.ndarray:
-        return h
 
 
 class DynamicTransferCompound(ChoppedTransferCompound):
-    """AGAD (aihwkit ``DynamicTransferCompound``): chopped TTv2 with an on-the-fly reference per element."""
+    """AGAD (aihwkit ``DynamicTransferCompound``, ``readAndUpdate`` of ``rpu_dynamic_transfer_device.cpp``).
+
+    Per element, the running mean μ of the raw reads of A starts at 0 and follows every read with rate
+    min(tail_weightening/n_s, 1), n_s = max(ceil(1/in_chop_prob), 2); at the first read after a chopper switch of
+    its column, μ_past ← μ. Every read adds c_in·(read − μ_past)·lr_scale to the buffer H, which is thresholded
+    from the very first read (against μ_past = 0 until the first switch); C is written only once more than n_s
+    full sweeps over the columns are done. Choppers switch regularly after every n_s-th sweep (and, with
+    ``in_chop_random``, also at random with in_chop_prob), all columns in the same sweep.
+    """
 
     def __init__(self, ctx: TileContext, config: DynamicTransferCompoundConfig) -> None:
         super().__init__(ctx, config)
         self.mu = np.zeros((ctx.out_size, ctx.in_size), np.float64)
         self.mu_past = np.zeros((ctx.out_size, ctx.in_size), np.float64)
-        self.mu_valid = np.zeros(ctx.in_size, bool)
+        self.var = np.zeros((ctx.out_size, ctx.in_size), np.float64)
+        """Running variance of the reads (only with ``std_significance`` > 0)."""
+        self.switched = np.zeros(self.n_units, bool)
+        self.sweeps = 0
+        """Completed sweeps over all columns (aihwkit ``transfer_counter_``)."""
 
     def _check_config(self) -> None:
         super()._check_config()
         cfg = self.config
         if cfg.out_chop_prob > 0:
-            raise ConfigError(f"rpu.algorithm ({cfg.kind}).out_chop_prob: expected 0 (output choppers are not "
-                              f"modelled with the dynamic reference), got {cfg.out_chop_prob}")
+            raise ConfigError(f"rpu.algorithm ({cfg.kind}).out_chop_prob: expected 0 (aihwkit's dynamic transfer "
+                              f"never switches output choppers), got {cfg.out_chop_prob}")
         if cfg.in_chop_prob <= 0:
             raise ConfigError(f"rpu.algorithm ({cfg.kind}).in_chop_prob: expected > 0 (it sets the averaging "
                               f"period), got {cfg.in_chop_prob}")
+        if not 0.0 < cfg.auto_momentum < 1.0:
+            raise ConfigError(f"rpu.algorithm ({cfg.kind}).auto_momentum: expected a value in (0, 1) (aihwkit "
+                              f"requirement), got {cfg.auto_momentum}")
         if cfg.experimental_correct_accumulation:
             raise ConfigError(f"rpu.algorithm ({cfg.kind}).experimental_correct_accumulation: expected false "
                               "(not modelled), got true")
 
-    def _buffer_increment(self, i: int, v: np.ndarray, lr_scale: float) -> np.ndarray | None:
-        n_s = self._chop_period()
-        rate = min(self.config.tail_weightening / n_s, 1.0)
-        if self.reads_per_col[i] == 0:
-            self.mu[:, i] = v
-        else:
-            self.mu[:, i] += rate * (v - self.mu[:, i])
-        if not self.mu_valid[i]:
-            return None  # no reference yet: writes start after the first chopper period
-        return self.c_in[i] * (v - self.mu_past[:, i]) * lr_scale
-
-    def _on_flip(self, i: int) -> None:
-        self.mu_past[:, i] = self.mu[:, i]
-        self.mu_valid[i] = True
-
-    def _cap(self, h: np.ndarray) -> np.ndarray:
+    def transfer(self, lr: float) -> None:
         cfg = self.config
+        (i,) = self._columns(1)
+        self.transferred_columns.append(i)
+        self.ctx.stats.transfers += 1
+        self.n_transfers += 1
+        v = self.read_columns([i])[0].astype(np.float64)
+        n_s = int(self._chop_period())
+        current_sample = self.sweeps % n_s + 1
+        rate = min(cfg.tail_weightening / n_s, 1.0)
+        mu = self._buffer(self.mu, i)
+        mu_past = self._buffer(self.mu_past, i)
+        if self.switched[i]:
+            mu_past[...] = mu  # a new chopper phase: the last phase's mean becomes the reference
+        self.switched[i] = False
+        dw = (v - mu_past) * self.c_in[i] * self.c_out
+        if cfg.std_significance > 0:
+            var = self._buffer(self.var, i)
+            sem = np.sqrt(var / n_s)  # no evidence yet (s = 0 before the second read): not significant
+            dw = np.where((sem > 0) & (np.abs(v - mu_past) > cfg.std_significance * sem), dw, 0.0)
+            var[...] = (1.0 - rate) * var + rate * (v - mu) ** 2
+        lr_scale = abs(self.transfer_lr(lr)) / self.buffer_granularity()
+        buf = self._buffer(self.H, i)
+        omega = buf + dw * lr_scale
+        n, h = threshold_buffer(omega, 1.0, cfg.momentum, cfg.forget_buffer, self.transfer_update.desired_bl)
         if cfg.buffer_cap > 0 and not cfg.forget_buffer:
-            cap = cfg.buffer_cap * cfg.transfer_desired_bl
-            return np.clip(h, -cap, cap)
-        return h
+            cap = cfg.buffer_cap * self.transfer_update.desired_bl
+            h = np.where(n != 0, np.clip(h, -cap, cap), h)
+        buf[...] = h
+        mu[...] = mu * (1.0 - rate) + v * rate
+        if self.sweeps > n_s:
+            self._write_columns([i], n[None, :], cfg.step * self.eps_slow)
+        switch = current_sample == n_s or (cfg.in_chop_random and self.ctx.rng.random() < cfg.in_chop_prob)
+        if switch:
+            self.c_in[i] = -self.c_in[i]
+            self.switched[i] = True
+            self.counters.chopper_flips += 1
+            self.flip_log.append((self.n_transfers, i))
+        if i == self.n_units - 1:
+            self.sweeps += 1
 
 
 register_algorithm(TransferCompoundConfig, TransferCompound)
