@@ -31,8 +31,9 @@ is priced by the off-chip interface's per-bit energy, a bus by its edges' wire e
 the tiles route themselves and are priced as routers.
 
 Leakage: every part of :meth:`HardwareConfig.inventory` leaks ``count x leakage_mw`` over the whole
-makespan on every powered tile (``mW x ns = pJ``). A counted action without an entry is listed in
-``EnergyBreakdown.unpriced`` (the load-time checks make this impossible for bundled parts).
+makespan on every powered tile (``mW x ns = pJ``). A counted action without an entry is an error, never a zero:
+the load-time checks (:mod:`archsim.hwconfig.checks`) make it impossible for a loaded configuration, so reaching
+it is a bug.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from archsim.errors import SimulationError
 from archsim.results.energy import EnergyBreakdown, part_of_scope
 from archsim.results.timing import ActionCounts
 
@@ -128,7 +130,6 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
     table = energy_table(hw)
     links = link_energy(hw)
     dynamic: dict[tuple[str, str], float] = {}
-    unpriced: list[tuple[str, str]] = []
     for (scope, action), n in counts.items():
         part = part_of_scope(scope)
         if part == "link" and action == "bytes":
@@ -138,8 +139,9 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
         else:
             per = table.get((part, action))
         if per is None:
-            unpriced.append((scope, action))
-            per = 0.0
+            raise SimulationError(f"cost: the engine counted {n:,} '{action}' of {scope}, which {hw.name} gives no "
+                                  f"energy", hint="every counted action must be priced (hwconfig.checks checks this "
+                                  "at load time, so this is an archsim bug: please report it)")
         if per:
             dynamic[(scope, action)] = n * per
     for scope_name, parts in (("tile", hw.tile.components), ("chip", hw.chip.components)):
@@ -154,4 +156,4 @@ def price(counts: ActionCounts, hw: Any, makespan_ns: float, *, n_tiles_used: in
                 key = (f"{owner}.{name}", part.action)
                 dynamic[key] = dynamic.get(key, 0.0) + n * part.actions_per_count * part.energy_pj
     leak = {part: mw * makespan_ns for part, mw in leakage_mw(hw, n_tiles_used).items()}
-    return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak, unpriced=tuple(sorted(unpriced)))
+    return EnergyBreakdown(dynamic_pj=dynamic, leakage_pj=leak)

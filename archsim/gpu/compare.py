@@ -142,7 +142,7 @@ def compare(
     analog_t = 1e9 / throughput if throughput else None
     analog_e = analog_energy_per_sample_pj(energy, timing)
     gpu_t, gpu_e = gpu_result.time_ns_per_sample, gpu_result.energy_pj_per_sample
-    by_layer_energy = energy.get("by_layer") if isinstance(energy, Mapping) else None
+    by_layer_energy = energy.get("by_layer_pj") if isinstance(energy, Mapping) else None
     analog_layers = {}
     for lt in timing.get("layers") or []:
         parts = [

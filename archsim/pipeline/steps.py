@@ -32,6 +32,7 @@ from typing import Any
 
 from archsim import __version__
 from archsim.cost import area_breakdown, price
+from archsim.cost.energy import price_layers
 from archsim.cost.merit import merit_section
 from archsim.engine import simulate
 from archsim.errors import ArchsimWarning
@@ -160,7 +161,9 @@ def step_cost(state: RunState) -> None:
     if state.timing is None or state.counts is None:
         raise RuntimeError("pipeline: the cost step needs the simulate step")
     hw, o = state.need_hw(), state.options
-    state.energy = price(state.counts, hw, state.timing.makespan_ns, n_tiles_used=state.need_mapping().n_tiles_used)
+    state.energy = replace(price(state.counts, hw, state.timing.makespan_ns,
+                                 n_tiles_used=state.need_mapping().n_tiles_used),
+                           by_layer_pj=price_layers(state.counts.layers(), hw))
     state.area = area_breakdown(hw)
     state.extra["merit"] = merit_section(hw, ops=ops_per_run(state.need_workload(), o.mode, o.batch),
                                          makespan_ns=state.timing.makespan_ns, energy_pj=state.energy.total_pj)

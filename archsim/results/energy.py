@@ -36,8 +36,9 @@ class EnergyBreakdown:
     """``(scope, action) -> pJ``."""
     leakage_pj: Mapping[str, float] = field(default_factory=dict)
     """``part -> pJ`` of static power over the makespan."""
-    unpriced: tuple[tuple[str, str], ...] = ()
-    """``(scope, action)`` pairs that were counted but have no energy in the hwconfig (priced at 0)."""
+    by_layer_pj: Mapping[str, float] = field(default_factory=dict)
+    """``layer -> pJ``: the dynamic energy of the actions the engine attributed to each layer (leakage belongs to the
+    makespan, not to a layer; actions of no layer, such as idle-time bookkeeping, are in no entry)."""
 
     @property
     def dynamic_total_pj(self) -> float:
@@ -76,8 +77,10 @@ class EnergyBreakdown:
         leak = dict(self.leakage_pj)
         for k, v in other.leakage_pj.items():
             leak[k] = leak.get(k, 0.0) + v
-        return EnergyBreakdown(dynamic_pj=dyn, leakage_pj=leak,
-                               unpriced=tuple(sorted(set(self.unpriced) | set(other.unpriced))))
+        layers = dict(self.by_layer_pj)
+        for k, v in other.by_layer_pj.items():
+            layers[k] = layers.get(k, 0.0) + v
+        return EnergyBreakdown(dynamic_pj=dyn, leakage_pj=leak, by_layer_pj=layers)
 
     def __radd__(self, other: Any) -> EnergyBreakdown:
         if other == 0:
@@ -85,7 +88,7 @@ class EnergyBreakdown:
         return self.__add__(other)
 
     def to_dict(self, *, batch: int | None = None) -> dict[str, Any]:
-        """JSON section: totals, per part, per part and action, per scope, leakage, unpriced actions."""
+        """JSON section: totals, per part, per part and action, per scope, leakage."""
         per_scope: dict[str, dict[str, float]] = {}
         for (scope, action), pj in sorted(self.dynamic_pj.items()):
             per_scope.setdefault(scope, {})[action] = pj
@@ -97,7 +100,7 @@ class EnergyBreakdown:
             "by_part_action_pj": self.by_action(),
             "by_scope_pj": per_scope,
             "leakage_by_part_pj": dict(sorted(self.leakage_pj.items())),
-            "unpriced": [list(k) for k in self.unpriced],
+            "by_layer_pj": dict(sorted(self.by_layer_pj.items())),
         }
         if batch:
             out["per_sample_pj"] = self.total_pj / batch
@@ -105,11 +108,11 @@ class EnergyBreakdown:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnergyBreakdown:
-        """Inverse of :meth:`to_dict` (reads ``by_scope_pj``, ``leakage_by_part_pj``, ``unpriced``)."""
+        """Inverse of :meth:`to_dict` (reads ``by_scope_pj`` and ``leakage_by_part_pj``)."""
         try:
             dyn = {(s, a): float(v) for s, acts in data["by_scope_pj"].items() for a, v in acts.items()}
-            return cls(dynamic_pj=dyn, leakage_pj=dict(data.get("leakage_by_part_pj", {})),
-                       unpriced=tuple(tuple(k) for k in data.get("unpriced", ())))
+            return cls(dynamic_pj=dyn, leakage_pj=dict(data["leakage_by_part_pj"]),
+                       by_layer_pj={str(k): float(v) for k, v in data.get("by_layer_pj", {}).items()})
         except (KeyError, AttributeError, TypeError, ValueError) as exc:
             raise DataError(f"energy: cannot read section ({exc})") from exc
 

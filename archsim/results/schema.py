@@ -224,7 +224,7 @@ COUNTS = map_of(map_of(_COUNT))
 ENERGY = obj({
     "total_pj": _PJ, "dynamic_pj": _PJ, "leakage_pj": _PJ, "per_sample_pj": num(0, nullable=True),
     "by_part_pj": map_of(_PJ), "by_part_action_pj": map_of(map_of(_PJ)), "by_scope_pj": map_of(map_of(_PJ)),
-    "leakage_by_part_pj": map_of(_PJ), "unpriced": list_of(list_of(text())),
+    "leakage_by_part_pj": map_of(_PJ), "by_layer_pj": map_of(_PJ),
 }, required=("total_pj", "dynamic_pj", "leakage_pj", "by_scope_pj", "leakage_by_part_pj"))
 
 AREA = obj({

@@ -109,7 +109,6 @@ def synthetic_result(name: str = "mlp-784-256-128-10") -> dict:
         },
         "by_scope_pj": {"chip.tile0.adc": {"convert": 1.5e6}},
         "leakage_by_part_pj": {"adc": 0.5e6},
-        "unpriced": [["chip.tile0.digital", "relu"]],
     }
     area = {  # the AreaBreakdown.to_dict() format
         "items": [

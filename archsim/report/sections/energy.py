@@ -29,13 +29,6 @@ def build(result: Mapping[str, Any]) -> Section:
             + (f" ({', '.join(extra)})" if extra else "")
             + (f"; {fmt_si(per_sample * 1e-12, 'J')} per sample" if per_sample else "")
         )
-    unpriced = e.get("unpriced") or []
-    if unpriced:
-        lines.append(
-            f"{len(unpriced)} counted actions have no energy in the hardware description (priced at 0): "
-            + ", ".join(".".join(str(x) for x in u) for u in unpriced[:6])
-            + (" …" if len(unpriced) > 6 else "")
-        )
     charts = []
     by_part = e.get("by_part_pj")
     if isinstance(by_part, Mapping) and by_part:
