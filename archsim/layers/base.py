@@ -16,6 +16,9 @@ definition of everything archsim knows about the kind:
 * **digital work for the engine** — :meth:`LayerSpec.digital_ops` gives ``{DigitalOp value: ops per sample}`` of
   one cycle (``forward`` or ``backward``), and :meth:`LayerSpec.moved_elements` the activation elements the layer
   reads and writes per sample;
+* **row dataflow** — :meth:`LayerSpec.input_rows` says which rows of an input each output row needs (the mapper's
+  line-buffer pipelining, :mod:`archsim.mapping.rows`): by default row by row for an image-to-image layer of
+  the same height and the whole input otherwise; windowed kinds (convolution, pooling) state their window;
 * **GPU work** — :meth:`LayerSpec.gpu_work` says what the layer asks of a GPU (:class:`GpuWork`).
 
 Shapes are per sample, channel-first, without the batch dimension: images ``(C, H, W)``, vectors ``(F,)``,
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     from archsim.layers.module import BuildContext, Module
 
 __all__ = ["CYCLES", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec", "LayerView", "Shape",
-           "add_ops", "numel", "pair"]
+           "add_ops", "numel", "pair", "window_rows"]
 
 Shape = tuple[int, ...]
 IntPair = Union[int, tuple[int, int]]
@@ -84,6 +87,16 @@ def pair(value: IntPair | None, default: tuple[int, int] | None = None) -> tuple
     if isinstance(value, int):
         return (value, value)
     return (int(value[0]), int(value[1]))
+
+
+def window_rows(in_rows: int, out_row: int, *, kernel: int, stride: int, pad_top: int,
+                dilation: int = 1) -> tuple[int, int]:
+    """Input rows ``first .. end - 1`` that output row ``out_row`` of a sliding window covers (clipped to the
+    ``in_rows`` rows of the input; padding rows are not input rows): the window of output row ``i`` starts at
+    input row ``i·stride − pad_top`` and reaches ``dilation·(kernel − 1) + 1`` rows."""
+    start = out_row * stride - pad_top
+    reach = dilation * (kernel - 1) + 1
+    return max(0, min(in_rows, start)), max(0, min(in_rows, start + reach))
 
 
 def add_ops(into: dict[str, float], ops: Mapping[str, float]) -> dict[str, float]:
@@ -248,6 +261,19 @@ class LayerSpec:
     def moved_elements(self, layer: LayerView) -> int:
         """Activation elements the layer reads and writes per sample (all inputs plus the output)."""
         return sum(numel(s) for s in layer.in_shapes) + numel(layer.out_shape)
+
+    def input_rows(self, layer: LayerView, in_rows: int, out_row: int) -> tuple[int, int]:
+        """Row dataflow: the rows ``first .. end - 1`` of an input of ``in_rows`` rows that
+        output row ``out_row`` needs, as ``(first, end)``. A tensor's rows are ``H`` of an image ``(C, H, W)``;
+        any other tensor is one row.
+
+        Default: an image-to-image layer whose output has the input's height works row by row (activations,
+        element-wise and channel-wise kinds); any other layer needs the whole input (flatten, linear, LSTM,
+        global pooling). Windowed kinds override it with :func:`window_rows`.
+        """
+        if len(layer.out_shape) == 3 and in_rows == layer.out_shape[1]:
+            return out_row, out_row + 1
+        return 0, in_rows
 
     # -- GPU -----------------------------------------------------------------------------------------
     def gpu_work(self, layer: LayerView) -> GpuWork:

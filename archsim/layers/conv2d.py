@@ -21,7 +21,18 @@ from typing import Union
 
 import numpy as np
 
-from archsim.layers.base import ConvShape, GpuWork, Inferred, IntPair, LayerError, LayerSpec, LayerView, Shape, pair
+from archsim.layers.base import (
+    ConvShape,
+    GpuWork,
+    Inferred,
+    IntPair,
+    LayerError,
+    LayerSpec,
+    LayerView,
+    Shape,
+    pair,
+    window_rows,
+)
 from archsim.layers.im2col import col2im, conv_output_size, im2col, pads4
 from archsim.layers.module import FLOAT, AnalogModule, BuildContext, MatrixUnit, Module
 
@@ -201,6 +212,11 @@ class Conv2dSpec(LayerSpec):
         bound = 1.0 / np.sqrt(layer.matrix_in)
         units = [ctx.matrix(layer.matrix_out, layer.matrix_in, init_bound=bound) for _ in range(self.groups)]
         return Conv2dModule(*args, units=units, dilation=d, groups=self.groups)
+
+    def input_rows(self, layer: LayerView, in_rows: int, out_row: int) -> tuple[int, int]:
+        """The input rows the kernel window of output row ``out_row`` covers (dilation included)."""
+        k, st, p, d = self._geometry()
+        return window_rows(in_rows, out_row, kernel=k[0], stride=st[0], pad_top=p[0], dilation=d[0])
 
     def gpu_work(self, layer: LayerView) -> GpuWork:
         k, st, p, _ = self._geometry()

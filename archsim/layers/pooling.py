@@ -19,7 +19,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.layers.base import OP_POOLING, Inferred, IntPair, LayerError, LayerSpec, LayerView, Shape, numel, pair
+from archsim.layers.base import (
+    OP_POOLING,
+    Inferred,
+    IntPair,
+    LayerError,
+    LayerSpec,
+    LayerView,
+    Shape,
+    numel,
+    pair,
+    window_rows,
+)
 from archsim.layers.conv2d import Padding, padding_attr, resolve_padding, window_output
 from archsim.layers.im2col import conv_output_size, pads4
 from archsim.layers.module import FLOAT, BuildContext, Module
@@ -192,6 +203,11 @@ class PoolSpec(LayerSpec):
 
     def digital_ops(self, layer: LayerView, cycle: str) -> dict[str, float]:
         return {OP_POOLING: numel(layer.in_shape)}
+
+    def input_rows(self, layer: LayerView, in_rows: int, out_row: int) -> tuple[int, int]:
+        """The input rows the pooling window of output row ``out_row`` covers."""
+        k, st, p = self._geometry()
+        return window_rows(in_rows, out_row, kernel=k[0], stride=st[0], pad_top=p[0])
 
 
 @LayerSpec.KINDS.register_class

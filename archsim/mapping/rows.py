@@ -12,10 +12,10 @@ when it is done. This module works out, per analog layer, the *steps* the event 
 - after step ``i`` the tensor it sends to each consumer is complete up to ``emit[i]`` rows.
 
 All counts are cumulative (rows ``0 .. n-1``) and non-decreasing; the last step emits every row. The rule
-per layer kind is :func:`rows_needed`: a window ``(k, s, p)`` (conv, pooling) needs input rows up to
-``i*s - p + k - 1``; element-wise layers (activations, add, LRN over channels) need the same row; layers on
-whole vectors (flatten, linear, LSTM, softmax) need every row. A tensor that is not an image ``(C, H, W)``
-has one row.
+per layer kind is stated by the kind itself (:meth:`archsim.layers.base.LayerSpec.input_rows`): a window
+``(k, s, p)`` (conv, pooling) needs input rows up to ``i*s - p + k - 1``; element-wise layers (activations, add,
+LRN over channels) need the same row; layers on whole vectors (flatten, linear, LSTM, softmax) need every row.
+A tensor that is not an image ``(C, H, W)`` has one row.
 """
 
 from __future__ import annotations
@@ -37,44 +37,15 @@ def n_rows(shape: Sequence[int]) -> int:
     return int(shape[1]) if len(shape) == 3 else 1
 
 
-def _window(layer: Layer) -> tuple[int, int, int] | None:
-    """``(reach, stride, top padding)`` of a windowed layer's rows (its kind states ``kernel_size``), else None."""
-    attrs = layer.attrs
-    if "kernel_size" not in attrs or len(layer.out_shape) != 3:
-        return None
-    k = int(attrs["kernel_size"][0])
-    d = int(attrs["dilation"][0]) if "dilation" in attrs else 1
-    s = int(attrs["stride"][0]) if "stride" in attrs else 1
-    p = int(attrs["padding"][0]) if "padding" in attrs else 0
-    return d * (k - 1) + 1, s, p
-
-
 def rows_needed(layer: Layer, in_rows: int, out_row: int) -> int:
-    """Rows ``0 .. n-1`` of an input of ``in_rows`` rows that output row ``out_row`` of ``layer`` needs.
-
-    The row rule, from what the layer kind states: a window (``kernel_size``, ``stride``, ``padding``,
-    ``dilation`` among the layer's attributes) needs the rows it covers; another image-to-image layer of the
-    same height works row by row (activations, element-wise, normalisation over channels); anything else
-    (flatten, linear, LSTM, global pooling) needs the whole input.
-    """
-    window = _window(layer)
-    if window is not None:
-        reach, s, p = window
-        return max(0, min(in_rows, out_row * s - p + reach))
-    if len(layer.out_shape) == 3 and in_rows == n_rows(layer.out_shape):
-        return out_row + 1
-    return in_rows
+    """Rows ``0 .. n-1`` of an input of ``in_rows`` rows that output row ``out_row`` of ``layer`` needs (the
+    row rule its kind states, :meth:`~archsim.layers.base.LayerSpec.input_rows`)."""
+    return layer.spec.input_rows(layer, in_rows, out_row)[1]
 
 
 def first_row_needed(layer: Layer, in_rows: int, out_row: int) -> int:
     """The first input row output row ``out_row`` of ``layer`` needs (rows below it are done with)."""
-    window = _window(layer)
-    if window is not None:
-        _, s, p = window
-        return max(0, min(in_rows, out_row * s - p))
-    if len(layer.out_shape) == 3 and in_rows == n_rows(layer.out_shape):
-        return out_row
-    return 0
+    return layer.spec.input_rows(layer, in_rows, out_row)[0]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -99,3 +99,69 @@ def test_toy_kind_errors_name_file_line_and_key(toy_kind):
 def test_without_registration_the_kind_is_unknown():
     with pytest.raises(WorkloadError, match=r"layers\[1\]\.kind: unknown kind 'toy_double'"):
         load_workload_text(TEXT, "toy.yaml")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LookAheadSpec(LayerSpec):
+    """An image-to-image toy whose output row i needs input rows i .. i + 2 (its own row rule)."""
+
+    kind: str = "toy_lookahead"
+
+    def infer(self, in_shapes: tuple[Shape, ...]) -> Inferred:
+        return Inferred(out_shape=in_shapes[0])
+
+    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
+        module = Double(self.name)
+        module.factor = np.float32(1.0)
+        return module
+
+    def input_rows(self, layer: LayerView, in_rows: int, out_row: int) -> tuple[int, int]:
+        return out_row, min(in_rows, out_row + 3)
+
+
+ROWS = """version: 1
+name: rows
+input_shape: [1, 6, 6]
+task: features
+layers:
+  - {name: conv1, kind: conv2d, out_channels: 2, kernel_size: 3, padding: 1}
+  - {name: mid, kind: KIND}
+  - {name: conv2, kind: conv2d, out_channels: 2, kernel_size: 1}
+"""
+
+
+def test_a_kind_states_its_row_rule_and_the_mapper_pipelines_by_it():
+    LayerSpec.KINDS.register_class(LookAheadSpec)
+    try:
+        hw = load_hardware("aihwkit-default")
+        look = map_workload(hw, load_workload_text(ROWS.replace("KIND", "toy_lookahead"), "rows.yaml"))
+        plain = map_workload(hw, load_workload_text(ROWS.replace("KIND", "relu"), "rows.yaml"))
+    finally:
+        LayerSpec.KINDS.unregister("toy_lookahead")
+    # conv1 owns `mid` and sends its rows to conv2: with the toy, row j of mid needs conv1's rows up to j + 3, so
+    # after conv1's step i only i - 1 rows are complete; a ReLU passes every row on at once
+    emits = {m.layer: m.rows.emits for m in look.layers}["conv1"]
+    assert [(e.dest, e.emit) for e in emits] == [("conv2", (0, 0, 1, 2, 3, 6))]
+    emits = {m.layer: m.rows.emits for m in plain.layers}["conv1"]
+    assert [(e.dest, e.emit) for e in emits] == [("conv2", (1, 2, 3, 4, 5, 6))]
+
+
+def test_windowed_kinds_state_their_window():
+    wl = load_workload_text("""version: 1
+name: win
+input_shape: [1, 9, 9]
+task: features
+layers:
+  - {name: c, kind: conv2d, out_channels: 1, kernel_size: 3, stride: 2, padding: [1, 0, 0, 0], dilation: 2}
+  - {name: p, kind: maxpool, kernel_size: 2}
+  - {name: g, kind: global_avgpool}
+  - {name: f, kind: flatten}
+""", "win.yaml")
+    c, p, g, f = (wl.layer(n) for n in "cpgf")
+    # conv: row i starts at 2i - 1 and reaches 2·(3 - 1) + 1 = 5 rows, clipped to the 9 input rows
+    assert [c.spec.input_rows(c, 9, i) for i in range(c.out_shape[1])] == [(0, 4), (1, 6), (3, 8)]
+    assert [p.spec.input_rows(p, 3, i) for i in range(p.out_shape[1])] == [(0, 2)]
+    assert g.spec.input_rows(g, 1, 0) == (0, 1) and f.spec.input_rows(f, 1, 0) == (0, 1)
+    # an image-to-image kind of the same height works row by row (the base class default)
+    relu = load_workload_text(ROWS.replace("KIND", "relu"), "rows.yaml").layer("mid")
+    assert [relu.spec.input_rows(relu, 6, i) for i in (0, 5)] == [(0, 1), (5, 6)]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from archsim.layers.base import LayerSpec, window_rows
+
 
 @dataclass(frozen=True, kw_only=True)
 class FakeLayer:
@@ -33,6 +35,18 @@ class FakeLayer:
         if self.kernel_size is None:
             return {}
         return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+
+    @property
+    def spec(self) -> FakeLayer:
+        """The stand-in is its own kind: it states its row rule (``input_rows``) as a layer kind does."""
+        return self
+
+    def input_rows(self, layer: FakeLayer, in_rows: int, out_row: int) -> tuple[int, int]:
+        """A window's rows when the stand-in has one, else the layer kinds' default rule."""
+        if self.kernel_size is None:
+            return LayerSpec.input_rows(self, layer, in_rows, out_row)
+        return window_rows(in_rows, out_row, kernel=self.kernel_size[0], stride=self.stride[0],
+                           pad_top=self.padding[0])
 
     def digital_ops(self, cycle: str) -> dict[str, float]:
         """The stand-in's digital work: one op per output element (activations, adds), per input (pooling)."""
