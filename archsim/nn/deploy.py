@@ -22,6 +22,10 @@ from the first repeat); after the last epoch every time is evaluated, and the te
 (mean and std over repeats) goes to ``extras`` (``drift_t<t>s_test_accuracy_mean``/``_std``) and to
 ``settings["drift"]`` (a table of rows ``{t_s, test_accuracy_mean, test_accuracy_std, test_loss_mean}``).
 
+Every evaluation is an inference pass (:meth:`Network.logits <archsim.nn.network.Network.logits>`), which runs the
+tiles in evaluation mode (``InferenceTile.eval()``): a hardware-aware-training weight modifier of the tiles is off
+there unless its ``enable_during_test`` is set, as in aihwkit.
+
 Assumptions: without ``rpu.inference`` programming is exact up to the device bounds and the weights do not
 change over time. ``layer_stats`` hold the forward bound-management passes of the last deployment's
 evaluations (train and test sets, all repeats and times); there is no backward pass and no update, so BL and

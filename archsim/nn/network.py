@@ -13,6 +13,12 @@ node feeds several others (residual connections). Nodes whose output does not de
 parameter are skipped in the backward pass, and an analog layer fed only by such nodes (e.g. the
 first layer) skips its backward MVM, as a training chip would.
 
+Training and evaluation mode: :meth:`Network.forward` puts every tile that has the two modes (a
+:class:`~archsim.nn.tile_array.ModalTile`, e.g. an :class:`~archsim.crossbar.inference_noise.InferenceTile`) into the
+mode of the pass, as a PyTorch module's ``train()``/``eval()`` does its tiles: ``train=False`` (:meth:`Network.logits`,
+every evaluation and deployment) calls the tiles' ``eval()``, so hardware-aware-training weight modifiers are off
+in evaluation (aihwkit's ``is_test``), and the next training pass turns them back on.
+
 The same builder makes the floating-point baseline (``fp=True``: :class:`FloatingPointTile` instead of
 ``AnalogTile``, the same splits, the same initial weights for the same seed).
 """
@@ -30,7 +36,7 @@ from archsim.layers import AnalogModule, BuildContext, Module
 from archsim.nn.analog_layers import AnalogMatrix, matrix_factory
 from archsim.nn.loss import softmax_cross_entropy
 from archsim.nn.rapa import RapaConv2d
-from archsim.nn.tile_array import FloatingPointTile, MappingOptions, TileFactory
+from archsim.nn.tile_array import FloatingPointTile, MappingOptions, ModalTile, TileFactory
 
 if TYPE_CHECKING:
     from archsim.mapping import Mapping
@@ -69,6 +75,8 @@ class Network:
             if isinstance(n.module, AnalogModule):
                 n.module.need_input_grad = any(depends.get(p, False) for p in n.inputs)
         self._depends = depends
+        self._training: bool | None = None
+        """The mode the modal tiles are in (None: not set by a pass yet)."""
         self.samples_trained = 0
         """Training samples seen by :meth:`train_batch` (for per-sample statistics)."""
 
@@ -88,9 +96,23 @@ class Network:
                 return n.module
         raise KeyError(name)
 
+    def tiles(self) -> list[Any]:
+        """Every tile of every analog layer, in execution order."""
+        return [t for m in self.analog_layers() for t in m.tiles()]
+
+    def set_training(self, mode: bool) -> None:
+        """Training (True) or evaluation mode of every tile that has the two modes (module docstring)."""
+        for tile in self.tiles():
+            if isinstance(tile, ModalTile):
+                tile.train(mode)
+        self._training = bool(mode)
+
     # -- execution -------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        """Run the graph on a batch; returns the logits of the last node."""
+        """Run the graph on a batch; returns the logits of the last node. The tiles run in the pass's mode
+        (:meth:`set_training`)."""
+        if self._training is None or self._training != bool(train):
+            self.set_training(bool(train))
         values: dict[str, np.ndarray] = {self.input_name: x}
         for n in self.nodes:
             values[n.name] = n.module.forward([values[p] for p in n.inputs], train)
@@ -159,14 +181,15 @@ def analog_tile_factory(rpu_config: Any) -> TileFactory:
     return make
 
 
-def inference_tile_factory(rpu_config: Any, inference: Any) -> TileFactory:
-    """``make_tile`` for :class:`~archsim.crossbar.inference_noise.InferenceTile` with one RPU config and
-    the noise model and drift compensation of an :class:`~archsim.hwconfig.algorithms.InferenceConfig`."""
+def inference_tile_factory(rpu_config: Any, inference: Any, modifier: Any = None) -> TileFactory:
+    """``make_tile`` for :class:`~archsim.crossbar.inference_noise.InferenceTile` with one RPU config, the noise
+    model and drift compensation of an :class:`~archsim.hwconfig.algorithms.InferenceConfig` and, for
+    hardware-aware training, a :class:`~archsim.hwconfig.algorithms.WeightModifierConfig` (None: no modifier)."""
     from archsim.crossbar.inference_noise import InferenceTile
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         return InferenceTile(out_size, in_size, rpu_config, seed=seed, noise_model=inference.noise_model,
-                             drift_compensation=inference.drift_compensation)
+                             drift_compensation=inference.drift_compensation, modifier=modifier)
 
     return make
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -91,6 +91,16 @@ class FloatingPointTile:
 
     def set_weights(self, w: np.ndarray) -> None:
         self.weights[...] = np.asarray(w, dtype=FLOAT)
+
+
+@runtime_checkable
+class ModalTile(Protocol):
+    """A tile with a training and an evaluation mode (:class:`~archsim.crossbar.inference_noise.InferenceTile`:
+    hardware-aware-training weight modifiers only in training mode); the network sets the mode of every pass."""
+
+    def train(self, mode: bool = True) -> Any:
+        """Training mode (``mode=True``) or evaluation mode."""
+        ...
 
 
 #: A tile constructor: ``make_tile(out_size, in_size, seed) -> tile``.
