@@ -35,7 +35,7 @@ from archsim.cost import area_breakdown, price
 from archsim.cost.energy import price_layers
 from archsim.cost.merit import merit_section
 from archsim.engine import simulate
-from archsim.errors import ArchsimWarning
+from archsim.errors import ArchsimWarning, SimulationError
 from archsim.gpu.compare import gpu_section_for_run
 from archsim.gpu.load import load_gpu
 from archsim.hwconfig.checks import check_mode
@@ -147,12 +147,19 @@ def step_stats(state: RunState) -> None:
 
 # -- time, energy, GPU ------------------------------------------------------------------------------
 def step_simulate(state: RunState) -> None:
-    """Run the event engine on the mapping."""
+    """Run the event engine on the mapping.
+
+    An engine error about the hardware (a buffer share too small with no spill path, say) names the hardware file:
+    the engine sees the resolved configuration, not the file it came from.
+    """
     o = state.options
-    state.timing, state.counts = simulate(
-        state.need_mapping(), state.need_hw(), mode=o.mode, batch=o.batch, pipeline=o.pipeline,
-        stats=state.layer_stats, seed=o.seed, timeline_limit=o.timeline_limit,
-        update_every=o.update_every)
+    try:
+        state.timing, state.counts = simulate(
+            state.need_mapping(), state.need_hw(), mode=o.mode, batch=o.batch, pipeline=o.pipeline,
+            stats=state.layer_stats, seed=o.seed, timeline_limit=o.timeline_limit,
+            update_every=o.update_every)
+    except SimulationError as exc:
+        raise SimulationError(f"{o.hw_path}: {exc.message}", hint=exc.hint) from None
 
 
 def step_cost(state: RunState) -> None:

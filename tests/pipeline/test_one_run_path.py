@@ -95,3 +95,12 @@ def test_flags_mean_the_same_in_every_command() -> None:
                     continue  # -o is a folder for runs and a file for map; --accuracy's default differs by design
                 key = (action.dest, action.default)
                 assert seen.setdefault(flag, key) == key, f"{flag} differs in {name}: {key} vs {seen[flag]}"
+
+
+def test_an_engine_error_names_the_hardware_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["run", "isaac-2016", "lenet-gokmen-2017", "--no-gpu", "--no-accuracy", "--set", "tile.buffer.spill=stall",
+            "--set", "tile.buffer.capacity_bytes=64", "-o", str(tmp_path / "r")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("archsim: error: ") and "hwconfigs/isaac-2016.yaml: engine: " in err[0]
+    assert "tile.buffer.capacity_bytes" in err[0] and "no spill path" in err[0]
