@@ -230,7 +230,7 @@ def resolve_hardware(hw: HardwareConfig, raw: Mapping[str, Any] | None = None,
         if ic.flit_bits is None:
             raise r.error(("interconnect",), "missing 'flit_bits': a hardware file states every quantity it relies on")
         router = r.part(router, ("interconnect", "router"), "router", ctx,
-                        required=("ports", "energy_pj_per_bit", *_COST),
+                        required=("energy_pj_per_bit", *_COST),
                         positive=("energy_pj_per_bit", "area_um2", "power_mw"),
                         extra={"flit_bits": float(ic.flit_bits)})
     offchip = r.part(hw.offchip, ("offchip",), "offchip", ctx,

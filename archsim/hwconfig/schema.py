@@ -433,15 +433,12 @@ class ComponentConfig(PartCost):
     """Actions of this part per followed count (e.g. 1/48 bus transfers per byte of a 384-bit bus)."""
     energy_pj: float | None = None
     """Energy of one action of one instance (pJ)."""
-    capacity_bytes: int | None = None
-    """Capacity for storage parts (registers); None otherwise."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _integer(self, "count", minimum=0, maximum=MAX_COUNT)
         _number(self, "energy_pj", maximum=MAX_ENERGY_PJ)
         _number(self, "actions_per_count", strict=True, maximum=1e9)
-        _integer(self, "capacity_bytes", minimum=1, maximum=MAX_CAPACITY_BYTES)
         for f in self.follows:
             if not isinstance(f, str) or f.count(".") != 1:
                 _fail("follows", "PART.ACTION names (e.g. adc.convert)", f)
@@ -641,7 +638,9 @@ class RouterConfig(PartCost):
     """One router (mesh / c-mesh); power and area are per router (shared by ``tiles_per_router`` tiles)."""
 
     ports: int | None = None
-    """Ports per router."""
+    """Ports per router: an input of the ``router.from_power`` model (full-activity power spread over
+    ``ports x flit_bits`` per cycle); the event engine does not model port contention, so a router whose
+    ``energy_pj_per_bit`` is stated leaves it out."""
     energy_pj_per_bit: float | None = None
     """Energy per bit passing through one router (pJ/bit)."""
 

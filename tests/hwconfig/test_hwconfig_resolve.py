@@ -151,3 +151,21 @@ def test_provenance_summary_for_validate() -> None:
     assert "tile.adc.energy_pj" in s["models"]["adc.from_power"]
     assert s["explicit_over_model"]["tile.dac.energy_pj"] == "model dac.scaled gives 0.39"
     assert s["derived"]["tile.buffer.bandwidth_gbps"] == "width_bits x ports x clock"
+
+
+def test_router_ports_are_an_input_of_the_router_model_only() -> None:
+    # the tiny chip states its router's energy per bit: no ports needed (the engine models no port contention)
+    assert load_hardware("tiny-test").interconnect.router.ports is None
+    raw = yaml.safe_load(Path("hwconfigs/isaac-2016.yaml").read_text(encoding="utf-8"))
+    del raw["interconnect"]["router"]["ports"]
+    with pytest.raises(ConfigError) as err:
+        load_hardware_text(yaml.safe_dump(raw), name="t.yaml")
+    assert re.search(r"^t\.yaml:\d+: interconnect\.router\.ports: model router\.from_power: ports: missing", str(err.value))
+
+
+def test_component_parts_take_no_capacity() -> None:
+    # a register's cost is stated (ISAAC Table I), so a capacity would change nothing: the schema has none
+    raw = yaml.safe_load(Path("hwconfigs/isaac-2016.yaml").read_text(encoding="utf-8"))
+    raw["tile"]["components"]["input_register"]["capacity_bytes"] = 2048
+    with pytest.raises(ConfigError, match=r"capacity_bytes"):
+        load_hardware_text(yaml.safe_dump(raw), name="t.yaml")

@@ -36,25 +36,25 @@ def test_isaac_chip_filling_conv_reaches_85_percent_of_peak(isaac):
     assert fill.ratio == pytest.approx(0.885, abs=0.01)  # the conv holds 14,472 of 16,128 crossbars: at most 0.897
 
 
-def test_puma_peak_efficiency_pinned():
+def test_puma_peak_efficiency_within_10_percent():
     checks = {c.figure: c for c in puma_checks()}
-    # published 577 GOPS/s/mm² and 837 GOPS/W; the simulator's constants give less (docs/validation.md)
-    assert checks["peak GOPS/s/mm²"].ratio == pytest.approx(0.682, abs=0.005)
-    assert checks["peak GOPS/W"].ratio == pytest.approx(0.805, abs=0.005)
+    # published 577 GOPS/s/mm² and 837 GOPS/W (abstract); 100-ns passes (the simulator's ADC stage), 168 tiles
+    assert checks["peak GOPS/s/mm²"].ratio == pytest.approx(1.0, abs=0.10)
+    assert checks["peak GOPS/W"].ratio == pytest.approx(1.0, abs=0.10)
+    assert checks["peak GOPS/s/mm²"].ratio == pytest.approx(0.976, abs=0.005)
+    assert checks["peak GOPS/W"].ratio == pytest.approx(1.059, abs=0.005)
 
 
-def test_neurosim_area_and_tops_within_2x(neurosim):
+def test_neurosim_area_tops_and_tops_per_watt_within_2x(neurosim):
     for rows in (32, 64):
         chip = f"neurosim-vgg8-{rows}rows"
-        assert 0.5 <= neurosim[(chip, "area (mm²)")].ratio <= 2.0
-        assert 0.5 <= neurosim[(chip, "TOPS")].ratio <= 2.0
-    assert neurosim[("neurosim-vgg8-32rows", "area (mm²)")].ratio == pytest.approx(1.014, abs=0.005)
-    assert neurosim[("neurosim-vgg8-32rows", "TOPS")].ratio == pytest.approx(0.908, abs=0.01)
-
-
-def test_neurosim_tops_per_watt_pinned(neurosim):
-    # 57x below Table VII: archsim prices each cell read at NeuroSim V1.3's 0.5 V for 10 ns (docs/validation.md)
-    assert neurosim[("neurosim-vgg8-32rows", "TOPS/W")].ratio == pytest.approx(0.0146, abs=0.001)
+        for figure in ("area (mm²)", "TOPS", "TOPS/W"):
+            assert 0.5 <= neurosim[(chip, figure)].ratio <= 2.0, (chip, figure)
+    measured = {("neurosim-vgg8-32rows", "area (mm²)"): 1.014, ("neurosim-vgg8-32rows", "TOPS"): 1.115,
+                ("neurosim-vgg8-32rows", "TOPS/W"): 1.339, ("neurosim-vgg8-64rows", "TOPS"): 1.174,
+                ("neurosim-vgg8-64rows", "TOPS/W"): 0.933}
+    for key, ratio in measured.items():
+        assert neurosim[key].ratio == pytest.approx(ratio, abs=0.01), key
 
 
 def test_neurosim_area_does_not_grow_with_more_parallel_rows(neurosim):
@@ -73,6 +73,6 @@ def test_rpu_headline_from_the_engine():
     checks = {c.figure: c for c in rpu_checks()}
     speedup, eff = checks["speed-up vs 2016 CPU"], checks["GOPS/W"]
     assert 0.5 <= eff.ratio <= 2.0 and eff.ratio == pytest.approx(0.953, abs=0.01)
-    # the engine is NoC-bound: 8 KB of activations per layer and sample over 16 B/ns links (docs/validation.md)
+    # pinned: the engine's per-layer interval (740 ns) is not the paper's 170 ns of array cycles (docs/validation.md)
     assert speedup.ratio == pytest.approx(0.111, abs=0.005)
     assert "1.01e9 weights" in speedup.method
