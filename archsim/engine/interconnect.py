@@ -23,7 +23,7 @@ link: utilisation, packets, mean and maximum wait; per router: the waits of the 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -45,6 +45,11 @@ class _Tree:
     dests: tuple[int, ...]
     uniform: bool
     roots: tuple[Link, ...]
+    chain: bool
+    """A unicast path (every link's parent is the link before it, one destination at its end): the fast path of
+    :meth:`Network.transmit`."""
+    sizes: dict[float, tuple[int, int]] = field(default_factory=dict, compare=False)
+    """Cache: packet bytes -> (serialisation ticks on the first link, flits)."""
 
 
 def node_label(node: Hashable) -> str:
@@ -95,6 +100,17 @@ class Link(Component):
         self.packets = 0
         self.total_wait = 0
         self.max_wait = 0
+
+    def wait(self, ticks: int) -> None:
+        """A packet waited ``ticks`` for this link (counted here and at the router it leaves from)."""
+        self.total_wait += ticks
+        if ticks > self.max_wait:
+            self.max_wait = ticks
+        router = self.router
+        if router is not None:
+            router.total_wait += ticks
+            if ticks > router.max_wait:
+                router.max_wait = ticks
 
     def flush(self) -> None:  # noqa: D102 - the link's busy time is its serialisation time
         self._busy += self.busy - self._flushed
@@ -150,6 +166,7 @@ class Network(Component):
                                           self.routers.get(a), (a, b))
         self._paths: dict[Hashable, dict[Hashable, list[Hashable]]] = {}
         self._trees: dict[tuple[Hashable, tuple[Hashable, ...]], _Tree] = {}
+        self._routes: dict[tuple[Hashable, tuple[Hashable, ...]], _Tree | None] = {}
         self._sent: dict[tuple[int, str], list[float]] = {}
         self._tree_list: list[_Tree] = []
 
@@ -186,7 +203,9 @@ class Network(Component):
             routers=tuple(self.routers[n] for n in nodes if n in self.routers),
             dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
             uniform=len({link.rate_key for link in links}) == 1,
-            roots=tuple(link for link, (a, _) in zip(links, order) if a == src))
+            roots=tuple(link for link, (a, _) in zip(links, order) if a == src),
+            chain=all(parent_of.get(a, -1) == k - 1 for k, (a, _) in enumerate(order))
+            and len(dsts) == 1 and dsts[0] != src)
         self._trees[key] = tree
         self._tree_list.append(tree)
         return tree
@@ -197,9 +216,11 @@ class Network(Component):
 
     def tree(self, src: Hashable, dsts: tuple[Hashable, ...]) -> _Tree | None:
         """The cached route of a packet from ``src`` to ``dsts`` (None when it stays on ``src``)."""
-        if all(d == src for d in dsts):
-            return None
-        return self._tree(src, dsts)
+        key = (src, dsts)
+        if key in self._routes:
+            return self._routes[key]
+        found = self._routes[key] = None if all(d == src for d in dsts) else self._tree(src, dsts)
+        return found
 
     def inject_at(self, src: Hashable, dsts: tuple[Hashable, ...]) -> int:
         """When a packet from ``src`` to ``dsts`` can enter the network: its first links are free (a sender
@@ -217,14 +238,43 @@ class Network(Component):
             return [start_at] * len(dsts)
         return self.send_tree(tree, nbytes, layer, start_at)
 
+    def traffic(self, tree: _Tree, layer: str) -> list[float]:
+        """The accumulator ``[bytes, flits, packets]`` of ``layer``'s packets along ``tree`` (counted on its links
+        and routers at :meth:`flush`)."""
+        key = (tree.index, layer)
+        acc = self._sent.get(key)
+        if acc is None:
+            acc = self._sent[key] = [0.0, 0.0, 0.0]
+        return acc
+
     def send_tree(self, tree: _Tree, nbytes: float, layer: str, start_at: int) -> list[int]:
         """:meth:`send` along a route from :meth:`tree`."""
+        return self.transmit(tree, self.traffic(tree, layer), nbytes, start_at)
+
+    def transmit(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> list[int]:
+        """:meth:`send_tree` counted on the accumulator ``acc`` of :meth:`traffic` (hot paths keep it)."""
+        links = tree.links
+        size = tree.sizes.get(nbytes)
+        if size is None:
+            size = tree.sizes[nbytes] = (links[0].serialise_ticks(nbytes), links[0].flits_of(nbytes))
+        acc[0] += nbytes
+        acc[1] += size[1]
+        acc[2] += 1
+        if tree.chain and tree.uniform:
+            return [self.send_chain(links, size[0], start_at)]
+        return self.reserve_tree(tree, nbytes, start_at)
+
+    @staticmethod
+    def reserve_tree(tree: _Tree, nbytes: float, start_at: int) -> list[int]:
+        """Reserve the links of ``tree`` for a packet of ``nbytes`` injected at ``start_at``, parents first: a
+        link starts when the head has crossed its parent and it is free, and ends one serialisation later,
+        not before the tail has crossed the parent. Return the tick its tail reaches each destination."""
         links = tree.links
         parents = tree.parents
-        head: list[int] = []
-        tail: list[int] = []
         uniform = tree.uniform
         s = links[0].serialise_ticks(nbytes) if uniform else 0
+        head: list[int] = []
+        tail: list[int] = []
         for k, link in enumerate(links):
             parent = parents[k]
             if parent < 0:
@@ -241,28 +291,34 @@ class Network(Component):
                 end = tail_in
             link.free_at = end
             link.busy += end - start
-            link.packets += 1
             if start > ready:
-                wait = start - ready
-                link.total_wait += wait
-                if wait > link.max_wait:
-                    link.max_wait = wait
-                router = link.router
-                if router is not None:
-                    router.total_wait += wait
-                    if wait > router.max_wait:
-                        router.max_wait = wait
+                link.wait(start - ready)
             lat = link.latency
             head.append(start + lat)
             tail.append(end + lat)
-        key = (tree.index, layer)
-        acc = self._sent.get(key)
-        if acc is None:
-            acc = self._sent[key] = [0.0, 0.0, 0.0]
-        acc[0] += nbytes
-        acc[1] += links[0].flits_of(nbytes)
-        acc[2] += 1
         return [tail[d] if d >= 0 else start_at for d in tree.dests]
+
+    @staticmethod
+    def send_chain(links: tuple[Link, ...], s: int, start_at: int) -> int:
+        """Reserve the links of one path for a packet serialised in ``s`` ticks on each, injected at ``start_at``;
+        return the tick its tail reaches the end (what :meth:`send_tree` computes for a path, without lists)."""
+        ready = tail_in = start_at
+        for link in links:
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                start = free
+            else:
+                start = ready
+            end = start + s
+            if tail_in > end:
+                end = tail_in
+            link.free_at = end
+            link.busy += end - start
+            lat = link.latency
+            ready = start + lat
+            tail_in = end + lat
+        return tail_in
 
     def flush(self) -> None:  # noqa: D102 - hands the per-tree traffic to the links and routers first
         for (index, layer), (nbytes, flits, packets) in sorted(self._sent.items()):
@@ -270,6 +326,7 @@ class Network(Component):
             for link in tree.links:
                 link.count("bytes", nbytes, layer)
                 link.count("flits", flits, layer)
+                link.packets += int(packets)
             for router in tree.routers:
                 router.count("bytes", nbytes, layer)
                 router.count("flits", flits, layer)
