@@ -270,7 +270,7 @@ class Chip(Component):
         path = self._spill_path(tile, layer)
         end = tile.buffer.move(nbytes, path[0], at)
         if path[1] is not None:
-            end = self.network.transmit(path[1], path[2], nbytes, end)[0]
+            end = self.network.transmit_one(path[1], path[2], nbytes, end)
         return self.offchip.move(nbytes, path[3], end)
 
     def spill_in(self, tile: Tile, nbytes: float, layer: LayerRun, at: int) -> int:
@@ -280,7 +280,7 @@ class Chip(Component):
         now = self.env._now
         end = self.offchip.move(nbytes, path[4], now if now > at else at)
         if path[5] is not None:
-            end = self.network.transmit(path[5], path[6], nbytes, end)[0]
+            end = self.network.transmit_one(path[5], path[6], nbytes, end)
         return end
 
     def _spill_path(self, tile: Tile, layer: LayerRun) -> tuple[Any, ...]:

@@ -46,8 +46,8 @@ class _Tree:
     uniform: bool
     roots: tuple[Link, ...]
     chain: bool
-    """A unicast path (every link's parent is the link before it, one destination at its end): the fast path of
-    :meth:`Network.transmit`."""
+    """A unicast path of uniform links (every link's parent is the link before it, one destination at its end):
+    the fast path of :meth:`Network.transmit_one`."""
     sizes: dict[float, tuple[int, int]] = field(default_factory=dict, compare=False)
     """Cache: packet bytes -> (serialisation ticks on the first link, flits)."""
 
@@ -198,14 +198,15 @@ class Network(Component):
         for a, b in order:
             nodes.setdefault(a)
             nodes.setdefault(b)
+        uniform = len({link.rate_key for link in links}) == 1
         tree = _Tree(
             index=len(self._tree_list), links=links, parents=tuple(parent_of.get(a, -1) for a, _ in order),
             routers=tuple(self.routers[n] for n in nodes if n in self.routers),
             dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
-            uniform=len({link.rate_key for link in links}) == 1,
+            uniform=uniform,
             roots=tuple(link for link, (a, _) in zip(links, order) if a == src),
             chain=all(parent_of.get(a, -1) == k - 1 for k, (a, _) in enumerate(order))
-            and len(dsts) == 1 and dsts[0] != src)
+            and len(dsts) == 1 and dsts[0] != src and uniform)
         self._trees[key] = tree
         self._tree_list.append(tree)
         return tree
@@ -239,12 +240,12 @@ class Network(Component):
         return self.send_tree(tree, nbytes, layer, start_at)
 
     def traffic(self, tree: _Tree, layer: str) -> list[float]:
-        """The accumulator ``[bytes, flits, packets]`` of ``layer``'s packets along ``tree`` (counted on its links
-        and routers at :meth:`flush`)."""
+        """The accumulator ``[bytes, flits, packets, busy ticks per link]`` of ``layer``'s packets along ``tree``
+        (counted on its links and routers at :meth:`flush`)."""
         key = (tree.index, layer)
         acc = self._sent.get(key)
         if acc is None:
-            acc = self._sent[key] = [0.0, 0.0, 0.0]
+            acc = self._sent[key] = [0.0, 0.0, 0.0, 0]
         return acc
 
     def send_tree(self, tree: _Tree, nbytes: float, layer: str, start_at: int) -> list[int]:
@@ -253,26 +254,72 @@ class Network(Component):
 
     def transmit(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> list[int]:
         """:meth:`send_tree` counted on the accumulator ``acc`` of :meth:`traffic` (hot paths keep it)."""
-        links = tree.links
+        if tree.chain:
+            return [self.transmit_one(tree, acc, nbytes, start_at)]
         size = tree.sizes.get(nbytes)
         if size is None:
-            size = tree.sizes[nbytes] = (links[0].serialise_ticks(nbytes), links[0].flits_of(nbytes))
+            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
         acc[0] += nbytes
         acc[1] += size[1]
         acc[2] += 1
-        if tree.chain and tree.uniform:
-            return [self.send_chain(links, size[0], start_at)]
-        return self.reserve_tree(tree, nbytes, start_at)
+        if tree.uniform:
+            acc[3] += size[0]
+            return self._reserve_uniform(tree, size[0], start_at)
+        return self._reserve_links(tree, nbytes, start_at)
+
+    def transmit_one(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> int:
+        """:meth:`transmit` of a packet to one destination; return the tick its tail arrives there."""
+        size = tree.sizes.get(nbytes)
+        if size is None:
+            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
+        acc[0] += nbytes
+        acc[1] += size[1]
+        acc[2] += 1
+        if not tree.chain:
+            if tree.uniform:
+                acc[3] += size[0]
+                return self._reserve_uniform(tree, size[0], start_at)[0]
+            return self._reserve_links(tree, nbytes, start_at)[0]
+        # one path, every link serialising in s (see _reserve_uniform): the head takes each link when it is
+        # free, the link is busy for s, and the tail arrives s after the head
+        s = size[0]
+        acc[3] += s
+        ready = start_at
+        for link in tree.links:
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                ready = free
+            link.free_at = ready + s
+            ready += link.latency
+        return ready + s
 
     @staticmethod
-    def reserve_tree(tree: _Tree, nbytes: float, start_at: int) -> list[int]:
+    def _reserve_uniform(tree: _Tree, s: int, start_at: int) -> list[int]:
+        """:meth:`_reserve_links` where every link serialises the packet in ``s`` ticks. Then a link's tail
+        constraint never binds (its parent's tail leaves ``s`` after its head, and the link cannot start before
+        the head), so each link is busy exactly ``s`` (counted per route, :meth:`traffic`) and the tail reaches a
+        destination ``s`` after the head."""
+        parents = tree.parents
+        head: list[int] = []
+        for k, link in enumerate(tree.links):
+            parent = parents[k]
+            ready = start_at if parent < 0 else head[parent]
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                ready = free
+            link.free_at = ready + s
+            head.append(ready + link.latency)
+        return [head[d] + s if d >= 0 else start_at for d in tree.dests]
+
+    @staticmethod
+    def _reserve_links(tree: _Tree, nbytes: float, start_at: int) -> list[int]:
         """Reserve the links of ``tree`` for a packet of ``nbytes`` injected at ``start_at``, parents first: a
         link starts when the head has crossed its parent and it is free, and ends one serialisation later,
         not before the tail has crossed the parent. Return the tick its tail reaches each destination."""
         links = tree.links
         parents = tree.parents
-        uniform = tree.uniform
-        s = links[0].serialise_ticks(nbytes) if uniform else 0
         head: list[int] = []
         tail: list[int] = []
         for k, link in enumerate(links):
@@ -282,8 +329,7 @@ class Network(Component):
             else:
                 ready = head[parent]
                 tail_in = tail[parent]
-            if not uniform:
-                s = link.serialise_ticks(nbytes)
+            s = link.serialise_ticks(nbytes)
             free = link.free_at
             start = ready if ready > free else free
             end = start + s
@@ -298,35 +344,14 @@ class Network(Component):
             tail.append(end + lat)
         return [tail[d] if d >= 0 else start_at for d in tree.dests]
 
-    @staticmethod
-    def send_chain(links: tuple[Link, ...], s: int, start_at: int) -> int:
-        """Reserve the links of one path for a packet serialised in ``s`` ticks on each, injected at ``start_at``;
-        return the tick its tail reaches the end (what :meth:`send_tree` computes for a path, without lists)."""
-        ready = tail_in = start_at
-        for link in links:
-            free = link.free_at
-            if free > ready:
-                link.wait(free - ready)
-                start = free
-            else:
-                start = ready
-            end = start + s
-            if tail_in > end:
-                end = tail_in
-            link.free_at = end
-            link.busy += end - start
-            lat = link.latency
-            ready = start + lat
-            tail_in = end + lat
-        return tail_in
-
     def flush(self) -> None:  # noqa: D102 - hands the per-tree traffic to the links and routers first
-        for (index, layer), (nbytes, flits, packets) in sorted(self._sent.items()):
+        for (index, layer), (nbytes, flits, packets, busy) in sorted(self._sent.items()):
             tree = self._tree_list[index]
             for link in tree.links:
                 link.count("bytes", nbytes, layer)
                 link.count("flits", flits, layer)
                 link.packets += int(packets)
+                link.busy += busy
             for router in tree.routers:
                 router.count("bytes", nbytes, layer)
                 router.count("flits", flits, layer)

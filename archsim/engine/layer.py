@@ -467,7 +467,7 @@ class EdgeRun:
         if plan is None:
             plan = self._deliveries[key] = _Delivery(self, self.transfers(key, pieces), sender)
         env = self.layer.env
-        transmit = self.layer.chip.network.transmit
+        net = self.layer.chip.network
         row = (b - a) * self.row_bytes
         latest = [-1] * len(plan.order)
         for tree, root, frac, acc, slots in plan.routes:
@@ -480,7 +480,13 @@ class EdgeRun:
             ready = root.free_at if root is not None else max(link.free_at for link in tree.roots)
             if ready > env._now:
                 yield env.timeout(ready - env._now)
-            for k, arrive in zip(slots, transmit(tree, acc, row * frac, env._now)):
+            if len(slots) == 1:
+                k = slots[0]
+                arrive = net.transmit_one(tree, acc, row * frac, env._now)
+                if arrive > latest[k]:
+                    latest[k] = arrive
+                continue
+            for k, arrive in zip(slots, net.transmit(tree, acc, row * frac, env._now)):
                 if arrive > latest[k]:
                     latest[k] = arrive
         layer = self.layer
@@ -932,10 +938,10 @@ class LayerRun:
     def _partial_sums(self, g: GroupRun, n: float) -> int:
         """Send the step's partial sums of row blocks on other tiles to the reduce tiles; return arrival."""
         now = latest = self.env._now
-        transmit = self.chip.network.transmit
+        transmit = self.chip.network.transmit_one
         for tree, acc, per_vector, buf, writes in g.sends:
             nbytes = per_vector * n
-            arrive = now if nbytes <= 0 or tree is None else transmit(tree, acc, nbytes, now)[0]
+            arrive = now if nbytes <= 0 or tree is None else transmit(tree, acc, nbytes, now)
             arrive = buf.move(nbytes, writes, arrive)
             if arrive > latest:
                 latest = arrive
