@@ -257,6 +257,7 @@ class Chip(Component):
     def finish(self) -> None:
         """Hand every component's counts and busy time to the environment (end of the run)."""
         for layer in self.layers:
+            layer.finish()
             for g in layer.groups:
                 g.flush()
         for comp in self.walk():

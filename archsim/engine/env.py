@@ -36,6 +36,12 @@ class SimEnvironment(simpy.Environment):
     def __init__(self, *, tick_ps: int = 1, seed: int = 0, trace: bool = False,
                  timeline_limit: int = 5000) -> None:
         super().__init__(initial_time=0)
+        # simpy binds its event factories (timeout, event, process, ...) to the instance only for attributes of
+        # the instance's own class; bind those of simpy.Environment too, or every env.timeout(...) goes
+        # through a descriptor that builds a new bound method
+        for name, attr in vars(simpy.Environment).items():
+            if isinstance(attr, simpy.core.BoundClass):
+                setattr(self, name, getattr(self, name))
         if not isinstance(tick_ps, int) or tick_ps <= 0:
             raise SimulationError(f"engine: tick_ps: expected a positive integer, got {tick_ps!r}")
         self.tick_ps = tick_ps

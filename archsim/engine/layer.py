@@ -56,7 +56,6 @@ split over a layer's tiles by the crossbar blocks they hold; the other ops run w
 class LayerStats:
     """What a layer accumulates during the run (ticks and bytes)."""
 
-    forward_ticks: float = 0.0
     backward_ticks: float = 0.0
     update_ticks: float = 0.0
     bytes_in: float = 0.0
@@ -107,10 +106,8 @@ class GroupRun:
         self._ticks: dict[tuple[str, float], int] = {}
         self._pools: dict[tuple[int, int], list[Any]] | None = None
         self._pool_memo: dict[tuple[Any, ...], float] = {}
-        self.done: dict[str, float] = {}
-        self.busy: dict[str, int] = {}
-        self.first: dict[int, int] = {}
-        """Per sample: the start of this replica's first MVM of it."""
+        self.chunks: dict[str, list[Any]] = {}
+        """Per phase ``[vectors, busy ticks]`` of the chunks run (:meth:`count_chunk`)."""
         self.sends: list[tuple[Any, list[float] | None, float, Any, list[float]]] = []
         """Partial sums per vector of each step: ``(route, traffic account, bytes per vector, reduce tile's buffer,
         its write account)`` (:meth:`LayerRun._partial_sums`; set when the layer starts)."""
@@ -210,8 +207,16 @@ class GroupRun:
 
     def count_chunk(self, phase: str, n: float, ticks: int) -> None:
         """Accumulate one chunk (counts are linear in the vectors; :meth:`flush` expands them)."""
-        self.done[phase] = self.done.get(phase, 0.0) + n
-        self.busy[phase] = self.busy.get(phase, 0) + ticks
+        acc = self.chunk_account(phase)
+        acc[0] += n
+        acc[1] += ticks
+
+    def chunk_account(self, phase: str) -> list[Any]:
+        """The running ``[vectors, busy ticks]`` of ``phase`` (:meth:`count_chunk` without the lookup)."""
+        found = self.chunks.get(phase)
+        if found is None:
+            found = self.chunks[phase] = [0.0, 0]
+        return found
 
     def flush(self) -> None:
         """Count the crossbar and converter actions of every chunk run, on the tiles (end of the run)."""
@@ -222,8 +227,7 @@ class GroupRun:
         per_tile_blocks: dict[int, int] = {}
         for b in self.plan.blocks:
             per_tile_blocks[b.tile] = per_tile_blocks.get(b.tile, 0) + 1
-        for phase, n in sorted(self.done.items()):
-            ticks = self.busy[phase]
+        for phase, (n, ticks) in sorted(self.chunks.items()):
             for t, k in per_tile_blocks.items():
                 tiles[t].xbar.add_busy(ticks * k)
             if phase == "update":
@@ -245,11 +249,12 @@ class GroupRun:
                 continue
             backward = phase == "backward"
             passes = n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)
+            pass_action, cells_action = f"{phase}_pass", f"{phase}_cells"
             for b in self.plan.blocks:
                 tile = tiles[b.tile]
                 drive, read = (b.cols, b.rows) if backward else (b.rows, b.cols)
-                tile.xbar.count(f"{phase}_pass", passes, name)
-                tile.xbar.count(f"{phase}_cells", b.rows * b.cols * passes, name)
+                tile.xbar.count(pass_action, passes, name)
+                tile.xbar.count(cells_action, b.rows * b.cols * passes, name)
                 tile.dac.count("convert", drive * passes, name)
                 tile.adc.count("convert", read * passes * xs.reads(drive), name)
 
@@ -702,6 +707,8 @@ class LayerRun:
         self.step_keys = [tuple(g.index for g in self.groups if g.vec[i] > 0) for i in range(steps)]
         self._step_cache: dict[tuple[int, ...], Any] = {}
         self._jobs: dict[Any, list[Any]] = {}
+        self._forward_entries: dict[int, tuple[tuple[int, str], list[Any], int]] = {}
+        """The digital forward jobs' records by id: ``((tile, unit name), record, ticks)`` (:meth:`finish`)."""
         """Groups with work in each step (the digital half waits for all of them)."""
         self._barrier: tuple[int, int, simpy.Event] | None = None
         self.digital_done = 0
@@ -857,22 +864,21 @@ class LayerRun:
         fine = g.fine
         lock = g.lock
         ticks_of = {i: g.chunk_ticks("forward", vec[i]) for i in work} if not fine else {}
+        chunks = g.chunk_account("forward")
         bars = env.bars(self.name, "forward")
-        stats = self.stats
-        gf = stats.group_forward_ticks
         fwd_start = self.fwd_start
         span = self.replica_span
-        first = g.first
         arrived = self._step_arrived
         m = 0
         for s in range(self.chip.plan.batch):
+            first = last = -1  # this replica's first MVM start and last end in the sample
             for i in work:
                 n = vec[i]
                 if m >= WINDOW:  # at most WINDOW of its steps wait for the digital half
                     back = m - WINDOW
-                    ev = self._window_wait((back // n_work) * steps + work[back % n_work])
-                    if ev is not None:
-                        yield ev
+                    index = (back // n_work) * steps + work[back % n_work]
+                    if self.digital_done <= index:
+                        yield self._window_wait(index)
                 m += 1
                 for _, need_mvm, counters, _, _ in inputs:
                     need = need_mvm[i]
@@ -903,23 +909,24 @@ class LayerRun:
                     start, end = lock.reserve(ready, ticks_of[i])
                     if end > now:
                         yield env.timeout(end - now)
-                    g.count_chunk("forward", n, end - start)
+                    chunks[0] += n
+                    chunks[1] += end - start
                     add_busy(bars, s, start, end)
                     if env.tracing:
                         env.trace(f"{self.name}.r{g.plan.replica}", f"forward_start@{start}")
-                stats.forward_ticks += end - start
-                gf[g.index] = gf.get(g.index, 0) + end - start
-                if s not in fwd_start or start < fwd_start[s]:
-                    fwd_start[s] = start
-                f = first.setdefault(s, start)
-                if end - f > span.get(s, 0):
-                    span[s] = end - f
+                if first < 0:  # a replica's MVMs of a sample follow each other: its first starts earliest
+                    first = start
+                    if s not in fwd_start or start < fwd_start[s]:
+                        fwd_start[s] = start
+                last = end
                 arrive = self._partial_sums(g, n)
                 delay = arrive - env._now
                 if delay <= 0:
                     self._step_done(s, i)
                 else:
                     env.timeout(delay, (s, i)).callbacks.append(arrived)
+            if last - first > span.get(s, 0):
+                span[s] = last - first
 
     def _reduce_routes(self, g: GroupRun) -> list[tuple[Any, list[float] | None, float, Any, list[float]]]:
         """:attr:`GroupRun.sends` of ``g``."""
@@ -1015,7 +1022,6 @@ class LayerRun:
         step_workers = self.step_workers
         left_of = self._left
         bars = env.bars(name, "digital")
-        ud = self.stats.unit_digital_ticks
         stats = self.stats
         plans: list[Any] = [None] * steps
         for s in range(chip.plan.batch):
@@ -1036,10 +1042,9 @@ class LayerRun:
                     plan = plans[i] = self._forward_step(i)
                 jobs, send_key, pieces, shares = plan
                 now = end = env._now
-                for unit, entry, ticks, unit_key in jobs:
+                for unit, entry, ticks in jobs:
                     start, finish = unit.run_entry(entry, ticks, now)
                     add_busy(bars, s, start, finish)
-                    ud[unit_key] = ud.get(unit_key, 0) + finish - start
                     if finish > end:
                         end = finish
                 if end > now:
@@ -1069,11 +1074,10 @@ class LayerRun:
                     e.forget(s)
             # outputs without a consumer on chip close the sample for this layer in _write_out
 
-    def _forward_step(self, step: int) -> tuple[list[tuple[Any, list[Any], int, tuple[int, str]]], Any,
+    def _forward_step(self, step: int) -> tuple[list[tuple[Any, list[Any], int]], Any,
                                                  list[tuple[int, tuple[tuple[float, float], ...], float]],
                                                  dict[int, float]]:
-        """What the digital half does in ``step`` of every sample: its jobs ``(unit, job record, ticks, (tile,
-        unit name))``, the key of its outputs' packets, the outputs by tile and their shares. Steps with the
+        """What the digital half does in ``step`` of every sample: its jobs ``(unit, job record, ticks)``, the key of its outputs' packets, the outputs by tile and their shares. Steps with the
         same groups and vectors share their jobs (:attr:`_jobs`)."""
         frac = self.step_frac[step]
         key, pieces, shares = self.step_pieces(step)
@@ -1086,9 +1090,25 @@ class LayerRun:
             other = {op: n * frac for op, n in ops_total.items() if op not in LOCAL_OPS}
             self._jobs[jobs_key] = (self._make_jobs(local, self.step_block_shares(step))
                                     + self._make_jobs(other, shares))
-        jobs = [(unit, unit.entry(job, self.name), ticks, (t, unit_name))
-                for t, unit_name, unit, job, ticks in self._jobs[jobs_key]]
+        jobs = []
+        for t, unit_name, unit, job, ticks in self._jobs[jobs_key]:
+            entry = unit.entry(job, self.name)
+            self._forward_entries[id(entry)] = ((t, unit_name), entry, ticks)
+            jobs.append((unit, entry, ticks))
         return jobs, (id(self), key), pieces, shares
+
+    def finish(self) -> None:
+        """Derive the statistics kept per job and chunk rather than per step (end of the run, before the
+        components hand over their counts): forward crossbar time per replica, digital time per tile and unit
+        (each job holds its unit for exactly its ticks)."""
+        for g in self.groups:
+            chunk = g.chunks.get("forward")
+            if chunk is not None:
+                self.stats.group_forward_ticks[g.index] = chunk[1]
+        ud = self.stats.unit_digital_ticks
+        for unit_key, entry, ticks in self._forward_entries.values():
+            if entry[1]:
+                ud[unit_key] = ud.get(unit_key, 0) + entry[1] * ticks
 
     def _write_out(self, sample: int, a: int, b: int, row_bytes: float, last: bool, dest: str,
                    shares: Mapping[int, float]) -> None:
