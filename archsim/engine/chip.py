@@ -122,9 +122,11 @@ class Chip(Component):
         # one group's crossbars sharing a pool follow the pooled closed form (GroupRun._pool_ns) when exact
         users: dict[tuple[int, int, int], set[int]] = {}
         for layer in self.layers:
+            pass_index = layer.plan.pass_index
             for g in layer.groups:
-                for tile, pool in g.pool_users():
-                    users.setdefault((layer.plan.pass_index, tile, pool), set()).add(id(g))
+                gid = id(g)
+                for tile, pool in g.pools():
+                    users.setdefault((pass_index, tile, pool), set()).add(gid)
         training = plan.mode == "training"
         for layer in self.layers:
             for g in layer.groups:
@@ -371,7 +373,8 @@ def _check_plan(plan: RunPlan) -> None:
 
 
 def _share_locks(layers: list[LayerRun]) -> None:
-    """Groups that share a crossbar share one lock (union-find over ``(tile, crossbar)``)."""
+    """Groups that share a crossbar share one lock (union-find over the groups, joined through the ``(tile,
+    crossbar)`` they use)."""
     parent: dict[Any, Any] = {}
 
     def find(x: Any) -> Any:
@@ -381,11 +384,14 @@ def _share_locks(layers: list[LayerRun]) -> None:
         return x
 
     groups = [g for layer in layers for g in layer.groups]
+    owner: dict[tuple[int, int], int] = {}
     for k, g in enumerate(groups):
         for b in g.plan.blocks:
-            a, c = find(("g", k)), find(("x", b.tile, b.crossbar))
-            if a != c:
-                parent[a] = c
+            j = owner.setdefault((b.tile, b.crossbar), k)
+            if j != k:
+                a, c = find(("g", k)), find(("g", j))
+                if a != c:
+                    parent[a] = c
     locks: dict[Any, Any] = {}
     for k, g in enumerate(groups):
         root = find(("g", k))

@@ -125,15 +125,16 @@ class GroupRun:
         for j in sorted(by_col):
             blocks = by_col[j]
             per: dict[int, int] = {}
+            row_blocks: dict[int, set[int]] = {}
             for b in blocks:
                 per[b.tile] = per.get(b.tile, 0) + 1
+                row_blocks.setdefault(b.tile, set()).add(b.row_block)
             red = min(per, key=lambda t: (-per[t], t))
             cols = max(b.cols for b in blocks)
             senders = []
             for t in sorted(per):
                 if t != red:
-                    rbs = {b.row_block for b in blocks if b.tile == t}
-                    senders.append((t, len(rbs) * cols * act))
+                    senders.append((t, len(row_blocks[t]) * cols * act))
             self.reduce.append((red, vec_share * cols / total_cols, senders))
             hi = lo + cols / total_cols
             self.pieces.append((red, (lo, hi), vec_share))
@@ -144,9 +145,8 @@ class GroupRun:
         return Server(1)
 
     def pool_users(self) -> list[tuple[int, int]]:
-        """``(tile, pool id)`` of every block (for sharing detection)."""
-        spec = self.layer.chip.plan.chip.tile
-        return [(b.tile, spec.pool_of(b.crossbar)[0]) for b in self.plan.blocks]
+        """``(tile, pool id)`` of the ADC pools this group's blocks read through (for sharing detection)."""
+        return list(self.pools())
 
     def _pool(self, crossbar: int) -> ConverterSpec:
         return self.layer.chip.plan.chip.tile.pool_of(crossbar)[1]
@@ -672,9 +672,8 @@ class LayerRun:
         self.name = plan.name
         total = sum(g.vectors_per_sample for g in plan.groups)
         self.total_vectors = total
-        for g in plan.groups:
-            for b in g.blocks:
-                chip.tile(b.tile)
+        for t in dict.fromkeys(b.tile for g in plan.groups for b in g.blocks):
+            chip.tile(t)
         self.groups = [GroupRun(self, g, k, len(plan.groups), total) for k, g in enumerate(plan.groups)]
         self.tiles = sorted({t for g in self.groups for t in g.tiles})
         self.home = plan.groups[0].blocks[0].tile
