@@ -45,15 +45,18 @@ class TileBuffer(Component):
     def access(self, nbytes: float, action: str, layer: str, at: int | None = None) -> int:
         """Move ``nbytes`` through the port (``read_bytes`` or ``write_bytes``) from tick ``at`` (default now);
         return the tick the access completes."""
-        now = int(self.env.now) if at is None else at
+        return self.move(nbytes, self.account(action, layer), self.env._now if at is None else at)
+
+    def move(self, nbytes: float, acc: list[float], at: int) -> int:
+        """:meth:`access` counted on the account ``acc`` (:meth:`Component.account`), from tick ``at``."""
         if nbytes <= 0:
-            return now
+            return at
         ticks = self._ticks.get(nbytes)
         if ticks is None:
             ticks = self._ticks[nbytes] = self.env.to_ticks(self.spec.access_ns(nbytes))
-        _, end = self.port.reserve(now, ticks, int(self.env.now))
-        self.count(action, nbytes, layer)
-        self.add_busy(ticks)
+        end = self.port.reserve(at, ticks, self.env._now)[1]
+        acc[0] += nbytes
+        self._busy += ticks
         return end + self._latency
 
 
@@ -107,51 +110,59 @@ class RowCounter:
     count. A sender registers ``(rows, tick)`` when it knows the tick its data lands, so arrivals need no
     event of their own; only a process that must wait gets one."""
 
-    __slots__ = ("env", "_rows", "_ticks", "_waiters")
+    __slots__ = ("env", "_arrived", "_waiters")
 
     def __init__(self, env: SimEnvironment) -> None:
         self.env = env
-        self._rows: dict[int, list[int]] = {}
-        self._ticks: dict[int, list[int]] = {}
+        self._arrived: dict[int, tuple[list[int], list[int]]] = {}
+        """Per sample: cumulative row counts and the ticks they are there (both increasing)."""
         self._waiters: dict[int, list[tuple[int, simpy.Event]]] = {}
 
     def rows(self, sample: int) -> int:
         """Rows of ``sample`` arrived by now."""
-        rows, ticks = self._rows.get(sample), self._ticks.get(sample)
-        if not rows:
+        found = self._arrived.get(sample)
+        if not found or not found[0]:
             return 0
-        now = int(self.env.now)
-        k = bisect.bisect_right(ticks, now)
+        rows, ticks = found
+        k = bisect.bisect_right(ticks, self.env._now)
         return rows[k - 1] if k else 0
-
-    def _tick_of(self, sample: int, need: int) -> int | None:
-        rows = self._rows.get(sample)
-        if not rows or rows[-1] < need:
-            return None
-        return self._ticks[sample][bisect.bisect_left(rows, need)]
 
     def wait(self, sample: int, rows: int) -> simpy.Event | None:
         """None when ``rows`` rows of ``sample`` are there, else an event that fires when they are."""
         if rows <= 0:
             return None
-        tick = self._tick_of(sample, rows)
-        now = int(self.env.now)
-        if tick is not None:
-            return None if tick <= now else self.env.timeout(tick - now)
-        event = self.env.event()
-        self._waiters.setdefault(sample, []).append((rows, event))
+        env = self.env
+        found = self._arrived.get(sample)
+        if found is not None:
+            have, ticks = found
+            if have and have[-1] >= rows:
+                tick = ticks[bisect.bisect_left(have, rows)]
+                now = env._now
+                return None if tick <= now else env.timeout(tick - now)
+        event = env.event()
+        waiting = self._waiters.get(sample)
+        if waiting is None:
+            self._waiters[sample] = [(rows, event)]
+        else:
+            waiting.append((rows, event))
         return event
 
     def add(self, sample: int, rows: int, tick: int | None = None) -> None:
         """Record that the rows of ``sample`` up to ``rows`` (cumulative) are there at ``tick`` (default now)."""
-        now = int(self.env.now)
-        tick = now if tick is None or tick < now else tick
-        have = self._rows.setdefault(sample, [])
-        ticks = self._ticks.setdefault(sample, [])
-        if have and rows <= have[-1]:
-            return
-        if ticks and tick < ticks[-1]:
-            tick = ticks[-1]  # a later row is not usable before the earlier ones
+        env = self.env
+        now = env._now
+        if tick is None or tick < now:
+            tick = now
+        found = self._arrived.get(sample)
+        if found is None:
+            have, ticks = found = self._arrived[sample] = ([], [])
+        else:
+            have, ticks = found
+            if have:
+                if rows <= have[-1]:
+                    return
+                if tick < ticks[-1]:
+                    tick = ticks[-1]  # a later row is not usable before the earlier ones
         have.append(rows)
         ticks.append(tick)
         waiting = self._waiters.get(sample)
@@ -162,7 +173,7 @@ class RowCounter:
                     if tick <= now:
                         event.succeed()
                     else:
-                        timer = self.env.timeout(tick - now)
+                        timer = env.timeout(tick - now)
                         timer.callbacks.append(lambda _, ev=event: ev.succeed())
                 else:
                     keep.append((need, event))
@@ -173,5 +184,4 @@ class RowCounter:
 
     def forget(self, sample: int) -> None:
         """Drop the record of ``sample`` (it is complete everywhere)."""
-        self._rows.pop(sample, None)
-        self._ticks.pop(sample, None)
+        self._arrived.pop(sample, None)

@@ -92,6 +92,7 @@ class Chip(Component):
         self.completed: dict[int, int] = {}
         self.pass_times: list[tuple[int, int, int]] = []
         self.update_end = 0
+        self._spills: dict[tuple[int, str], tuple[Any, ...]] = {}
         self._elaborate()
 
     # -- elaboration ------------------------------------------------------------------------------
@@ -121,9 +122,11 @@ class Chip(Component):
         # one group's crossbars sharing a pool follow the pooled closed form (GroupRun._pool_ns) when exact
         users: dict[tuple[int, int, int], set[int]] = {}
         for layer in self.layers:
+            pass_index = layer.plan.pass_index
             for g in layer.groups:
-                for tile, pool in g.pool_users():
-                    users.setdefault((layer.plan.pass_index, tile, pool), set()).add(id(g))
+                gid = id(g)
+                for tile, pool in g.pools():
+                    users.setdefault((pass_index, tile, pool), set()).add(gid)
         training = plan.mode == "training"
         for layer in self.layers:
             for g in layer.groups:
@@ -132,6 +135,9 @@ class Chip(Component):
                 g.fine = shared or not exact
         _share_locks(self.layers)
         self._quotas()
+        for layer in self.layers:
+            for e in layer.edges:
+                e.bind()
         self.n_sinks = sum(1 for layer in self.layers if layer.writes_output)
         self.in_flight = self._in_flight()
 
@@ -253,6 +259,7 @@ class Chip(Component):
     def finish(self) -> None:
         """Hand every component's counts and busy time to the environment (end of the run)."""
         for layer in self.layers:
+            layer.finish()
             for g in layer.groups:
                 g.flush()
         for comp in self.walk():
@@ -260,21 +267,42 @@ class Chip(Component):
 
     def spill_out(self, tile: Tile, nbytes: float, layer: LayerRun, at: int) -> int:
         """Write ``nbytes`` of ``layer``'s rows from ``tile`` to off-chip memory; return when they are stored."""
-        layer.stats.bytes_spilled += nbytes
-        layer.stats.bytes_offchip += nbytes
-        end = tile.buffer.access(nbytes, "read_bytes", layer.name, at=at)
-        if self.offchip_node is not None:
-            end = self.network.send(tile.node, (self.offchip_node,), nbytes, layer.name, at=end)[0]
-        return self.offchip.access(nbytes, "write_bytes", layer.name, at=end)
+        stats = layer.stats
+        stats.bytes_spilled += nbytes
+        stats.bytes_offchip += nbytes
+        path = self._spill_path(tile, layer)
+        end = tile.buffer.move(nbytes, path[0], at)
+        if path[1] is not None:
+            end = self.network.transmit_one(path[1], path[2], nbytes, end)
+        return self.offchip.move(nbytes, path[3], end)
 
     def spill_in(self, tile: Tile, nbytes: float, layer: LayerRun, at: int) -> int:
         """Read ``nbytes`` of spilled rows back to ``tile`` (not before ``at``); return when they are there."""
         layer.stats.bytes_offchip += nbytes
-        now = int(self.env.now)
-        end = self.offchip.access(nbytes, "read_bytes", layer.name, at=max(now, at))
-        if self.offchip_node is not None:
-            end = self.network.send(self.offchip_node, (tile.node,), nbytes, layer.name, at=end)[0]
+        path = self._spill_path(tile, layer)
+        now = self.env._now
+        end = self.offchip.move(nbytes, path[4], now if now > at else at)
+        if path[5] is not None:
+            end = self.network.transmit_one(path[5], path[6], nbytes, end)
         return end
+
+    def _spill_path(self, tile: Tile, layer: LayerRun) -> tuple[Any, ...]:
+        """What spilling ``layer``'s rows on ``tile`` uses (cached): the buffer's read account, the route to
+        off-chip memory with its traffic account, the memory's write and read accounts, the route back."""
+        key = (tile.index, layer.name)
+        found = self._spills.get(key)
+        if found is None:
+            name = layer.name
+            net = self.network
+            out = back = None
+            if self.offchip_node is not None:
+                out = net.tree(tile.node, (self.offchip_node,))
+                back = net.tree(self.offchip_node, (tile.node,))
+            found = self._spills[key] = (
+                tile.buffer.account("read_bytes", name), out, None if out is None else net.traffic(out, name),
+                self.offchip.account("write_bytes", name), self.offchip.account("read_bytes", name),
+                back, None if back is None else net.traffic(back, name))
+        return found
 
     def _program(self, members: list[LayerRun]) -> Generator[Any, Any, int]:
         """Program the crossbars of ``members``: weights from off-chip to each tile, then row writes."""
@@ -345,7 +373,8 @@ def _check_plan(plan: RunPlan) -> None:
 
 
 def _share_locks(layers: list[LayerRun]) -> None:
-    """Groups that share a crossbar share one lock (union-find over ``(tile, crossbar)``)."""
+    """Groups that share a crossbar share one lock (union-find over the groups, joined through the ``(tile,
+    crossbar)`` they use)."""
     parent: dict[Any, Any] = {}
 
     def find(x: Any) -> Any:
@@ -355,11 +384,14 @@ def _share_locks(layers: list[LayerRun]) -> None:
         return x
 
     groups = [g for layer in layers for g in layer.groups]
+    owner: dict[tuple[int, int], int] = {}
     for k, g in enumerate(groups):
         for b in g.plan.blocks:
-            a, c = find(("g", k)), find(("x", b.tile, b.crossbar))
-            if a != c:
-                parent[a] = c
+            j = owner.setdefault((b.tile, b.crossbar), k)
+            if j != k:
+                a, c = find(("g", k)), find(("g", j))
+                if a != c:
+                    parent[a] = c
     locks: dict[Any, Any] = {}
     for k, g in enumerate(groups):
         root = find(("g", k))

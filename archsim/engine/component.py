@@ -32,18 +32,25 @@ class Component:
         self.children: list[Component] = []
         self.scope = f"{parent.scope}.{name}" if parent is not None else name
         self.units = units
-        self._acc: dict[tuple[str, str], float] = {}
+        self._acc: dict[tuple[str, str], list[float]] = {}
         self._busy = 0
         if parent is not None:
             parent.children.append(self)
         env.units[self.scope] = units
 
+    def account(self, action: str, layer: str) -> list[float]:
+        """The running total ``[n]`` of ``action`` for ``layer`` on this component. Hot paths look it up once and
+        add to ``[0]`` (what :meth:`count` does, without the lookup); totals that stay zero are not reported."""
+        key = (action, layer)
+        acc = self._acc.get(key)
+        if acc is None:
+            acc = self._acc[key] = [0.0]
+        return acc
+
     def count(self, action: str, n: float, layer: str) -> None:
         """Record that this component performed ``action`` ``n`` times for ``layer``."""
         if n:
-            key = (action, layer)
-            acc = self._acc
-            acc[key] = acc.get(key, 0.0) + n
+            self.account(action, layer)[0] += n
 
     def add_busy(self, ticks: int) -> None:
         """Accumulate ``ticks`` of busy time on this component."""
@@ -52,9 +59,10 @@ class Component:
     def flush(self) -> None:
         """Hand the counts and busy time accumulated here to the environment (at the end of the run)."""
         env = self.env
-        for (action, layer), n in sorted(self._acc.items()):
-            env.count(self.scope, action, n, layer)
-        self._acc.clear()
+        for (action, layer), acc in sorted(self._acc.items()):
+            if acc[0]:
+                env.count(self.scope, action, acc[0], layer)
+                acc[0] = 0.0  # handed over (accounts held by hot paths stay valid)
         if self._busy:
             env.busy_ticks[self.scope] += self._busy
             self._busy = 0

@@ -44,19 +44,27 @@ class DigitalUnit(Component):
     def run_ticks(self, ops: Mapping[str, float], ticks: int, layer: str) -> tuple[int, int]:
         """:meth:`run_job` for a job whose time is already known (``ticks``); repeated jobs are counted once
         per distinct job and expanded in :meth:`flush`."""
-        start, end = self.server.reserve(int(self.env.now), ticks)
+        return self.run_entry(self.entry(ops, layer), ticks, self.env._now)
+
+    def entry(self, ops: Mapping[str, float], layer: str) -> list[Any]:
+        """The record ``[ops, times run]`` of a repeated job (:meth:`run_entry` runs it; hot paths keep it)."""
         key = (id(ops), layer)
-        entry = self._jobs.get(key)
-        if entry is None:
-            self._jobs[key] = [ops, 1]
-        else:
-            entry[1] += 1
+        found = self._jobs.get(key)
+        if found is None:
+            found = self._jobs[key] = [ops, 0]
+        return found
+
+    def run_entry(self, entry: list[Any], ticks: int, at: int) -> tuple[int, int]:
+        """Queue the job of ``entry`` (:meth:`entry`), taking ``ticks``, at tick ``at``; return its ``(start, end)``."""
+        entry[1] += 1
         self._busy += ticks
-        return start, end
+        return self.server.reserve(at, ticks)
 
     def flush(self) -> None:  # noqa: D102 - expands the repeated jobs into counts first
-        for (_, layer), (ops, n) in self._jobs.items():
-            for action, k in ops.items():
-                self.count(action, k * n, layer)
-        self._jobs.clear()
+        for (_, layer), entry in self._jobs.items():
+            ops, n = entry
+            if n:
+                for action, k in ops.items():
+                    self.count(action, k * n, layer)
+                entry[1] = 0  # handed over (entries held by hot paths stay valid)
         super().flush()

@@ -36,6 +36,12 @@ class SimEnvironment(simpy.Environment):
     def __init__(self, *, tick_ps: int = 1, seed: int = 0, trace: bool = False,
                  timeline_limit: int = 5000) -> None:
         super().__init__(initial_time=0)
+        # simpy binds its event factories (timeout, event, process, ...) to the instance only for attributes of
+        # the instance's own class; bind those of simpy.Environment too, or every env.timeout(...) goes
+        # through a descriptor that builds a new bound method
+        for name, attr in vars(simpy.Environment).items():
+            if isinstance(attr, simpy.core.BoundClass):
+                setattr(self, name, getattr(self, name))
         if not isinstance(tick_ps, int) or tick_ps <= 0:
             raise SimulationError(f"engine: tick_ps: expected a positive integer, got {tick_ps!r}")
         self.tick_ps = tick_ps
@@ -50,7 +56,7 @@ class SimEnvironment(simpy.Environment):
         self.timeline: list[tuple[str, str, int, int, int, int]] = []
         self.timeline_limit = timeline_limit
         self.timeline_dropped = 0
-        self._open: dict[tuple[str, str, int], list[int]] = {}
+        self._open: dict[tuple[str, str], dict[int, list[int]]] = {}
         self.n_events = 0
 
     # -- time base -------------------------------------------------------------------------------
@@ -79,29 +85,21 @@ class SimEnvironment(simpy.Environment):
         """Add a busy interval of ``layer``'s ``phase`` for ``sample``: the sample's bar runs from its first busy
         instant to its last and records the time inside it that something was busy (the union of the
         intervals; waits for data, for crossbars or for units are not busy)."""
-        if end <= start:
-            return
-        key = (layer, phase, sample)
-        bar = self._open.get(key)
-        if bar is None:
-            self._open[key] = [start, end, start, end, 0]
-            return
-        if start < bar[0]:
-            bar[0] = start
-        if end > bar[1]:
-            bar[1] = end
-        if start <= bar[3]:  # overlaps or touches the current busy segment
-            if start < bar[2]:
-                bar[2] = start
-            if end > bar[3]:
-                bar[3] = end
-        else:
-            bar[4] += bar[3] - bar[2]
-            bar[2], bar[3] = start, end
+        add_busy(self.bars(layer, phase), sample, start, end)
+
+    def bars(self, layer: str, phase: str) -> dict[int, list[int]]:
+        """The open timeline bars of ``layer``'s ``phase`` by sample, for :func:`add_busy` (hot paths keep it)."""
+        key = (layer, phase)
+        found = self._open.get(key)
+        if found is None:
+            found = self._open[key] = {}
+        return found
 
     def close_timeline(self) -> None:
         """Emit one bar per layer, phase and sample (kept up to ``timeline_limit``, in order of start)."""
-        for key, bar in sorted(self._open.items(), key=lambda kv: (kv[1][0], kv[0])):
+        bars = [((layer, phase, sample), bar) for (layer, phase), by_sample in self._open.items()
+                for sample, bar in by_sample.items()]
+        for key, bar in sorted(bars, key=lambda kv: (kv[1][0], kv[0])):
             if len(self.timeline) < self.timeline_limit:
                 busy = bar[4] + bar[3] - bar[2]
                 self.timeline.append((key[0], key[1], key[2], bar[0], bar[1], min(busy, bar[1] - bar[0])))
@@ -120,3 +118,28 @@ class SimEnvironment(simpy.Environment):
         except simpy.core.EmptySchedule:
             pass
         self.n_events += n
+
+
+def add_busy(bars: dict[int, list[int]], sample: int, start: int, end: int) -> None:
+    """:meth:`SimEnvironment.busy` on the bars of one layer and phase (:meth:`SimEnvironment.bars`).
+
+    A bar is ``[first, last, segment start, segment end, busy before the segment]``: intervals arrive roughly in
+    time order, so the union is kept as the closed busy time plus the segment still growing."""
+    if end <= start:
+        return
+    bar = bars.get(sample)
+    if bar is None:
+        bars[sample] = [start, end, start, end, 0]
+        return
+    if start < bar[0]:
+        bar[0] = start
+    if end > bar[1]:
+        bar[1] = end
+    if start <= bar[3]:  # overlaps or touches the current busy segment
+        if start < bar[2]:
+            bar[2] = start
+        if end > bar[3]:
+            bar[3] = end
+    else:
+        bar[4] += bar[3] - bar[2]
+        bar[2], bar[3] = start, end

@@ -23,7 +23,7 @@ link: utilisation, packets, mean and maximum wait; per router: the waits of the 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -45,6 +45,11 @@ class _Tree:
     dests: tuple[int, ...]
     uniform: bool
     roots: tuple[Link, ...]
+    chain: bool
+    """A unicast path of uniform links (every link's parent is the link before it, one destination at its end):
+    the fast path of :meth:`Network.transmit_one`."""
+    sizes: dict[float, tuple[int, int]] = field(default_factory=dict, compare=False)
+    """Cache: packet bytes -> (serialisation ticks on the first link, flits)."""
 
 
 def node_label(node: Hashable) -> str:
@@ -95,6 +100,17 @@ class Link(Component):
         self.packets = 0
         self.total_wait = 0
         self.max_wait = 0
+
+    def wait(self, ticks: int) -> None:
+        """A packet waited ``ticks`` for this link (counted here and at the router it leaves from)."""
+        self.total_wait += ticks
+        if ticks > self.max_wait:
+            self.max_wait = ticks
+        router = self.router
+        if router is not None:
+            router.total_wait += ticks
+            if ticks > router.max_wait:
+                router.max_wait = ticks
 
     def flush(self) -> None:  # noqa: D102 - the link's busy time is its serialisation time
         self._busy += self.busy - self._flushed
@@ -150,6 +166,7 @@ class Network(Component):
                                           self.routers.get(a), (a, b))
         self._paths: dict[Hashable, dict[Hashable, list[Hashable]]] = {}
         self._trees: dict[tuple[Hashable, tuple[Hashable, ...]], _Tree] = {}
+        self._routes: dict[tuple[Hashable, tuple[Hashable, ...]], _Tree | None] = {}
         self._sent: dict[tuple[int, str], list[float]] = {}
         self._tree_list: list[_Tree] = []
 
@@ -181,12 +198,15 @@ class Network(Component):
         for a, b in order:
             nodes.setdefault(a)
             nodes.setdefault(b)
+        uniform = len({link.rate_key for link in links}) == 1
         tree = _Tree(
             index=len(self._tree_list), links=links, parents=tuple(parent_of.get(a, -1) for a, _ in order),
             routers=tuple(self.routers[n] for n in nodes if n in self.routers),
             dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
-            uniform=len({link.rate_key for link in links}) == 1,
-            roots=tuple(link for link, (a, _) in zip(links, order) if a == src))
+            uniform=uniform,
+            roots=tuple(link for link, (a, _) in zip(links, order) if a == src),
+            chain=all(parent_of.get(a, -1) == k - 1 for k, (a, _) in enumerate(order))
+            and len(dsts) == 1 and dsts[0] != src and uniform)
         self._trees[key] = tree
         self._tree_list.append(tree)
         return tree
@@ -197,9 +217,11 @@ class Network(Component):
 
     def tree(self, src: Hashable, dsts: tuple[Hashable, ...]) -> _Tree | None:
         """The cached route of a packet from ``src`` to ``dsts`` (None when it stays on ``src``)."""
-        if all(d == src for d in dsts):
-            return None
-        return self._tree(src, dsts)
+        key = (src, dsts)
+        if key in self._routes:
+            return self._routes[key]
+        found = self._routes[key] = None if all(d == src for d in dsts) else self._tree(src, dsts)
+        return found
 
     def inject_at(self, src: Hashable, dsts: tuple[Hashable, ...]) -> int:
         """When a packet from ``src`` to ``dsts`` can enter the network: its first links are free (a sender
@@ -217,14 +239,89 @@ class Network(Component):
             return [start_at] * len(dsts)
         return self.send_tree(tree, nbytes, layer, start_at)
 
+    def traffic(self, tree: _Tree, layer: str) -> list[float]:
+        """The accumulator ``[bytes, flits, packets, busy ticks per link]`` of ``layer``'s packets along ``tree``
+        (counted on its links and routers at :meth:`flush`)."""
+        key = (tree.index, layer)
+        acc = self._sent.get(key)
+        if acc is None:
+            acc = self._sent[key] = [0.0, 0.0, 0.0, 0]
+        return acc
+
     def send_tree(self, tree: _Tree, nbytes: float, layer: str, start_at: int) -> list[int]:
         """:meth:`send` along a route from :meth:`tree`."""
+        return self.transmit(tree, self.traffic(tree, layer), nbytes, start_at)
+
+    def transmit(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> list[int]:
+        """:meth:`send_tree` counted on the accumulator ``acc`` of :meth:`traffic` (hot paths keep it)."""
+        if tree.chain:
+            return [self.transmit_one(tree, acc, nbytes, start_at)]
+        size = tree.sizes.get(nbytes)
+        if size is None:
+            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
+        acc[0] += nbytes
+        acc[1] += size[1]
+        acc[2] += 1
+        if tree.uniform:
+            acc[3] += size[0]
+            return self._reserve_uniform(tree, size[0], start_at)
+        return self._reserve_links(tree, nbytes, start_at)
+
+    def transmit_one(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> int:
+        """:meth:`transmit` of a packet to one destination; return the tick its tail arrives there."""
+        size = tree.sizes.get(nbytes)
+        if size is None:
+            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
+        acc[0] += nbytes
+        acc[1] += size[1]
+        acc[2] += 1
+        if not tree.chain:
+            if tree.uniform:
+                acc[3] += size[0]
+                return self._reserve_uniform(tree, size[0], start_at)[0]
+            return self._reserve_links(tree, nbytes, start_at)[0]
+        # one path, every link serialising in s (see _reserve_uniform): the head takes each link when it is
+        # free, the link is busy for s, and the tail arrives s after the head
+        s = size[0]
+        acc[3] += s
+        ready = start_at
+        for link in tree.links:
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                ready = free
+            link.free_at = ready + s
+            ready += link.latency
+        return ready + s
+
+    @staticmethod
+    def _reserve_uniform(tree: _Tree, s: int, start_at: int) -> list[int]:
+        """:meth:`_reserve_links` where every link serialises the packet in ``s`` ticks. Then a link's tail
+        constraint never binds (its parent's tail leaves ``s`` after its head, and the link cannot start before
+        the head), so each link is busy exactly ``s`` (counted per route, :meth:`traffic`) and the tail reaches a
+        destination ``s`` after the head."""
+        parents = tree.parents
+        head: list[int] = []
+        for k, link in enumerate(tree.links):
+            parent = parents[k]
+            ready = start_at if parent < 0 else head[parent]
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                ready = free
+            link.free_at = ready + s
+            head.append(ready + link.latency)
+        return [head[d] + s if d >= 0 else start_at for d in tree.dests]
+
+    @staticmethod
+    def _reserve_links(tree: _Tree, nbytes: float, start_at: int) -> list[int]:
+        """Reserve the links of ``tree`` for a packet of ``nbytes`` injected at ``start_at``, parents first: a
+        link starts when the head has crossed its parent and it is free, and ends one serialisation later,
+        not before the tail has crossed the parent. Return the tick its tail reaches each destination."""
         links = tree.links
         parents = tree.parents
         head: list[int] = []
         tail: list[int] = []
-        uniform = tree.uniform
-        s = links[0].serialise_ticks(nbytes) if uniform else 0
         for k, link in enumerate(links):
             parent = parents[k]
             if parent < 0:
@@ -232,8 +329,7 @@ class Network(Component):
             else:
                 ready = head[parent]
                 tail_in = tail[parent]
-            if not uniform:
-                s = link.serialise_ticks(nbytes)
+            s = link.serialise_ticks(nbytes)
             free = link.free_at
             start = ready if ready > free else free
             end = start + s
@@ -241,35 +337,21 @@ class Network(Component):
                 end = tail_in
             link.free_at = end
             link.busy += end - start
-            link.packets += 1
             if start > ready:
-                wait = start - ready
-                link.total_wait += wait
-                if wait > link.max_wait:
-                    link.max_wait = wait
-                router = link.router
-                if router is not None:
-                    router.total_wait += wait
-                    if wait > router.max_wait:
-                        router.max_wait = wait
+                link.wait(start - ready)
             lat = link.latency
             head.append(start + lat)
             tail.append(end + lat)
-        key = (tree.index, layer)
-        acc = self._sent.get(key)
-        if acc is None:
-            acc = self._sent[key] = [0.0, 0.0, 0.0]
-        acc[0] += nbytes
-        acc[1] += links[0].flits_of(nbytes)
-        acc[2] += 1
         return [tail[d] if d >= 0 else start_at for d in tree.dests]
 
     def flush(self) -> None:  # noqa: D102 - hands the per-tree traffic to the links and routers first
-        for (index, layer), (nbytes, flits, packets) in sorted(self._sent.items()):
+        for (index, layer), (nbytes, flits, packets, busy) in sorted(self._sent.items()):
             tree = self._tree_list[index]
             for link in tree.links:
                 link.count("bytes", nbytes, layer)
                 link.count("flits", flits, layer)
+                link.packets += int(packets)
+                link.busy += busy
             for router in tree.routers:
                 router.count("bytes", nbytes, layer)
                 router.count("flits", flits, layer)

@@ -32,6 +32,7 @@ from typing import Any
 import simpy
 
 from archsim.engine.buffer import LineBuffer, RowCounter
+from archsim.engine.env import add_busy
 from archsim.engine.plan import INPUT, OUTPUT, EdgePlan, GroupPlan, LayerPlan
 from archsim.engine.server import Server
 from archsim.engine.spec import ConverterSpec
@@ -55,7 +56,6 @@ split over a layer's tiles by the crossbar blocks they hold; the other ops run w
 class LayerStats:
     """What a layer accumulates during the run (ticks and bytes)."""
 
-    forward_ticks: float = 0.0
     backward_ticks: float = 0.0
     update_ticks: float = 0.0
     bytes_in: float = 0.0
@@ -104,12 +104,13 @@ class GroupRun:
         self.fine = False
         self.lock: Any = None
         self._ticks: dict[tuple[str, float], int] = {}
-        self.done: dict[str, float] = {}
-        self.busy: dict[str, int] = {}
-        self.first: dict[int, int] = {}
-        self.last: dict[int, int] = {}
-        self.state: tuple[int, int, str] = (0, 0, "not started")
-        """``(sample, step, what it waits for)`` (for deadlock reports)."""
+        self._pools: dict[tuple[int, int], list[Any]] | None = None
+        self._pool_memo: dict[tuple[Any, ...], float] = {}
+        self.chunks: dict[str, list[Any]] = {}
+        """Per phase ``[vectors, busy ticks]`` of the chunks run (:meth:`count_chunk`)."""
+        self.sends: list[tuple[Any, list[float] | None, float, Any, list[float]]] = []
+        """Partial sums per vector of each step: ``(route, traffic account, bytes per vector, reduce tile's buffer,
+        its write account)`` (:meth:`LayerRun._partial_sums`; set when the layer starts)."""
         chip = layer.chip
         act = chip.plan.activation_bytes
         by_col: dict[tuple[int, int], list[Any]] = {}
@@ -124,15 +125,16 @@ class GroupRun:
         for j in sorted(by_col):
             blocks = by_col[j]
             per: dict[int, int] = {}
+            row_blocks: dict[int, set[int]] = {}
             for b in blocks:
                 per[b.tile] = per.get(b.tile, 0) + 1
+                row_blocks.setdefault(b.tile, set()).add(b.row_block)
             red = min(per, key=lambda t: (-per[t], t))
             cols = max(b.cols for b in blocks)
             senders = []
             for t in sorted(per):
                 if t != red:
-                    rbs = {b.row_block for b in blocks if b.tile == t}
-                    senders.append((t, len(rbs) * cols * act))
+                    senders.append((t, len(row_blocks[t]) * cols * act))
             self.reduce.append((red, vec_share * cols / total_cols, senders))
             hi = lo + cols / total_cols
             self.pieces.append((red, (lo, hi), vec_share))
@@ -143,20 +145,21 @@ class GroupRun:
         return Server(1)
 
     def pool_users(self) -> list[tuple[int, int]]:
-        """``(tile, pool id)`` of every block (for sharing detection)."""
-        spec = self.layer.chip.plan.chip.tile
-        return [(b.tile, spec.pool_of(b.crossbar)[0]) for b in self.plan.blocks]
+        """``(tile, pool id)`` of the ADC pools this group's blocks read through (for sharing detection)."""
+        return list(self.pools())
 
     def _pool(self, crossbar: int) -> ConverterSpec:
         return self.layer.chip.plan.chip.tile.pool_of(crossbar)[1]
 
     def pools(self) -> dict[tuple[int, int], list[Any]]:
         """This group's blocks by the ADC pool ``(tile, pool id)`` that reads them."""
-        spec = self.layer.chip.plan.chip.tile
-        out: dict[tuple[int, int], list[Any]] = {}
-        for b in self.plan.blocks:
-            out.setdefault((b.tile, spec.pool_of(b.crossbar)[0]), []).append(b)
-        return out
+        if self._pools is None:
+            spec = self.layer.chip.plan.chip.tile
+            out: dict[tuple[int, int], list[Any]] = {}
+            for b in self.plan.blocks:
+                out.setdefault((b.tile, spec.pool_of(b.crossbar)[0]), []).append(b)
+            self._pools = out
+        return self._pools
 
     def closed_form_ok(self, backward: bool) -> bool:
         """Whether the crossbars of every pool this group shares drive the same number of lines (then the pooled
@@ -167,10 +170,16 @@ class GroupRun:
         return True
 
     def _pool_ns(self, blocks: list[Any], passes: float, backward: bool) -> float:
-        """Time of ``passes`` passes over ``blocks`` read through one ADC pool (:meth:`CrossbarSpec.pooled_ns`)."""
-        xs = self.layer.chip.plan.chip.tile.crossbar
-        return xs.pooled_ns([(b.rows, b.cols) for b in blocks], passes, backward=backward,
-                            adc=self._pool(blocks[0].crossbar))
+        """Time of ``passes`` passes over ``blocks`` read through one ADC pool (:meth:`CrossbarSpec.pooled_ns`;
+        pools of equal shapes are worked out once)."""
+        shapes = tuple((b.rows, b.cols) for b in blocks)
+        adc = self._pool(blocks[0].crossbar)
+        key = (shapes, adc, passes, backward)
+        found = self._pool_memo.get(key)
+        if found is None:
+            xs = self.layer.chip.plan.chip.tile.crossbar
+            found = self._pool_memo[key] = xs.pooled_ns(list(shapes), passes, backward=backward, adc=adc)
+        return found
 
     def chunk_ticks(self, phase: str, n: float) -> int:
         """Closed-form crossbar time of ``n`` vectors in ``phase`` (slowest pool of blocks)."""
@@ -198,8 +207,16 @@ class GroupRun:
 
     def count_chunk(self, phase: str, n: float, ticks: int) -> None:
         """Accumulate one chunk (counts are linear in the vectors; :meth:`flush` expands them)."""
-        self.done[phase] = self.done.get(phase, 0.0) + n
-        self.busy[phase] = self.busy.get(phase, 0) + ticks
+        acc = self.chunk_account(phase)
+        acc[0] += n
+        acc[1] += ticks
+
+    def chunk_account(self, phase: str) -> list[Any]:
+        """The running ``[vectors, busy ticks]`` of ``phase`` (:meth:`count_chunk` without the lookup)."""
+        found = self.chunks.get(phase)
+        if found is None:
+            found = self.chunks[phase] = [0.0, 0]
+        return found
 
     def flush(self) -> None:
         """Count the crossbar and converter actions of every chunk run, on the tiles (end of the run)."""
@@ -210,8 +227,7 @@ class GroupRun:
         per_tile_blocks: dict[int, int] = {}
         for b in self.plan.blocks:
             per_tile_blocks[b.tile] = per_tile_blocks.get(b.tile, 0) + 1
-        for phase, n in sorted(self.done.items()):
-            ticks = self.busy[phase]
+        for phase, (n, ticks) in sorted(self.chunks.items()):
             for t, k in per_tile_blocks.items():
                 tiles[t].xbar.add_busy(ticks * k)
             if phase == "update":
@@ -233,11 +249,12 @@ class GroupRun:
                 continue
             backward = phase == "backward"
             passes = n * xs.input_cycles * (lp.bm_passes_backward if backward else lp.bm_passes_forward)
+            pass_action, cells_action = f"{phase}_pass", f"{phase}_cells"
             for b in self.plan.blocks:
                 tile = tiles[b.tile]
                 drive, read = (b.cols, b.rows) if backward else (b.rows, b.cols)
-                tile.xbar.count(f"{phase}_pass", passes, name)
-                tile.xbar.count(f"{phase}_cells", b.rows * b.cols * passes, name)
+                tile.xbar.count(pass_action, passes, name)
+                tile.xbar.count(cells_action, b.rows * b.cols * passes, name)
                 tile.dac.count("convert", drive * passes, name)
                 tile.adc.count("convert", read * passes * xs.reads(drive), name)
 
@@ -265,13 +282,14 @@ class GroupRun:
                 end = int(env.now)
         else:
             ticks = self.chunk_ticks(phase, n)
-            now = int(env.now)
+            now = env._now
             start, end = self.lock.reserve(now if at is None or at < now else at, ticks)
             if end > now:
                 yield env.timeout(end - now)
         self.count_chunk(phase, n, end - start)
         env.busy(self.layer.name, phase, sample, start, end)
-        self.env.trace(f"{self.layer.name}.r{self.plan.replica}", f"{phase}_start@{start}")
+        if env.tracing:
+            env.trace(f"{self.layer.name}.r{self.plan.replica}", f"{phase}_start@{start}")
         return start, end
 
 
@@ -304,12 +322,16 @@ class EdgeRun:
         self.tile_frac: dict[int, float] = {}
         self.demands: list[tuple[tuple[int, ...], tuple[tuple[float, float], ...], float]] = []
         self._transfers: dict[Any, list[tuple[Any, tuple[Hashable, ...], tuple[int, ...], float]]] = {}
-        self.onchip: dict[tuple[int, int], deque[tuple[int, float]]] = {}
         self.lines: dict[int, LineBuffer] = {}
         """This edge's share of each destination tile's buffer."""
         self.released: dict[int, int] = {}
         """Per sample: rows the layer no longer needs (rows below arrive and are dropped at once)."""
-        self.spilled: dict[tuple[int, int], list[list[Any]]] = {}
+        self.dests: list[_Dest] = []
+        """Per destination tile (in :attr:`tile_frac` order) its run-time state (:meth:`bind`)."""
+        self.dest_of: dict[int, _Dest] = {}
+        self._deliveries: dict[Any, _Delivery] = {}
+        self.n_spilled = 0
+        """Samples with spilled rows not read back or forgotten yet, over all destinations."""
 
     def setup(self) -> None:
         """Where the rows go: every tile of the layer (MVM inputs, by the row blocks it holds; tiles with the
@@ -382,6 +404,12 @@ class EdgeRun:
             prev = self.release[i]
         return best * self.row_bytes * frac
 
+    # -- run-time state (after the chip has divided the tile buffers) ----------------------------------
+    def bind(self) -> None:
+        """Collect each destination tile's state in a :class:`_Dest` (the line buffers exist now)."""
+        self.dests = [_Dest(self, t, frac) for t, frac in self.tile_frac.items()]
+        self.dest_of = {d.tile: d for d in self.dests}
+
     # -- delivery (called by the producer or a feed) ------------------------------------------------
     def deliver(self, sample: int, a: int, b: int, key: Any,
                 pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]],
@@ -390,19 +418,25 @@ class EdgeRun:
         spill = yield from self.reserve(sample, a, b)
         yield from self.send(sample, a, b, key, pieces, sender, spill)
 
-    def reserve(self, sample: int, a: int, b: int) -> Generator[Any, Any, dict[int, float]]:
+    def reserve(self, sample: int, a: int, b: int) -> Generator[Any, Any, list[float]]:
         """Reserve space for rows ``a .. b-1`` of ``sample`` on every destination tile, waiting while a share
-        that can hold the working set is full; return the bytes per tile that will not fit (spilled)."""
-        env = self.layer.env
-        spill: dict[int, float] = {}
+        that can hold the working set is full; return the bytes per destination (:attr:`dests`) that will not
+        fit (spilled)."""
         if b <= a:
-            return spill
-        for t, frac in self.tile_frac.items():
-            kept = max(0, b - max(a, self.released.get(sample, 0)))
-            need = kept * self.row_bytes * frac
-            line = self.lines[t]
-            if line.spills or (not self.is_mvm and line.used + need > line.quota + 1e-9
-                               and line_spill_ok(self.layer, t)):
+            return []
+        env = self.layer.env
+        released = self.released
+        rel = released.get(sample, 0)
+        row_bytes = self.row_bytes
+        is_mvm = self.is_mvm
+        spill = []
+        for d in self.dests:
+            kept = b - (a if a > rel else rel)
+            if kept < 0:
+                kept = 0
+            need = kept * row_bytes * d.frac
+            line = d.line
+            if d.spills or (not is_mvm and line.used + need > line.quota + 1e-9 and d.spill_ok):
                 on = min(need, max(0.0, line.quota - line.used))
                 line.used += on
                 line.peak = max(line.peak, line.used)
@@ -410,52 +444,72 @@ class EdgeRun:
                 on = need
                 ev = line.reserve(need)
                 if ev is not None:
-                    t0 = int(env.now)
+                    t0 = env._now
                     yield ev
-                    self.source_stats_stall(int(env.now) - t0)
-                    late = max(0, b - max(a, self.released.get(sample, 0)))
+                    self.source_stats_stall(env._now - t0)
+                    rel = released.get(sample, 0)
+                    late = max(0, b - max(a, rel))
                     if late < kept:  # the consumer moved past these rows while we waited
-                        drop = (kept - late) * self.row_bytes * frac
+                        drop = (kept - late) * row_bytes * d.frac
                         line.free(drop)
                         on -= drop
             if on > 1e-9:
-                self.onchip.setdefault((t, sample), deque()).append((b, on))
-            spill[t] = need - on
+                queue = d.onchip.get(sample)
+                if queue is None:
+                    queue = d.onchip[sample] = deque()
+                queue.append((b, on))
+            spill.append(need - on)
         return spill
 
     def send(self, sample: int, a: int, b: int, key: Any,
              pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]], sender: str,
-             spill: Mapping[int, float]) -> Generator[Any, Any, None]:
+             spill: list[float]) -> Generator[Any, Any, None]:
         """Inject the packets of rows ``a .. b-1``, each once its first link is free (the sender holds it until
         then), write them into the destination buffers (the part that did not fit goes on to off-chip
-        memory) and count the rows as arrived when the last piece is written."""
-        chip = self.layer.chip
-        env = chip.env
-        latest: dict[int, int] = {}
-        net = chip.network
+        memory) and count the rows as arrived when the last piece is written. ``key`` names the ``pieces`` (and
+        ``sender``): their packets are worked out once (:class:`_Delivery`)."""
+        plan = self._deliveries.get(key)
+        if plan is None:
+            plan = self._deliveries[key] = _Delivery(self, self.transfers(key, pieces), sender)
+        env = self.layer.env
+        net = self.layer.chip.network
         row = (b - a) * self.row_bytes
-        for tree, nodes, tiles, frac in self.transfers(key, pieces):
+        latest = [-1] * len(plan.order)
+        for tree, root, frac, acc, slots in plan.routes:
             if tree is None:
-                arrivals = [int(env.now)] * len(nodes)
-            else:
-                ready = max(link.free_at for link in tree.roots)
-                if ready > int(env.now):
-                    yield env.timeout(ready - int(env.now))
-                arrivals = net.send_tree(tree, row * frac, sender, int(env.now))
-            for t, arrive in zip(tiles, arrivals):
-                if arrive > latest.get(t, -1):
-                    latest[t] = arrive
+                now = env._now
+                for k in slots:
+                    if now > latest[k]:
+                        latest[k] = now
+                continue
+            ready = root.free_at if root is not None else max(link.free_at for link in tree.roots)
+            if ready > env._now:
+                yield env.timeout(ready - env._now)
+            if len(slots) == 1:
+                k = slots[0]
+                arrive = net.transmit_one(tree, acc, row * frac, env._now)
+                if arrive > latest[k]:
+                    latest[k] = arrive
+                continue
+            for k, arrive in zip(slots, net.transmit(tree, acc, row * frac, env._now)):
+                if arrive > latest[k]:
+                    latest[k] = arrive
         layer = self.layer
-        for t, arrive in latest.items():
-            tile = chip.tiles[t]
-            nbytes = row * self.tile_frac[t]
-            layer.stats.bytes_in += nbytes
-            out = spill.get(t, 0.0)
-            done = tile.buffer.access(nbytes - out, "write_bytes", layer.name, at=arrive)
+        stats = layer.stats
+        for k, (d, j) in enumerate(plan.order):
+            arrive = latest[k]
+            nbytes = row * d.frac
+            stats.bytes_in += nbytes
+            out = spill[j] if spill else 0.0
+            done = d.buffer.move(nbytes - out, d.writes, arrive)
             if out > 0:
-                ready = chip.spill_out(tile, out, layer, at=arrive)
-                self.spilled.setdefault((t, sample), []).append([a, b, out, ready, False])
-            self.counters[t].add(sample, b, done)
+                ready = layer.chip.spill_out(d.tile_run, out, layer, at=arrive)
+                pieces_of = d.spilled.get(sample)
+                if pieces_of is None:
+                    pieces_of = d.spilled[sample] = [0]
+                    self.n_spilled += 1
+                pieces_of.append((a, out, ready))
+            d.counter.add(sample, b, done)
 
     def source_stats_stall(self, ticks: int) -> None:
         if self.source is not None:
@@ -463,40 +517,102 @@ class EdgeRun:
 
     def fetch_spilled(self, sample: int, tile: int, rows: int) -> int:
         """Read back the spilled parts of rows below ``rows`` on ``tile``; return the tick they are there."""
-        pieces = self.spilled.get((tile, sample))
-        ready = int(self.layer.env.now)
+        d = self.dest_of.get(tile)
+        return self.layer.env._now if d is None else self.fetch(d, sample, rows)
+
+    def fetch(self, d: _Dest, sample: int, rows: int) -> int:
+        """:meth:`fetch_spilled` for destination ``d``. A sample's rows arrive in order, so its spilled pieces
+        are read back in order: ``[next piece to read, (first row, bytes, tick stored), ...]``."""
+        ready = self.layer.env._now
+        pieces = d.spilled.get(sample)
         if not pieces:
             return ready
+        k = pieces[0]
+        n = len(pieces)
+        if k + 1 >= n:
+            return ready
         chip = self.layer.chip
-        for piece in pieces:
-            a, _, nbytes, stored, fetched = piece
-            if fetched or a >= rows:
-                continue
-            piece[4] = True
-            ready = max(ready, chip.spill_in(chip.tiles[tile], nbytes, self.layer, at=stored))
+        while k + 1 < n:
+            a, nbytes, stored = pieces[k + 1]
+            if a >= rows:
+                break
+            k += 1
+            ready = max(ready, chip.spill_in(d.tile_run, nbytes, self.layer, at=stored))
+        pieces[0] = k
         return ready
 
     def free_upto(self, sample: int, rows: int) -> None:
         """Free the on-chip bytes of rows below ``rows`` of ``sample`` on every tile."""
-        if rows > self.released.get(sample, 0):
-            self.released[sample] = rows
-        for t in self.tile_frac:
-            queue = self.onchip.get((t, sample))
+        released = self.released
+        if rows > released.get(sample, 0):
+            released[sample] = rows
+        for d in self.dests:
+            queue = d.onchip.get(sample)
             if not queue:
                 continue
             freed = 0.0
             while queue and queue[0][0] <= rows:
                 freed += queue.popleft()[1]
             if freed:
-                self.lines[t].free(freed)
+                d.line.free(freed)
 
     def forget(self, sample: int) -> None:
         """Drop the bookkeeping of ``sample``."""
         self.released[sample] = self.plan.rows  # rows that still arrive (not needed) are dropped at once
-        for t, counter in self.counters.items():
-            counter.forget(sample)
-            self.spilled.pop((t, sample), None)
-            self.onchip.pop((t, sample), None)
+        for d in self.dests:
+            d.counter.forget(sample)
+            if d.spilled.pop(sample, None) is not None:
+                self.n_spilled -= 1
+            d.onchip.pop(sample, None)
+
+
+class _Dest:
+    """One destination tile of an edge at run time: its share of each row, line buffer, row counter and buffer
+    port, and per sample the bytes kept on chip (freed as the consumer moves on) and the pieces spilled."""
+
+    __slots__ = ("tile", "tile_run", "frac", "line", "spills", "spill_ok", "counter", "buffer", "writes", "onchip",
+                 "spilled")
+
+    def __init__(self, edge: EdgeRun, tile: int, frac: float) -> None:
+        chip = edge.layer.chip
+        self.tile = tile
+        self.tile_run = chip.tiles[tile]
+        self.frac = frac
+        self.line: LineBuffer = edge.lines[tile]
+        self.spills = self.line.spills
+        self.buffer = self.tile_run.buffer
+        self.spill_ok = line_spill_ok(edge.layer, tile)
+        self.counter: RowCounter = edge.counters[tile]
+        self.writes = self.buffer.account("write_bytes", edge.layer.name)
+        self.onchip: dict[int, deque[tuple[int, float]]] = {}
+        self.spilled: dict[int, list[Any]] = {}
+
+
+class _Delivery:
+    """The packets of one row from one producer's pieces, worked out once: per packet ``(route, its only first
+    link or None, fraction of the row, traffic accumulator, positions of its destinations in order)``, and the
+    destinations in the order they are written ``(dest, index in EdgeRun.dests)``."""
+
+    __slots__ = ("order", "routes")
+
+    def __init__(self, edge: EdgeRun, transfers: list[tuple[Any, tuple[Hashable, ...], tuple[int, ...], float]],
+                 sender: str) -> None:
+        net = edge.layer.chip.network
+        index = {d.tile: j for j, d in enumerate(edge.dests)}
+        position: dict[int, int] = {}
+        self.order: list[tuple[_Dest, int]] = []
+        self.routes: list[tuple[Any, Any, float, list[float] | None, tuple[int, ...]]] = []
+        for tree, _, tiles, frac in transfers:
+            for t in tiles:
+                if t not in position:
+                    position[t] = len(self.order)
+                    self.order.append((edge.dests[index[t]], index[t]))
+            slots = tuple(position[t] for t in tiles)
+            if tree is None:
+                self.routes.append((None, None, frac, None, slots))
+            else:
+                root = tree.roots[0] if len(tree.roots) == 1 else None
+                self.routes.append((tree, root, frac, net.traffic(tree, sender), slots))
 
 
 class SourceFeed:
@@ -521,15 +637,18 @@ class SourceFeed:
         if self._queue is None:
             self._queue = simpy.Store(env)
             env.process(self._inject())
+        offchip = chip.offchip
+        reads = offchip.account("read_bytes", self.account)
+        stats = chip.by_name[self.account].stats
         for r in range(self.rows):
-            free = chip.offchip.slots.free_at
-            if free > int(env.now):
-                yield env.timeout(free - int(env.now))
+            free = offchip.slots.free_at
+            if free > env._now:
+                yield env.timeout(free - env._now)
             spills = []
             for e in self.edges:
                 spills.append((yield from e.reserve(sample, r, r + 1)))
-            end = chip.offchip.access(self.row_bytes, "read_bytes", self.account)
-            chip.by_name[self.account].stats.bytes_offchip += self.row_bytes
+            end = offchip.move(self.row_bytes, reads, env._now)
+            stats.bytes_offchip += self.row_bytes
             self._queue.put((end, sample, r, spills))
 
     def _inject(self) -> Generator[Any, Any, None]:
@@ -537,8 +656,8 @@ class SourceFeed:
         pieces = [(self.chip.offchip_node, ((0.0, 1.0),), 1.0)]
         while True:
             end, sample, r, spills = yield self._queue.get()
-            if end > int(env.now):
-                yield env.timeout(end - int(env.now))
+            if end > env._now:
+                yield env.timeout(end - env._now)
             for e, sp in zip(self.edges, spills):
                 yield from e.send(sample, r, r + 1, "offchip", pieces, e.layer.name, sp)
 
@@ -553,9 +672,8 @@ class LayerRun:
         self.name = plan.name
         total = sum(g.vectors_per_sample for g in plan.groups)
         self.total_vectors = total
-        for g in plan.groups:
-            for b in g.blocks:
-                chip.tile(b.tile)
+        for t in dict.fromkeys(b.tile for g in plan.groups for b in g.blocks):
+            chip.tile(t)
         self.groups = [GroupRun(self, g, k, len(plan.groups), total) for k, g in enumerate(plan.groups)]
         self.tiles = sorted({t for g in self.groups for t in g.tiles})
         self.home = plan.groups[0].blocks[0].tile
@@ -580,7 +698,6 @@ class LayerRun:
         self.fwd_start: dict[int, int] = {}
         self.replica_span: dict[int, int] = {}
         """Per sample: the longest time one replica took from its first to its last MVM of the sample."""
-        self.fwd_end: dict[int, int] = {}
         self.digital_end: dict[int, int] = {}
         self.grads: dict[str, RowCounter] = {}
         steps = plan.steps
@@ -589,6 +706,8 @@ class LayerRun:
         self.step_keys = [tuple(g.index for g in self.groups if g.vec[i] > 0) for i in range(steps)]
         self._step_cache: dict[tuple[int, ...], Any] = {}
         self._jobs: dict[Any, list[Any]] = {}
+        self._forward_entries: dict[int, tuple[tuple[int, str], list[Any], int]] = {}
+        """The digital forward jobs' records by id: ``((tile, unit name), record, ticks)`` (:meth:`finish`)."""
         """Groups with work in each step (the digital half waits for all of them)."""
         self._barrier: tuple[int, int, simpy.Event] | None = None
         self.digital_done = 0
@@ -684,6 +803,7 @@ class LayerRun:
         """Start the group, digital and (training) backward processes."""
         env = self.env
         for g in self.groups:
+            g.sends = self._reduce_routes(g)
             env.process(self._group_forward(g))
         env.process(self._digital_forward())
         if self.chip.plan.mode == "training":
@@ -709,68 +829,128 @@ class LayerRun:
             self._barrier = None
             waiting[2].succeed()
 
+    def _step_arrived(self, event: simpy.Event) -> None:
+        """Callback of the timer that carries a group's ``(sample, step)`` to :meth:`_step_done`."""
+        self._step_done(*event.value)
+
+    def _mvm_inputs(self, g: GroupRun) -> list[tuple[EdgeRun, tuple[int, ...], list[RowCounter], list[_Dest],
+                                                   list[tuple[Any, float, list[float]]]]]:
+        """Per MVM edge what one of ``g``'s steps waits for and reads: ``(edge, rows needed per step, the row
+        counters of g's tiles, their destinations (spilled rows), the buffer reads of the new rows: (buffer,
+        share, account) per tile of the layer, the first replica only)``."""
+        out = []
+        for e in self.edges:
+            if not e.is_mvm:
+                continue
+            reads = []
+            if g.index == 0:
+                for t in self.tiles:
+                    frac = e.tile_frac.get(t, 0.0)
+                    if frac:
+                        buf = self.chip.tiles[t].buffer
+                        reads.append((buf, frac, buf.account("read_bytes", self.name)))
+            dests = [d for d in (e.dest_of.get(t) for t in g.tiles) if d is not None]
+            out.append((e, e.need_mvm, [e.counters[t] for t in g.tiles], dests, reads))
+        return out
+
     def _group_forward(self, g: GroupRun) -> Generator[Any, Any, None]:
         env = self.env
         steps = self.plan.steps
-        mvm_edges = [e for e in self.edges if e.is_mvm]
-        work = [i for i in range(steps) if g.vec[i] > 0]
+        inputs = self._mvm_inputs(g)
+        vec = g.vec
+        work = [i for i in range(steps) if vec[i] > 0]
         n_work = len(work)
+        fine = g.fine
+        lock = g.lock
+        ticks_of = {i: g.chunk_ticks("forward", vec[i]) for i in work} if not fine else {}
+        chunks = g.chunk_account("forward")
+        bars = env.bars(self.name, "forward")
+        fwd_start = self.fwd_start
+        span = self.replica_span
+        arrived = self._step_arrived
         m = 0
         for s in range(self.chip.plan.batch):
+            first = last = -1  # this replica's first MVM start and last end in the sample
             for i in work:
-                n = g.vec[i]
-                g.state = (s, i, "output registers")
+                n = vec[i]
                 if m >= WINDOW:  # at most WINDOW of its steps wait for the digital half
                     back = m - WINDOW
-                    ev = self._window_wait((back // n_work) * steps + work[back % n_work])
-                    if ev is not None:
-                        yield ev
-                g.state = (s, i, "input rows")
+                    index = (back // n_work) * steps + work[back % n_work]
+                    if self.digital_done <= index:
+                        yield self._window_wait(index)
                 m += 1
-                for e in mvm_edges:
-                    need = e.need_mvm[i]
-                    for t in g.tiles:
-                        ev = e.counters[t].wait(s, need)
+                for _, need_mvm, counters, _, _ in inputs:
+                    need = need_mvm[i]
+                    for counter in counters:
+                        ev = counter.wait(s, need)
                         if ev is not None:
                             yield ev
-                ready = int(env.now)
-                for e in mvm_edges:
-                    if e.spilled:
-                        for t in g.tiles:
-                            ready = max(ready, e.fetch_spilled(s, t, e.need_mvm[i]))
-                    new = e.need_mvm[i] - (e.need_mvm[i - 1] if i else 0)
-                    if new > 0 and g.index == 0:
-                        for t in self.tiles:
-                            frac = e.tile_frac.get(t, 0.0)
-                            if frac:
-                                ready = max(ready, self.chip.tiles[t].buffer.access(
-                                    new * e.row_bytes * frac, "read_bytes", self.name))
-                start, end = yield from g.hold("forward", n, s, at=ready)
-                self.stats.forward_ticks += end - start
-                gf = self.stats.group_forward_ticks
-                gf[g.index] = gf.get(g.index, 0) + end - start
-                if s not in self.fwd_start or start < self.fwd_start[s]:
-                    self.fwd_start[s] = start
-                if end > self.fwd_end.get(s, -1):
-                    self.fwd_end[s] = end
-                first = g.first.setdefault(s, start)
-                g.last[s] = end
-                if end - first > self.replica_span.get(s, 0):
-                    self.replica_span[s] = end - first
+                ready = env._now
+                for e, need_mvm, _, dests, reads in inputs:
+                    if e.n_spilled:
+                        need = need_mvm[i]
+                        for d in dests:
+                            there = e.fetch(d, s, need)
+                            if there > ready:
+                                ready = there
+                    if reads:
+                        new = need_mvm[i] - (need_mvm[i - 1] if i else 0)
+                        if new > 0:
+                            row = new * e.row_bytes
+                            for buf, frac, acc in reads:
+                                there = buf.move(row * frac, acc, env._now)
+                                if there > ready:
+                                    ready = there
+                if fine:
+                    start, end = yield from g.hold("forward", n, s, at=ready)
+                else:  # GroupRun.hold, inline
+                    now = env._now
+                    start, end = lock.reserve(ready, ticks_of[i])
+                    if end > now:
+                        yield env.timeout(end - now)
+                    chunks[0] += n
+                    chunks[1] += end - start
+                    add_busy(bars, s, start, end)
+                    if env.tracing:
+                        env.trace(f"{self.name}.r{g.plan.replica}", f"forward_start@{start}")
+                if first < 0:  # a replica's MVMs of a sample follow each other: its first starts earliest
+                    first = start
+                    if s not in fwd_start or start < fwd_start[s]:
+                        fwd_start[s] = start
+                last = end
                 arrive = self._partial_sums(g, n)
-                _at(env, arrive, lambda s=s, i=i: self._step_done(s, i))
+                delay = arrive - env._now
+                if delay <= 0:
+                    self._step_done(s, i)
+                else:
+                    env.timeout(delay, (s, i)).callbacks.append(arrived)
+            if last - first > span.get(s, 0):
+                span[s] = last - first
+
+    def _reduce_routes(self, g: GroupRun) -> list[tuple[Any, list[float] | None, float, Any, list[float]]]:
+        """:attr:`GroupRun.sends` of ``g``."""
+        chip = self.chip
+        net = chip.network
+        out = []
+        for red, _, senders in g.reduce:
+            dst = chip.tiles[red].node
+            buf = chip.tiles[red].buffer
+            for t, per_vector in senders:
+                tree = net.tree(chip.tiles[t].node, (dst,))
+                out.append((tree, None if tree is None else net.traffic(tree, self.name), per_vector, buf,
+                            buf.account("write_bytes", self.name)))
+        return out
 
     def _partial_sums(self, g: GroupRun, n: float) -> int:
         """Send the step's partial sums of row blocks on other tiles to the reduce tiles; return arrival."""
-        chip = self.chip
-        latest = int(self.env.now)
-        for red, _, senders in g.reduce:
-            dst = chip.tiles[red].node
-            for t, per_vector in senders:
-                nbytes = per_vector * n
-                arrive = chip.network.send(chip.tiles[t].node, (dst,), nbytes, self.name)[0]
-                arrive = chip.tiles[red].buffer.access(nbytes, "write_bytes", self.name, at=arrive)
-                latest = max(latest, arrive)
+        now = latest = self.env._now
+        transmit = self.chip.network.transmit_one
+        for tree, acc, per_vector, buf, writes in g.sends:
+            nbytes = per_vector * n
+            arrive = now if nbytes <= 0 or tree is None else transmit(tree, acc, nbytes, now)
+            arrive = buf.move(nbytes, writes, arrive)
+            if arrive > latest:
+                latest = arrive
         return latest
 
     def _make_jobs(self, ops: Mapping[str, float], shares: Mapping[int, float]) -> list[Any]:
@@ -831,58 +1011,103 @@ class LayerRun:
         env, chip = self.env, self.chip
         steps = self.plan.steps
         training = chip.plan.mode == "training"
-        ops_total = self.plan.digital_forward
-        post_edges = [e for e in self.edges if any(e.need_post)]
+        name = self.name
+        post = [(e.need_post, [e.counters[t] for t in self.out_share if t in e.counters])
+                for e in self.edges if any(e.need_post)]
+        frees = [(e, e.release) for e in self.edges]
+        emits = [(emit, edge, row_bytes, dest,
+                  edge is not None and consumer is not None and not self._later_pass(dest))
+                 for dest, emit, consumer, edge, row_bytes in self.emits]
+        step_workers = self.step_workers
+        left_of = self._left
+        bars = env.bars(name, "digital")
+        stats = self.stats
+        plans: list[Any] = [None] * steps
         for s in range(chip.plan.batch):
             for i in range(steps):
-                left = self._left.get(s)
-                if self.step_workers[i] and (left is None or left[i] > 0):
+                left = left_of.get(s)
+                if step_workers[i] and (left is None or left[i] > 0):
                     ev = env.event()
                     self._barrier = (s, i, ev)
                     yield ev
-                for e in post_edges:
-                    need = e.need_post[i]
-                    for t in self.out_share:
-                        if t in e.counters:
-                            ev = e.counters[t].wait(s, need)
-                            if ev is not None:
-                                yield ev
-                frac = self.step_frac[i]
-                key, pieces, shares = self.step_pieces(i)
-                jobs_key = (key, frac)
-                if jobs_key not in self._jobs:
-                    # partial-sum work is done next to the crossbars that produce it (the IMA's shift-and-add
-                    # units), the rest on the tiles that reduce the outputs
-                    local = {op: n * frac for op, n in ops_total.items() if op in LOCAL_OPS}
-                    other = {op: n * frac for op, n in ops_total.items() if op not in LOCAL_OPS}
-                    self._jobs[jobs_key] = (self._make_jobs(local, self.step_block_shares(i))
-                                            + self._make_jobs(other, shares))
-                end = self._digital_jobs({}, shares, s, "forward", key=jobs_key)
-                if end > int(env.now):
-                    yield env.timeout(end - int(env.now))
+                for need_post, counters in post:
+                    need = need_post[i]
+                    for counter in counters:
+                        ev = counter.wait(s, need)
+                        if ev is not None:
+                            yield ev
+                plan = plans[i]
+                if plan is None:
+                    plan = plans[i] = self._forward_step(i)
+                jobs, send_key, pieces, shares = plan
+                now = end = env._now
+                for unit, entry, ticks in jobs:
+                    start, finish = unit.run_entry(entry, ticks, now)
+                    add_busy(bars, s, start, finish)
+                    if finish > end:
+                        end = finish
+                if end > now:
+                    yield env.timeout(end - now)
                 if not training:
-                    for e in self.edges:
-                        e.free_upto(s, e.release[i])
-                for dest, emit, consumer, edge, row_bytes in self.emits:
+                    for e, release in frees:
+                        e.free_upto(s, release[i])
+                for emit, edge, row_bytes, dest, on_chip in emits:
                     a = emit[i - 1] if i else 0
                     b = emit[i]
                     if b <= a:
                         continue
-                    if edge is not None and consumer is not None and not self._later_pass(dest):
-                        self.stats.bytes_out += (b - a) * row_bytes
-                        yield from edge.deliver(s, a, b, (id(self), key), pieces, self.name)
+                    if on_chip:
+                        stats.bytes_out += (b - a) * row_bytes
+                        spill = yield from edge.reserve(s, a, b)
+                        yield from edge.send(s, a, b, send_key, pieces, name, spill)
                     else:
                         self._write_out(s, a, b, row_bytes, b == emit[-1], dest, shares)
                 self.digital_done += 1
                 ev = self._window.pop(self.digital_done, None)
                 if ev is not None:
                     ev.succeed()
-            self._left.pop(s, None)
-            self.digital_end[s] = int(env.now)
+            left_of.pop(s, None)
+            self.digital_end[s] = env._now
             if not training:
                 for e in self.edges:
                     e.forget(s)
             # outputs without a consumer on chip close the sample for this layer in _write_out
+
+    def _forward_step(self, step: int) -> tuple[list[tuple[Any, list[Any], int]], Any,
+                                                 list[tuple[int, tuple[tuple[float, float], ...], float]],
+                                                 dict[int, float]]:
+        """What the digital half does in ``step`` of every sample: its jobs ``(unit, job record, ticks)``, the key of its outputs' packets, the outputs by tile and their shares. Steps with the
+        same groups and vectors share their jobs (:attr:`_jobs`)."""
+        frac = self.step_frac[step]
+        key, pieces, shares = self.step_pieces(step)
+        jobs_key = (key, frac)
+        if jobs_key not in self._jobs:
+            ops_total = self.plan.digital_forward
+            # partial-sum work is done next to the crossbars that produce it (the IMA's shift-and-add
+            # units), the rest on the tiles that reduce the outputs
+            local = {op: n * frac for op, n in ops_total.items() if op in LOCAL_OPS}
+            other = {op: n * frac for op, n in ops_total.items() if op not in LOCAL_OPS}
+            self._jobs[jobs_key] = (self._make_jobs(local, self.step_block_shares(step))
+                                    + self._make_jobs(other, shares))
+        jobs = []
+        for t, unit_name, unit, job, ticks in self._jobs[jobs_key]:
+            entry = unit.entry(job, self.name)
+            self._forward_entries[id(entry)] = ((t, unit_name), entry, ticks)
+            jobs.append((unit, entry, ticks))
+        return jobs, (id(self), key), pieces, shares
+
+    def finish(self) -> None:
+        """Derive the statistics kept per job and chunk rather than per step (end of the run, before the
+        components hand over their counts): forward crossbar time per replica, digital time per tile and unit
+        (each job holds its unit for exactly its ticks)."""
+        for g in self.groups:
+            chunk = g.chunks.get("forward")
+            if chunk is not None:
+                self.stats.group_forward_ticks[g.index] = chunk[1]
+        ud = self.stats.unit_digital_ticks
+        for unit_key, entry, ticks in self._forward_entries.values():
+            if entry[1]:
+                ud[unit_key] = ud.get(unit_key, 0) + entry[1] * ticks
 
     def _write_out(self, sample: int, a: int, b: int, row_bytes: float, last: bool, dest: str,
                    shares: Mapping[int, float]) -> None:
@@ -950,7 +1175,7 @@ class LayerRun:
         ready = int(env.now)
         for s in range(first, sample + 1):
             for e in self.edges:
-                if e.spilled:
+                if e.n_spilled:
                     for t in e.tile_frac:
                         ready = max(ready, e.fetch_spilled(s, t, e.plan.rows))
         if ready > int(env.now):

@@ -25,19 +25,25 @@ class OffChipMemory(Component):
         self.slots = Server(spec.max_outstanding)
         self.pins = Server(1)
         self._latency = env.to_ticks(spec.latency_ns)
+        self._data: dict[float, int] = {}
 
     def access(self, nbytes: float, action: str, layer: str, at: int | None = None) -> int:
         """Issue a request of ``nbytes`` (``read_bytes`` or ``write_bytes``) at tick ``at`` (default now);
         return the tick its data has moved."""
-        now = int(self.env.now) if at is None else at
+        return self.move(nbytes, self.account(action, layer), self.env._now if at is None else at)
+
+    def move(self, nbytes: float, acc: list[float], at: int) -> int:
+        """:meth:`access` counted on the account ``acc`` (:meth:`Component.account`), issued at tick ``at``."""
         if nbytes <= 0:
-            return now
-        slot_free = self.slots.free_at
-        slot_start = now if now > slot_free else slot_free
-        data = self.env.to_ticks(nbytes / self.spec.bandwidth_bytes_per_ns)
-        ready = slot_start + self._latency
-        data_start, data_end = self.pins.reserve(ready, data)
-        self.slots.reserve(now, data_end - slot_start)
-        self.count(action, nbytes, layer)
-        self.add_busy(data)
+            return at
+        slots = self.slots
+        slot_free = slots.free_at
+        slot_start = at if at > slot_free else slot_free
+        data = self._data.get(nbytes)
+        if data is None:
+            data = self._data[nbytes] = self.env.to_ticks(nbytes / self.spec.bandwidth_bytes_per_ns)
+        data_end = self.pins.reserve(slot_start + self._latency, data)[1]
+        slots.reserve(at, data_end - slot_start)
+        acc[0] += nbytes
+        self._busy += data
         return data_end

@@ -87,25 +87,30 @@ class Calendar:
         """Book ``duration`` ticks in the earliest gap at or after ``at`` (bookings ending before ``now`` are
         forgotten)."""
         starts, ends = self._starts, self._ends
-        drop = 0
-        while drop < len(ends) and ends[drop] <= now:
-            drop += 1
-        if drop:
+        if ends and ends[0] <= now:
+            drop = bisect.bisect_right(ends, now)  # bookings do not overlap: ends are sorted too
             del starts[:drop]
             del ends[:drop]
-        k = bisect.bisect_right(ends, at)
         start = at
-        while k < len(starts):
-            if start + duration <= starts[k]:
-                break
-            start = max(start, ends[k])
-            k += 1
-        starts.insert(k, start)
-        ends.insert(k, start + duration)
+        if not ends or at >= ends[-1]:  # after every booking (the common case)
+            starts.append(at)
+            ends.append(at + duration)
+        else:
+            k = bisect.bisect_right(ends, at)
+            n = len(starts)
+            while k < n:
+                if start + duration <= starts[k]:
+                    break
+                if ends[k] > start:
+                    start = ends[k]
+                k += 1
+            starts.insert(k, start)
+            ends.insert(k, start + duration)
         wait = start - at
-        self.total_wait += wait
-        if wait > self.max_wait:
-            self.max_wait = wait
+        if wait:
+            self.total_wait += wait
+            if wait > self.max_wait:
+                self.max_wait = wait
         self.busy += duration
         self.holds += 1
         return start, start + duration
