@@ -34,7 +34,7 @@ def test_bundled_hwconfig_loads_without_warnings(path: Path) -> None:
         hw = load_hardware(path)
     assert hw.name == path.stem
     assert hw.description.strip()
-    graph = hw.interconnect.build_graph()
+    graph = hw.build_graph()
     assert {("tile", i) for i in range(hw.chip.n_tiles)} <= set(graph.nodes)
 
 
