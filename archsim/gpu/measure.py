@@ -26,7 +26,8 @@ from typing import Any
 
 from archsim.gpu.kinds import cost_of
 from archsim.gpu.timing import PhaseTimes, TimingBackend
-from archsim.gpu.work import ConvGeometry, LayerWork
+from archsim.gpu.work import LayerWork
+from archsim.layers.base import ConvShape
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +114,7 @@ class TorchBackend:
 
         return PhaseTimes(forward_ns=t_fwd, backward_ns=self._time(backward))
 
-    def time_conv(self, geometry: ConvGeometry, *, batch: int, precision: str, training: bool) -> PhaseTimes:
+    def time_conv(self, geometry: ConvShape, *, batch: int, precision: str, training: bool) -> PhaseTimes:
         """``torch.nn.functional.conv2d`` with the layer's geometry."""
         torch = self.torch
         dtype = _dtype_and_flags(torch, precision)

@@ -43,7 +43,7 @@ import numpy as np
 from archsim.errors import ConfigError
 from archsim.gpu.kinds import KernelContext, KernelSpec, cost_of
 from archsim.gpu.schema import ELEM_BYTES, MODES, PRECISIONS, GPUConfig
-from archsim.gpu.work import ConvGeometry, LayerWork
+from archsim.gpu.work import LayerWork
 
 __all__ = [
     "OPTIMIZERS",
@@ -345,10 +345,6 @@ def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
         upstream = any(has_weights_upstream.get(i, False) for i in inputs)
         has_weights_upstream[layer.name] = upstream or layer.n_weights > 0
         in_elems = sum(out_elems[i] for i in inputs) if inputs else _prod(layer.in_shape)
-        c = work.conv
-        conv = None if c is None else ConvGeometry(in_channels=c.in_channels, out_channels=c.out_channels,
-                                                   kernel=c.kernel, stride=c.stride, padding=c.padding,
-                                                   in_hw=c.in_hw, groups=c.groups)
         works.append(
             LayerWork(
                 name=layer.name,
@@ -363,7 +359,7 @@ def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
                 gemm_m_per_sample=work.gemm_m_per_sample,
                 gemm_k=work.gemm_k,
                 gemm_n=work.gemm_n,
-                conv=conv,
+                conv=work.conv,
                 matmul_batch_per_sample=work.matmul_batch_per_sample,
             )
         )

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archsim.gpu.work import ConvGeometry, LayerWork
+from archsim.gpu.work import LayerWork
+from archsim.layers.base import ConvShape
 
 
 def resnet50_v15(*, image: int = 224, batchnorm: bool = True) -> tuple[LayerWork, ...]:
@@ -46,7 +47,7 @@ def resnet50_v15(*, image: int = 224, batchnorm: bool = True) -> tuple[LayerWork
                 gemm_m_per_sample=hw_out * hw_out,
                 gemm_k=cin * k * k,
                 gemm_n=cout,
-                conv=ConvGeometry(in_channels=cin, out_channels=cout, kernel=(k, k), stride=(stride, stride),
+                conv=ConvShape(in_channels=cin, out_channels=cout, kernel=(k, k), stride=(stride, stride),
                                   padding=(pad, pad), in_hw=(hw_in, hw_in)),
             )
         )

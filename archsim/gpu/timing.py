@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from archsim.gpu.work import ConvGeometry
+from archsim.layers.base import ConvShape
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,7 +25,7 @@ class TimingBackend(Protocol):
         """Name of the device the times come from."""
         ...
 
-    def time_conv(self, geometry: ConvGeometry, *, batch: int, precision: str, training: bool) -> PhaseTimes:
+    def time_conv(self, geometry: ConvShape, *, batch: int, precision: str, training: bool) -> PhaseTimes:
         """Time one convolution."""
         ...
 

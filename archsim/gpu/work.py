@@ -9,25 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True, kw_only=True)
-class ConvGeometry:
-    """Shape of a 2-D convolution, for measuring the same convolution on a real GPU."""
-
-    in_channels: int
-    """Input channels."""
-    out_channels: int
-    """Output channels (filters)."""
-    kernel: tuple[int, int]
-    """(k_h, k_w)."""
-    stride: tuple[int, int]
-    """(s_h, s_w)."""
-    padding: tuple[int, int]
-    """Zero padding (p_h, p_w) on each side."""
-    in_hw: tuple[int, int]
-    """Input height and width."""
-    groups: int = 1
-    """Grouped convolution (1: dense)."""
+from archsim.layers.base import ConvShape
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +39,7 @@ class LayerWork:
     """Inner dimension of the equivalent matrix product (``matrix_in``; 0: unknown)."""
     gemm_n: int = 0
     """Columns of the equivalent matrix product (``matrix_out``; 0: unknown)."""
-    conv: ConvGeometry | None = None
+    conv: ConvShape | None = None
     """Convolution shape (conv2d layers whose geometry is known), used by ``--measure``."""
     matmul_batch_per_sample: int = 0
     """``matmul`` layers: independent products per sample (attention heads); each is

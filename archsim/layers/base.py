@@ -138,13 +138,19 @@ class ConvShape:
     """Geometry of a 2-D convolution, for timing the same convolution on a real GPU."""
 
     in_channels: int
+    """Input channels."""
     out_channels: int
+    """Output channels (filters)."""
     kernel: tuple[int, int]
+    """(k_h, k_w)."""
     stride: tuple[int, int]
+    """(s_h, s_w)."""
     padding: tuple[int, int]
-    """Zero padding (top, left); an asymmetric padding's bottom/right are not kept."""
+    """Zero padding (top, left) on each side; an asymmetric padding's bottom/right are not kept."""
     in_hw: tuple[int, int]
+    """Input height and width."""
     groups: int = 1
+    """Grouped convolution (1: dense)."""
 
 
 @dataclass(frozen=True, kw_only=True)

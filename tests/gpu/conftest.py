@@ -9,7 +9,7 @@ import pytest
 from archsim.gpu.model import LayerWork
 from archsim.gpu.networks import BERT_LARGE, bert, resnet50_v15
 from archsim.gpu.timing import PhaseTimes
-from archsim.gpu.work import ConvGeometry
+from archsim.layers.base import ConvShape
 
 
 def mlp_layers() -> list[LayerWork]:
@@ -52,7 +52,7 @@ class FakeBackend:
     def device_name(self) -> str:
         return "fake-gpu"
 
-    def time_conv(self, geometry: ConvGeometry, *, batch, precision, training):
+    def time_conv(self, geometry: ConvShape, *, batch, precision, training):
         self.calls.append(("conv", geometry, batch, precision, training))
         out_hw = (geometry.in_hw[0] + 2 * geometry.padding[0] - geometry.kernel[0]) // geometry.stride[0] + 1
         macs = batch * out_hw * out_hw * geometry.out_channels * geometry.in_channels * geometry.kernel[0] ** 2

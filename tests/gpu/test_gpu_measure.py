@@ -8,7 +8,7 @@ from archsim.gpu import measure as measure_mod
 from archsim.gpu.measure import Measurement, default_backend, measure
 from archsim.gpu.networks import resnet50_v15
 from archsim.gpu.timing import PhaseTimes
-from archsim.gpu.work import ConvGeometry
+from archsim.layers.base import ConvShape
 
 
 def test_gpu_measure_times_every_layer_with_its_shape(mlp, fake_backend):
@@ -31,7 +31,7 @@ def test_gpu_measure_uses_the_same_convolutions_and_no_backward_in_inference(fak
     m = measure(layers, mode="inference", precision="fp32", batch_size=2, backend=fake)
     convs = [c for c in fake.calls if c[0] == "conv"]
     assert len(convs) == 53 and all(c[2:] == (2, "fp32", False) for c in convs)
-    assert convs[0][1] == ConvGeometry(in_channels=3, out_channels=64, kernel=(7, 7), stride=(2, 2), padding=(3, 3),
+    assert convs[0][1] == ConvShape(in_channels=3, out_channels=64, kernel=(7, 7), stride=(2, 2), padding=(3, 3),
                                        in_hw=(224, 224))
     assert all(t.backward_ns == 0 for t in m.layers.values())
     assert len(m.layers) == len(layers)
