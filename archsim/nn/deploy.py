@@ -53,6 +53,7 @@ from archsim.nn.tile_array import MappingOptions
 from archsim.nn.train import (
     SGD,
     LRSchedule,
+    accuracy_result,
     evaluate,
     fit,
     layer_statistics,
@@ -220,23 +221,9 @@ def evaluate_inference_workload(
                                  "t_inference_s": list(inference.t_inference_s),
                                  "n_repeats": inference.n_repeats}
         settings["drift"] = drift_rows
-    return AccuracyResult(
-        workload=workload.name,
-        hardware=hw.name,
-        dataset=data.name,
-        task=data.task,
-        n_train=data.n_train,
-        n_test=data.n_test,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        analog=EpochCurves(**{k: tuple(v) for k, v in an_curves.items()}),
-        fp=fp_curves,
-        layer_stats=layer_statistics(analog_net),
-        extras=extras,
-        settings=settings,
-    )
+    return accuracy_result(workload.name, hw.name, data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                           analog=EpochCurves(**{k: tuple(v) for k, v in an_curves.items()}), fp=fp_curves,
+                           layer_stats=layer_statistics(analog_net), extras=extras, settings=settings)
 
 
 def _deploy_with_noise(

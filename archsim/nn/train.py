@@ -134,41 +134,26 @@ def train_epoch(
         if fused and fused_training.supports(net, batch_size=batch_size, weight_decay=weight_decay, x=x, y=y):
             return fused_training.train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                               rng=rng, progress=progress)
-        return _train_epoch(net, x, y, batch_size=batch_size, lr=lr, weight_decay=weight_decay, rng=rng,
-                            progress=progress)
-
-
-def _train_epoch(
-    net: Network,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    batch_size: int,
-    lr: float,
-    weight_decay: float,
-    rng: np.random.Generator,
-    progress: Any,
-) -> tuple[float, float]:
-    n = x.shape[0]
-    order = rng.permutation(n)
-    total_loss, correct, seen, labels = 0.0, 0, 0, 0
-    n_batches = math.ceil(n / batch_size)
-    for b in range(n_batches):
-        idx = order[b * batch_size : (b + 1) * batch_size]
-        yb = y[idx]
-        loss, ok = net.train_batch(x[idx], yb, lr, weight_decay)
-        if not math.isfinite(loss):
-            raise DataError(
-                f"training diverged: loss {loss} at batch {b}",
-                hint="lower the learning rate or check the hardware's weight range",
-            )
-        total_loss += loss * len(idx)
-        seen += len(idx)
-        correct += ok
-        labels += _n_labels(yb)
-        if progress is not None:
-            progress(b + 1, n_batches, total_loss / seen, correct / labels)
-    return total_loss / seen, correct / labels
+        n = x.shape[0]
+        order = rng.permutation(n)
+        total_loss, correct, seen, labels = 0.0, 0, 0, 0
+        n_batches = math.ceil(n / batch_size)
+        for b in range(n_batches):
+            idx = order[b * batch_size : (b + 1) * batch_size]
+            yb = y[idx]
+            loss, ok = net.train_batch(x[idx], yb, lr, weight_decay)
+            if not math.isfinite(loss):
+                raise DataError(
+                    f"training diverged: loss {loss} at batch {b}",
+                    hint="lower the learning rate or check the hardware's weight range",
+                )
+            total_loss += loss * len(idx)
+            seen += len(idx)
+            correct += ok
+            labels += _n_labels(yb)
+            if progress is not None:
+                progress(b + 1, n_batches, total_loss / seen, correct / labels)
+        return total_loss / seen, correct / labels
 
 
 def evaluate(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int = 256) -> tuple[float, float]:
@@ -348,6 +333,28 @@ def network_inputs(hw: HardwareConfig | None, workload: Workload, *, mapping: Ma
             "rapa_scheme": rapa_scheme, "identical_replicas": identical_replicas}
 
 
+def accuracy_result(
+    workload: str,
+    hardware: str,
+    data: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    analog: EpochCurves | None,
+    fp: EpochCurves | None,
+    layer_stats: dict[str, LayerStats],
+    extras: dict[str, float],
+    settings: dict[str, Any],
+) -> AccuracyResult:
+    """The ``accuracy`` section of a run of ``workload`` on ``hardware`` over ``data`` (its name, task and sample
+    counts), trained (or deployed) with the given loop settings."""
+    return AccuracyResult(workload=workload, hardware=hardware, dataset=data.name, task=data.task,
+                          n_train=data.n_train, n_test=data.n_test, epochs=epochs, batch_size=batch_size, lr=lr,
+                          seed=seed, analog=analog, fp=fp, layer_stats=layer_stats, extras=extras, settings=settings)
+
+
 def run_settings(build: dict[str, Any], net: Network) -> dict[str, Any]:
     """What ``accuracy.settings`` records of how a network was built: whether a Mapping was used, the digital
     periphery options and, per analog layer with a bias, where the bias actually sits (``analog``/``digital``)."""
@@ -463,23 +470,9 @@ def train_workload(
         "replicas": replicas if not isinstance(replicas, dict) else dict(sorted(replicas.items())),
         **built,
     }
-    return AccuracyResult(
-        workload=workload.name,
-        hardware=hw.name if hw is not None else "fp",
-        dataset=data.name,
-        task=data.task,
-        n_train=data.n_train,
-        n_test=data.n_test,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        analog=curves.get("analog"),
-        fp=curves.get("fp"),
-        layer_stats=stats,
-        extras=extras,
-        settings=settings,
-    )
+    return accuracy_result(workload.name, hw.name if hw is not None else "fp", data, epochs=epochs,
+                           batch_size=batch_size, lr=lr, seed=seed, analog=curves.get("analog"), fp=curves.get("fp"),
+                           layer_stats=stats, extras=extras, settings=settings)
 
 
 def _rapa_extras(net: Network, data: Dataset, voting_draws: int, reduce: str | None) -> dict[str, float]:
