@@ -27,22 +27,14 @@ per sample, speedup, gpu_bound, and the measured GPU time when ``--measure`` ran
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsim.gpu.measure import Measurement
 from archsim.gpu.model import GPUResult
 from archsim.hwconfig.schema import HardwareConfig
+from archsim.results.io import finite_number
 from archsim.workload.model import Workload
-
-
-def _num(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -55,11 +47,11 @@ def analog_energy_per_sample_pj(energy: Mapping[str, Any] | None, timing: Mappin
     """Energy per simulated sample from an ``energy`` section (``per_sample_pj`` or ``total_pj`` / batch)."""
     if not isinstance(energy, Mapping):
         return None
-    per = _num(energy.get("per_sample_pj"))
+    per = finite_number(energy.get("per_sample_pj"))
     if per is not None:
         return per
-    total = _num(energy.get("total_pj"))
-    batch = _num(timing.get("batch")) or 1.0
+    total = finite_number(energy.get("total_pj"))
+    batch = finite_number(timing.get("batch")) or 1.0
     return None if total is None else total / batch
 
 
@@ -138,7 +130,7 @@ def compare(
     """
     mode = gpu_result.mode
     ops_per_sample = 2.0 * macs_per_sample * (3 if mode == "training" else 1)
-    throughput = _num(timing.get("throughput_samples_per_s"))
+    throughput = finite_number(timing.get("throughput_samples_per_s"))
     analog_t = 1e9 / throughput if throughput else None
     analog_e = analog_energy_per_sample_pj(energy, timing)
     gpu_t, gpu_e = gpu_result.time_ns_per_sample, gpu_result.energy_pj_per_sample
@@ -146,7 +138,7 @@ def compare(
     analog_layers = {}
     for lt in timing.get("layers") or []:
         parts = [
-            _num(lt.get(k)) or 0.0
+            finite_number(lt.get(k)) or 0.0
             for k in (
                 "forward_ns_per_sample",
                 "backward_ns_per_sample",
@@ -162,10 +154,10 @@ def compare(
         a_e = None
         if isinstance(by_layer_energy, Mapping) and layer.layer in by_layer_energy:
             value = by_layer_energy[layer.layer]
-            a_e = _num(
-                value if not isinstance(value, Mapping) else sum(_num(v) or 0.0 for v in value.values())
+            a_e = finite_number(
+                value if not isinstance(value, Mapping) else sum(finite_number(v) or 0.0 for v in value.values())
             )
-            batch = _num(timing.get("batch")) or 1.0
+            batch = finite_number(timing.get("batch")) or 1.0
             a_e = None if a_e is None else a_e / batch
         rows.append(
             {

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from archsim.results.io import finite_number
+
 _SI = [
     (1e12, "T"),
     (1e9, "G"),
@@ -25,18 +27,27 @@ _SI = [
 ]
 
 
-def fmt_num(value: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant figures, thousands separators for large ones; '—' if missing."""
-    if value is None or isinstance(value, bool):
-        return "—" if value is None else str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
+def _as_float(value: Any) -> float | str:
+    """``value`` as a finite float to format, or the text shown instead: '—' when missing or not finite, the value
+    itself when it is not a number."""
+    if value is None:
+        return "—"
     try:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
-    if not math.isfinite(v):
-        return "—"
+    return v if math.isfinite(v) else "—"
+
+
+def fmt_num(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` significant figures, thousands separators for large ones; '—' if missing."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    v = _as_float(value)
+    if isinstance(v, str):
+        return v
     if v == 0:
         return "0"
     if 10 ** (digits - 1) <= abs(v) < 1e6:
@@ -50,14 +61,9 @@ def fmt_num(value: Any, digits: int = 3) -> str:
 
 def fmt_si(value: Any, unit: str, digits: int = 3) -> str:
     """``value`` in base ``unit`` with an SI prefix: ``fmt_si(1.5e-6, 's') == '1.50 µs'``."""
-    if value is None:
-        return "—"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(v):
-        return "—"
+    v = _as_float(value)
+    if isinstance(v, str):
+        return v
     if v == 0:
         return f"0 {unit}"
     for scale, prefix in _SI:
@@ -91,13 +97,8 @@ def get(d: Any, *path: str, default: Any = None) -> Any:
     return d
 
 
-def num(value: Any) -> float | None:
-    """A finite float, or None."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+num = finite_number
+"""A finite float, or None (:func:`archsim.results.io.finite_number`)."""
 
 
 def total(value: Any) -> float | None:

@@ -28,6 +28,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def finite_number(value: Any) -> float | None:
+    """A value read from a result file as a finite float; None where it is missing, a boolean, not a number or not
+    finite (the readers of result.json show such a value as absent rather than failing)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 def dumps(data: Any) -> str:
     """Serialise ``data`` as stable, strict JSON (sorted keys, two-space indent)."""
     return json.dumps(_clean(data), sort_keys=True, indent=2, allow_nan=False) + "\n"

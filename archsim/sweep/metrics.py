@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archsim.registry import Registry
+from archsim.report.format import get
+from archsim.results.io import finite_number
 
 Extractor = Callable[[Mapping[str, Any]], float | None]
 """Reads a metric from a result dict; None when the run did not produce it."""
@@ -70,60 +72,46 @@ def register_metric(metric: Metric) -> Metric:
     return METRICS.register(metric.name, metric)
 
 
-def _at(result: Mapping[str, Any], *path: str) -> Any:
-    node: Any = result
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+def _field(*path: str) -> Extractor:
+    """The reader of the number at ``path`` of the result dict."""
+    return lambda result: finite_number(get(result, *path))
 
 
 def _inverse_ns(value: Any) -> float | None:
-    v = _num(value)
+    v = finite_number(value)
     return 1e9 / v if v else None
 
 
 def _last(values: Any) -> float | None:
-    return _num(values[-1]) if isinstance(values, list) and values else None
+    return finite_number(values[-1]) if isinstance(values, list) and values else None
 
 
 def _accuracy(result: Mapping[str, Any], variant: str) -> float | None:
     acc = result.get("accuracy")
     if not isinstance(acc, Mapping) or "skipped" in acc:
         return None
-    return _last(_at(acc, variant, "test_accuracy"))
+    return _last(get(acc, variant, "test_accuracy"))
 
 
 def _accuracy_after_drift(result: Mapping[str, Any]) -> float | None:
-    drift = _at(result, "accuracy", "settings", "drift")
+    drift = get(result, "accuracy", "settings", "drift")
     if not isinstance(drift, list) or not drift:
         return None
-    rows = [r for r in drift if isinstance(r, Mapping) and _num(r.get("t_s")) is not None]
+    rows = [r for r in drift if isinstance(r, Mapping) and finite_number(r.get("t_s")) is not None]
     if not rows:
         return None
-    return _num(max(rows, key=lambda r: float(r["t_s"])).get("test_accuracy_mean"))
+    return finite_number(max(rows, key=lambda r: float(r["t_s"])).get("test_accuracy_mean"))
 
 
 def _time_per_sample(result: Mapping[str, Any]) -> float | None:
-    return _inverse_ns(_at(result, "timing", "throughput_samples_per_s"))
+    return _inverse_ns(get(result, "timing", "throughput_samples_per_s"))
 
 
 def _energy_per_sample(result: Mapping[str, Any]) -> float | None:
-    per = _num(_at(result, "energy", "per_sample_pj"))
+    per = finite_number(get(result, "energy", "per_sample_pj"))
     if per is not None:
         return per
-    total, batch = _num(_at(result, "energy", "total_pj")), _num(_at(result, "timing", "batch"))
+    total, batch = finite_number(get(result, "energy", "total_pj")), finite_number(get(result, "timing", "batch"))
     return total / batch if total is not None and batch else None
 
 
@@ -135,40 +123,40 @@ def _edp(result: Mapping[str, Any]) -> float | None:
 for _metric in (
     Metric(name="latency", label="latency per sample", unit="ns", goal="min",
            description="one sample from its first forward MVM to its last output (timing.latency_ns_per_sample)",
-           extract=lambda r: _num(_at(r, "timing", "latency_ns_per_sample"))),
+           extract=_field("timing", "latency_ns_per_sample")),
     Metric(name="time_per_sample", label="time per sample", unit="ns", goal="min",
            description="makespan / batch, the analog time of the GPU comparison (1 / timing.throughput)",
            extract=_time_per_sample),
     Metric(name="throughput", label="throughput", unit="samples/s", goal="max",
            description="batch / makespan (timing.throughput_samples_per_s)",
-           extract=lambda r: _num(_at(r, "timing", "throughput_samples_per_s"))),
+           extract=_field("timing", "throughput_samples_per_s")),
     Metric(name="steady_state_throughput", label="steady-state throughput", unit="samples/s", goal="max",
            description="samples per second once the pipeline is full (1 / timing.interval_ns_per_sample)",
-           extract=lambda r: _inverse_ns(_at(r, "timing", "interval_ns_per_sample"))),
+           extract=lambda r: _inverse_ns(get(r, "timing", "interval_ns_per_sample"))),
     Metric(name="makespan", label="makespan", unit="ns", goal="min",
            description="time of the whole simulated batch (timing.makespan_ns)",
-           extract=lambda r: _num(_at(r, "timing", "makespan_ns"))),
+           extract=_field("timing", "makespan_ns")),
     Metric(name="energy_per_sample", label="energy per sample", unit="pJ", goal="min",
            description="dynamic + leakage energy per simulated sample (energy.per_sample_pj)",
            extract=_energy_per_sample),
     Metric(name="energy", label="energy of the batch", unit="pJ", goal="min",
            description="dynamic + leakage energy of the whole batch (energy.total_pj)",
-           extract=lambda r: _num(_at(r, "energy", "total_pj"))),
+           extract=_field("energy", "total_pj")),
     Metric(name="edp", label="energy-delay product per sample", unit="pJ·ns", goal="min",
            description="energy per sample x time per sample",
            extract=_edp),
     Metric(name="area", label="chip area", unit="mm²", goal="min",
            description="area of the whole chip (area.chip_area_mm2)",
-           extract=lambda r: _num(_at(r, "area", "chip_area_mm2"))),
+           extract=_field("area", "chip_area_mm2")),
     Metric(name="peak_power", label="peak power", unit="W", goal="min",
            description="published full-activity power of the chip (area.chip_power_w)",
-           extract=lambda r: _num(_at(r, "area", "chip_power_w"))),
+           extract=_field("area", "chip_power_w")),
     Metric(name="tiles_used", label="tiles used", unit="", goal="min",
            description="tiles holding weights (mapping.totals.n_tiles_used)",
-           extract=lambda r: _num(_at(r, "mapping", "totals", "n_tiles_used"))),
+           extract=_field("mapping", "totals", "n_tiles_used")),
     Metric(name="crossbar_utilisation", label="crossbar utilisation", unit="", goal="max",
            description="fraction of the used crossbars' cells holding weights (mapping.totals.utilisation)",
-           extract=lambda r: _num(_at(r, "mapping", "totals", "utilisation"))),
+           extract=_field("mapping", "totals", "utilisation")),
     Metric(name="accuracy", label="analog test accuracy", unit="", goal="max",
            description="test accuracy of the analog network after the last epoch (accuracy.analog.test_accuracy)",
            extract=lambda r: _accuracy(r, "analog")),
@@ -180,13 +168,13 @@ for _metric in (
            extract=_accuracy_after_drift),
     Metric(name="speedup", label="speed-up vs GPU", unit="×", goal="max",
            description="GPU time per sample / analog time per sample (gpu.speedup)",
-           extract=lambda r: _num(_at(r, "gpu", "speedup"))),
+           extract=_field("gpu", "speedup")),
     Metric(name="energy_ratio", label="energy ratio vs GPU", unit="×", goal="max",
            description="GPU energy per sample / analog energy per sample (gpu.energy_ratio)",
-           extract=lambda r: _num(_at(r, "gpu", "energy_ratio"))),
+           extract=_field("gpu", "energy_ratio")),
     Metric(name="tops_per_w", label="TOPS/W", unit="TOPS/W", goal="max",
            description="useful operations per joule of the analog chip (gpu.analog.tops_per_w)",
-           extract=lambda r: _num(_at(r, "gpu", "analog", "tops_per_w"))),
+           extract=_field("gpu", "analog", "tops_per_w")),
 ):
     register_metric(_metric)
 
