@@ -23,11 +23,30 @@ from archsim.devices import DeviceConfig
 from archsim.hwconfig.algorithms import TransferCompoundConfig
 from archsim.hwconfig.rpu import BoundManagementType, IOParameters, NoiseManagementType, PulseType, UpdateParameters
 
-__all__ = ["CompoundCounters", "auto_pairs", "find_symmetry_point", "num_states", "one_pulse_params",
+__all__ = ["CompoundCounters", "SingleArrayAlgorithm", "auto_pairs", "find_symmetry_point", "num_states", "one_pulse_params",
            "record_transfer_write", "threshold_buffer", "transfer_read_pipeline", "transfer_update_parameters",
            "weight_range_max"]
 
 _F32 = np.float32
+
+
+class SingleArrayAlgorithm:
+    """Base of the algorithms whose weights are one device array (``self.array``): reading, getting and setting the
+    weights go straight to it."""
+
+    def __init__(self, ctx: TileContext, config: object) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.array = ctx.device_array()
+
+    def read_weights(self) -> np.ndarray:
+        return self.array.read()
+
+    def get_weights(self) -> np.ndarray:
+        return self.array.get_weights()
+
+    def set_weights(self, w: np.ndarray) -> None:
+        self.array.set_weights(w)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from archsim.crossbar.algorithms.common import CompoundCounters, record_transfer_write
+from archsim.crossbar.algorithms.common import CompoundCounters, SingleArrayAlgorithm, record_transfer_write
 from archsim.crossbar.context import TileContext, register_algorithm
 from archsim.crossbar.update import UpdateResult, pulsed_update
 from archsim.hwconfig.algorithms import MixedPrecisionConfig
@@ -17,13 +17,13 @@ __all__ = ["MixedPrecisionCompound"]
 
 _F32 = np.float32
 
-class MixedPrecisionCompound:
+class MixedPrecisionCompound(SingleArrayAlgorithm):
     """Digital gradient accumulation χ with row-wise pulsed transfer (aihwkit ``MixedPrecisionCompound``)."""
 
+    config: MixedPrecisionConfig
+
     def __init__(self, ctx: TileContext, config: MixedPrecisionConfig) -> None:
-        self.ctx = ctx
-        self.config = config
-        self.array = ctx.device_array()
+        super().__init__(ctx, config)
         self.chi = np.zeros((ctx.out_size, ctx.in_size), np.float64)
         self.eps = config.granularity if config.granularity > 0 else self.array.granularity
         self.write_update = replace(ctx.rpu_config.update, update_management=True, update_bl_management=True)
@@ -31,15 +31,6 @@ class MixedPrecisionCompound:
         self.n_updates = 0
         self.n_vectors = 0
         self.next_row = 0
-
-    def read_weights(self) -> np.ndarray:
-        return self.array.read()
-
-    def get_weights(self) -> np.ndarray:
-        return self.array.get_weights()
-
-    def set_weights(self, w: np.ndarray) -> None:
-        self.array.set_weights(w)
 
     def _quantise(self, v: np.ndarray, n_bins: int, sto: bool) -> np.ndarray:
         if n_bins <= 0:

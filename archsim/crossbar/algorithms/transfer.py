@@ -204,14 +204,18 @@ class TransferCompound:
         """The buffer entries of column (row) i: a writable view of H[:, i] (H[i, :])."""
         return H[:, i] if self.columns else H[i, :]
 
-    def transfer(self, lr: float) -> None:
-        """Read ``n_reads_per_transfer`` columns of A and write them onto C."""
-        cfg = self.config
-        cols = self._columns(cfg.n_reads_per_transfer)
+    def _read_next_columns(self) -> tuple[list[int], np.ndarray]:
+        """Count one transfer and read the next ``n_reads_per_transfer`` columns of A: (their indices, the reads)."""
+        cols = self._columns(self.config.n_reads_per_transfer)
         self.transferred_columns.extend(cols)
         self.ctx.stats.transfers += 1
         self.n_transfers += 1
-        v = self.read_columns(cols)
+        return cols, self.read_columns(cols)
+
+    def transfer(self, lr: float) -> None:
+        """Read ``n_reads_per_transfer`` columns of A and write them onto C."""
+        cfg = self.config
+        cols, v = self._read_next_columns()
         self._write_columns(cols, v, self.transfer_lr(lr))
         if cfg.with_reset_prob > 0:
             for i in cols:
@@ -236,11 +240,7 @@ class BufferedTransferCompound(TransferCompound):
 
     def transfer(self, lr: float) -> None:
         cfg = self.config
-        cols = self._columns(cfg.n_reads_per_transfer)
-        self.transferred_columns.extend(cols)
-        self.ctx.stats.transfers += 1
-        self.n_transfers += 1
-        v = self.read_columns(cols)
+        cols, v = self._read_next_columns()
         lr_t = self.transfer_lr(lr)
         if cfg.gamma > 0:
             lr_t *= cfg.gamma
