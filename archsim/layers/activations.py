@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -140,7 +141,14 @@ class Gelu(_Elementwise):
 
 @dataclass(frozen=True, kw_only=True)
 class ActivationSpec(LayerSpec):
-    """Shared shape rule and digital work of the element-wise activations."""
+    """Shared shape rule, module and digital work of the element-wise activations."""
+
+    MODULE: ClassVar[type[_Elementwise]]
+    """The module of an activation without parameters (built with the layer's name; kinds with fields override
+    :meth:`build`)."""
+
+    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
+        return self.MODULE(self.name)
 
     def infer(self, in_shapes: tuple[Shape, ...]) -> Inferred:
         return Inferred(out_shape=in_shapes[0])
@@ -154,10 +162,9 @@ class ActivationSpec(LayerSpec):
 class ReluSpec(ActivationSpec):
     """ReLU."""
 
-    kind: str = "relu"
+    MODULE = Relu
 
-    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
-        return Relu(self.name)
+    kind: str = "relu"
 
 
 @LayerSpec.KINDS.register_class
@@ -165,10 +172,9 @@ class ReluSpec(ActivationSpec):
 class SigmoidSpec(ActivationSpec):
     """Logistic sigmoid."""
 
-    kind: str = "sigmoid"
+    MODULE = Sigmoid
 
-    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
-        return Sigmoid(self.name)
+    kind: str = "sigmoid"
 
 
 @LayerSpec.KINDS.register_class
@@ -176,10 +182,9 @@ class SigmoidSpec(ActivationSpec):
 class TanhSpec(ActivationSpec):
     """Hyperbolic tangent."""
 
-    kind: str = "tanh"
+    MODULE = Tanh
 
-    def build(self, layer: LayerView, ctx: BuildContext) -> Module:
-        return Tanh(self.name)
+    kind: str = "tanh"
 
 
 @LayerSpec.KINDS.register_class
