@@ -31,7 +31,7 @@ from archsim.devices.base import (
     safe_div,
 )
 
-__all__ = ["LinearStepDevice", "invert_linear_slopes", "linear_add_law", "linear_mult_law"]
+__all__ = ["LinearSlopeLaws", "LinearStepDevice", "invert_linear_slopes", "linear_add_law", "linear_mult_law"]
 
 
 def linear_mult_law(u, down, P, i, j, sigma, z, G):
@@ -57,9 +57,23 @@ def invert_linear_slopes(slots: np.ndarray) -> None:
     slots[..., 1] = -up
 
 
+class LinearSlopeLaws:
+    """Pulse law and mirroring of the linear family (LinearStep, SoftBounds, SoftBoundsReference): slots
+    P[..., 4] = slope_up, P[..., 5] = slope_down; the multiplicative or the additive law by the device's
+    ``mult_noise`` field."""
+
+    mult_noise: bool
+
+    def pulse_law(self) -> PulseLaw:
+        return linear_mult_law if self.mult_noise else linear_add_law
+
+    def invert_slots(self, slots: np.ndarray) -> None:
+        invert_linear_slopes(slots)
+
+
 @register_device
 @dataclass(frozen=True, kw_only=True)
-class LinearStepDevice(PulsedDeviceBase):
+class LinearStepDevice(LinearSlopeLaws, PulsedDeviceBase):
     """Step that changes linearly with the weight: up s_up(1 − γ⁺w/w_max), down s_down(1 + γ⁻w/|w_min|)."""
 
     kind: str = "linear_step"
@@ -93,9 +107,6 @@ class LinearStepDevice(PulsedDeviceBase):
         if self.reverse_up or self.reverse_down:
             fail(self, "reverse_up/reverse_down", "False (not modelled)", (self.reverse_up, self.reverse_down))
 
-    def pulse_law(self) -> PulseLaw:
-        return linear_mult_law if self.mult_noise else linear_add_law
-
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         g_up = self.gamma_up + self.gamma_up_dtod * xi()
         g_dn = self.gamma_down + self.gamma_down_dtod * xi()
@@ -104,6 +115,3 @@ class LinearStepDevice(PulsedDeviceBase):
         ref_up = self.w_max if self.mean_bound_reference else common.b_max
         ref_dn = self.w_min if self.mean_bound_reference else common.b_min
         return ModelDraws(slots=(-safe_div(g_up * common.s_up, ref_up), -safe_div(g_dn * common.s_down, ref_dn)))
-
-    def invert_slots(self, slots: np.ndarray) -> None:
-        invert_linear_slopes(slots)

@@ -17,7 +17,6 @@ import numpy as np
 from archsim.devices.base import (
     CommonDraws,
     ModelDraws,
-    PulseLaw,
     check_bool,
     check_finite,
     check_int,
@@ -25,7 +24,7 @@ from archsim.devices.base import (
     fail,
     register_device,
 )
-from archsim.devices.pow_step import PowStepDevice, pow_exponents, pow_step_law, swap_exponents
+from archsim.devices.pow_step import PowStepDevice, pow_exponents
 
 __all__ = ["PowStepReferenceDevice", "pow_symmetry_point"]
 
@@ -72,15 +71,9 @@ class PowStepReferenceDevice(PowStepDevice):
         if self.write_noise_std != 0:
             fail(self, "write_noise_std", "0 (PowStepReference has no write noise)", self.write_noise_std)
 
-    def pulse_law(self) -> PulseLaw:
-        return pow_step_law
-
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         g_up, g_dn = pow_exponents(self, xi)
         ref = self.reference_mean + self.reference_std * xi()
         if self.subtract_symmetry_point:
             ref = ref + pow_symmetry_point(common.s_up, common.s_down, common.b_min, common.b_max, g_up, g_dn)
         return ModelDraws(slots=(g_up, g_dn), reference=ref)
-
-    def invert_slots(self, slots: np.ndarray) -> None:
-        swap_exponents(slots)

@@ -16,19 +16,18 @@ from archsim.devices.base import (
     CommonDraws,
     ModelDraws,
     PulsedDeviceBase,
-    PulseLaw,
     check_bool,
     register_device,
     safe_div,
 )
-from archsim.devices.linear_step import invert_linear_slopes, linear_add_law, linear_mult_law
+from archsim.devices.linear_step import LinearSlopeLaws
 
 __all__ = ["SoftBoundsDevice"]
 
 
 @register_device
 @dataclass(frozen=True, kw_only=True)
-class SoftBoundsDevice(PulsedDeviceBase):
+class SoftBoundsDevice(LinearSlopeLaws, PulsedDeviceBase):
     """Soft bounds: up w += s_up(1 − w/b_max)(1+σξ), down w −= s_down(1 − w/b_min)(1+σξ)."""
 
     kind: str = "soft_bounds"
@@ -40,11 +39,5 @@ class SoftBoundsDevice(PulsedDeviceBase):
         super().__post_init__()
         check_bool(self, "mult_noise")
 
-    def pulse_law(self) -> PulseLaw:
-        return linear_mult_law if self.mult_noise else linear_add_law
-
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         return ModelDraws(slots=(-safe_div(common.s_up, common.b_max), -safe_div(common.s_down, common.b_min)))
-
-    def invert_slots(self, slots: np.ndarray) -> None:
-        invert_linear_slopes(slots)

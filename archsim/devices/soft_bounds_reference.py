@@ -20,21 +20,20 @@ from archsim.devices.base import (
     CommonDraws,
     ModelDraws,
     PulsedDeviceBase,
-    PulseLaw,
     check_bool,
     check_finite,
     check_nonneg,
     register_device,
     safe_div,
 )
-from archsim.devices.linear_step import invert_linear_slopes, linear_add_law, linear_mult_law
+from archsim.devices.linear_step import LinearSlopeLaws
 
 __all__ = ["SoftBoundsReferenceDevice"]
 
 
 @register_device
 @dataclass(frozen=True, kw_only=True)
-class SoftBoundsReferenceDevice(PulsedDeviceBase):
+class SoftBoundsReferenceDevice(LinearSlopeLaws, PulsedDeviceBase):
     """Soft bounds acting on u = w + r with a fixed per-device reference r."""
 
     kind: str = "soft_bounds_reference"
@@ -58,9 +57,6 @@ class SoftBoundsReferenceDevice(PulsedDeviceBase):
         check_finite(self, "reference_mean")
         check_bool(self, "subtract_symmetry_point", "mult_noise")
 
-    def pulse_law(self) -> PulseLaw:
-        return linear_mult_law if self.mult_noise else linear_add_law
-
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         sb_max, sb_min = common.b_max, common.b_min
         if self.slope_up_dtod > 0:
@@ -74,6 +70,3 @@ class SoftBoundsReferenceDevice(PulsedDeviceBase):
             denom = s_up / np.where(sb_max == 0, np.inf, sb_max) - s_down / np.where(sb_min == 0, -np.inf, sb_min)
             ref = ref + safe_div(s_up - s_down, denom)
         return ModelDraws(slots=(-safe_div(s_up, sb_max), -safe_div(s_down, sb_min)), reference=ref)
-
-    def invert_slots(self, slots: np.ndarray) -> None:
-        invert_linear_slopes(slots)

@@ -34,7 +34,7 @@ from typing import Any
 import networkx as nx
 
 from archsim.errors import WorkloadError
-from archsim.layers import GpuWork, LayerSpec
+from archsim.layers import GpuWork, LayerSpec, numel
 
 __all__ = ["Layer", "ModelSource", "Workload"]
 
@@ -89,18 +89,12 @@ class Layer:
     @property
     def out_size(self) -> int:
         """Elements of the output per sample."""
-        n = 1
-        for s in self.out_shape:
-            n *= s
-        return n
+        return numel(self.out_shape)
 
     @property
     def in_size(self) -> int:
         """Elements of the (first) input per sample."""
-        n = 1
-        for s in self.in_shape:
-            n *= s
-        return n
+        return numel(self.in_shape)
 
     def digital_ops(self, cycle: str) -> dict[str, float]:
         """``{DigitalOp value: ops per sample}`` of ``cycle`` (``forward``/``backward``), from the kind."""
