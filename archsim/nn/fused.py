@@ -187,21 +187,27 @@ def _visible(tiles, t):
     return _matrix(tiles.wvis if tiles.has_visible[t] else tiles.u, tiles, t)
 
 
+@njit(**_JIT)
+def _managed_pass(m, v, key, pf, pd, pi, sigma, nl, nm, counts, col):
+    """One managed analog pass of v[N, in] through m[out, in] (forward: the visible weights; backward: their
+    transpose); adds the vectors to ``counts[col]`` and their bound-management passes to ``counts[col + 1]``."""
+    y = np.empty((v.shape[0], m.shape[0]), np.float32)
+    passes = np.empty(v.shape[0], np.int64)
+    if not managed_mvm(m, v, np.uint64(key), pf, pd, pi, sigma, nl, nm, y, passes):
+        return y, False
+    counts[col] += v.shape[0]
+    for r in range(v.shape[0]):
+        counts[col + 1] += max(passes[r], 1)
+    return y, True
+
+
 @overload(_tile_forward, jit_options=_JIT)
 def _ov_tile_forward(tiles, t, x, key, counters):
     if _is(tiles, AnalogTiles):
         def impl(tiles, t, x, key, counters):
-            m = _visible(tiles, t)
-            y = np.empty((x.shape[0], m.shape[0]), np.float32)
-            passes = np.empty(x.shape[0], np.int64)
-            if not managed_mvm(m, x, np.uint64(key), tiles.f_pf[t], tiles.f_pd[t], tiles.f_pi[t],
-                               tiles.f_sigma[tiles.out_off[t]:tiles.out_off[t + 1]],
-                               tiles.f_nl[tiles.f_nl_off[t]:tiles.f_nl_off[t + 1]], tiles.nm[t], y, passes):
-                return y, False
-            counters[t, 0] += x.shape[0]
-            for r in range(x.shape[0]):
-                counters[t, 1] += max(passes[r], 1)
-            return y, True
+            return _managed_pass(_visible(tiles, t), x, key, tiles.f_pf[t], tiles.f_pd[t], tiles.f_pi[t],
+                                 tiles.f_sigma[tiles.out_off[t]:tiles.out_off[t + 1]],
+                                 tiles.f_nl[tiles.f_nl_off[t]:tiles.f_nl_off[t + 1]], tiles.nm[t], counters[t], 0)
         return impl
     if _is(tiles, FloatTiles):
         def impl(tiles, t, x, key, counters):
@@ -214,17 +220,9 @@ def _ov_tile_forward(tiles, t, x, key, counters):
 def _ov_tile_backward(tiles, t, d, key, counters):
     if _is(tiles, AnalogTiles):
         def impl(tiles, t, d, key, counters):
-            m = _visible(tiles, t).T
-            z = np.empty((d.shape[0], m.shape[0]), np.float32)
-            passes = np.empty(d.shape[0], np.int64)
-            if not managed_mvm(m, d, np.uint64(key), tiles.b_pf[t], tiles.b_pd[t], tiles.b_pi[t],
-                               tiles.b_sigma[tiles.in_off[t]:tiles.in_off[t + 1]],
-                               tiles.b_nl[tiles.b_nl_off[t]:tiles.b_nl_off[t + 1]], tiles.nm[t], z, passes):
-                return z, False
-            counters[t, 2] += d.shape[0]
-            for r in range(d.shape[0]):
-                counters[t, 3] += max(passes[r], 1)
-            return z, True
+            return _managed_pass(_visible(tiles, t).T, d, key, tiles.b_pf[t], tiles.b_pd[t], tiles.b_pi[t],
+                                 tiles.b_sigma[tiles.in_off[t]:tiles.in_off[t + 1]],
+                                 tiles.b_nl[tiles.b_nl_off[t]:tiles.b_nl_off[t + 1]], tiles.nm[t], counters[t], 2)
         return impl
     if _is(tiles, FloatTiles):
         def impl(tiles, t, d, key, counters):
