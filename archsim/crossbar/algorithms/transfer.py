@@ -204,9 +204,9 @@ class TransferCompound:
         """The buffer entries of column (row) i: a writable view of H[:, i] (H[i, :])."""
         return H[:, i] if self.columns else H[i, :]
 
-    def _read_next_columns(self) -> tuple[list[int], np.ndarray]:
-        """Count one transfer and read the next ``n_reads_per_transfer`` columns of A: (their indices, the reads)."""
-        cols = self._columns(self.config.n_reads_per_transfer)
+    def _read_next_columns(self, n: int) -> tuple[list[int], np.ndarray]:
+        """Count one transfer and read the next ``n`` columns of A: (their indices, the reads)."""
+        cols = self._columns(n)
         self.transferred_columns.extend(cols)
         self.ctx.stats.transfers += 1
         self.n_transfers += 1
@@ -215,7 +215,7 @@ class TransferCompound:
     def transfer(self, lr: float) -> None:
         """Read ``n_reads_per_transfer`` columns of A and write them onto C."""
         cfg = self.config
-        cols, v = self._read_next_columns()
+        cols, v = self._read_next_columns(cfg.n_reads_per_transfer)
         self._write_columns(cols, v, self.transfer_lr(lr))
         if cfg.with_reset_prob > 0:
             for i in cols:
@@ -240,7 +240,7 @@ class BufferedTransferCompound(TransferCompound):
 
     def transfer(self, lr: float) -> None:
         cfg = self.config
-        cols, v = self._read_next_columns()
+        cols, v = self._read_next_columns(cfg.n_reads_per_transfer)
         lr_t = self.transfer_lr(lr)
         if cfg.gamma > 0:
             lr_t *= cfg.gamma
@@ -360,11 +360,8 @@ class ChoppedTransferCompound(TransferCompound):
 
     def transfer(self, lr: float) -> None:
         cfg = self.config
-        (i,) = self._columns(1)
-        self.transferred_columns.append(i)
-        self.ctx.stats.transfers += 1
-        self.n_transfers += 1
-        v = self.read_columns([i])[0].astype(np.float64)
+        (i,), reads = self._read_next_columns(1)
+        v = reads[0].astype(np.float64)
         lr_scale = abs(self.transfer_lr(lr)) / self.buffer_granularity()
         buf = self._buffer(self.H, i)
         omega = (0.0 if cfg.no_buffer else buf) + self.c_in[i] * self.c_out * v * lr_scale
@@ -412,11 +409,8 @@ class DynamicTransferCompound(ChoppedTransferCompound):
 
     def transfer(self, lr: float) -> None:
         cfg = self.config
-        (i,) = self._columns(1)
-        self.transferred_columns.append(i)
-        self.ctx.stats.transfers += 1
-        self.n_transfers += 1
-        v = self.read_columns([i])[0].astype(np.float64)
+        (i,), reads = self._read_next_columns(1)
+        v = reads[0].astype(np.float64)
         n_s = int(self._chop_period())
         current_sample = self.sweeps % n_s + 1
         rate = min(cfg.tail_weightening / n_s, 1.0)
