@@ -58,6 +58,16 @@ def _check(cond: bool, cls: str, field: str, expected: str, got: Any) -> None:
         raise ConfigError(f"rpu.algorithm ({cls}).{field}: expected {expected}, got {got!r}")
 
 
+def _coerce_enum(config: object, field: str, enum: type[Enum], where: str) -> None:
+    """Replace ``config.field`` (a frozen dataclass's) by the member of ``enum`` with that value; a value that is not
+    one of the members' fails as ``where: expected one of ...``."""
+    value = getattr(config, field)
+    try:
+        object.__setattr__(config, field, enum(value))
+    except ValueError:
+        raise ConfigError(f"{where}: expected one of {', '.join(m.value for m in enum)}, got {value!r}") from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class AlgorithmConfig:
     """Base of every training-algorithm config (``rpu.algorithm``). ``KINDS`` holds the registered configs by their
@@ -96,11 +106,7 @@ class VectorUnitCellConfig(AlgorithmConfig):
     """Weighting factors γ_k; empty means 1/n_devices each."""
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "update_policy", VectorUpdatePolicy(self.update_policy))
-        except ValueError:
-            raise ConfigError(f"rpu.algorithm (vector).update_policy: expected one of "
-                              f"{', '.join(p.value for p in VectorUpdatePolicy)}, got {self.update_policy!r}") from None
+        _coerce_enum(self, "update_policy", VectorUpdatePolicy, "rpu.algorithm (vector).update_policy")
         _check(self.n_devices >= 1, "vector", "n_devices", ">= 1", self.n_devices)
         _check(0 <= self.first_update_idx < self.n_devices, "vector", "first_update_idx",
                f"0..{self.n_devices - 1}", self.first_update_idx)
@@ -500,11 +506,7 @@ class WeightModifierConfig:
     ``InferenceTile`` in ``eval()`` mode reads the unmodified weights."""
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "type", WeightModifierType(self.type))
-        except ValueError:
-            raise ConfigError(f"modifier.type: expected one of {', '.join(t.value for t in WeightModifierType)}, "
-                              f"got {self.type!r}") from None
+        _coerce_enum(self, "type", WeightModifierType, "modifier.type")
         if self.g_max_us <= 0:
             raise ConfigError(f"modifier.g_max_us: expected > 0, got {self.g_max_us}")
         if not 0.0 <= self.pdrop <= 1.0:
@@ -549,11 +551,7 @@ class InferenceConfig:
         if not isinstance(noise.prog_coeff_us, tuple):
             noise = PCMNoiseConfig(**{**noise.__dict__, "prog_coeff_us": tuple(noise.prog_coeff_us)})
         object.__setattr__(self, "noise_model", noise)
-        try:
-            object.__setattr__(self, "drift_compensation", DriftCompensation(self.drift_compensation))
-        except ValueError:
-            raise ConfigError(f"drift_compensation: expected one of none, global, per_column, got "
-                              f"{self.drift_compensation!r}") from None
+        _coerce_enum(self, "drift_compensation", DriftCompensation, "drift_compensation")
         times = self.t_inference_s
         times = tuple(times) if isinstance(times, (list, tuple)) else (times,)
         if not times or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t)
