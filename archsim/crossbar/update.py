@@ -209,14 +209,16 @@ def _pulse(targets: list[DeviceArray], x: np.ndarray, d: np.ndarray, lr_sign: in
             e = min(n, s + chunk)
             idx = np.empty((e - s, bl_max, x.shape[1]), np.int32)
             counts = np.zeros((e - s, bl_max, 2), np.int64)
+            code = np.empty((e - s, bl_max, x.shape[1]), np.int8)
             key = new_key(rng)
-            K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts)
+            K.pick(K.x_trains, idx.size)(px[s:e], sched.bl[s:e], key, idx, counts, code)
             kernel = K.pick(K.stochastic_update, int(counts.sum()) * arr.out_size // 4)
             for k, t in enumerate(targets):
                 noise_key = key if k == 0 else new_key(rng)
-                kernel(t.law, t.u, t.P, t.G, t.sigma, pd[s:e], sched.bl[s:e], idx, counts, lr_sign,
+                kernel(t.law, t.u, t.P, t.G, t.sigma, pd[s:e], sched.bl[s:e], idx, counts, code, lr_sign,
                        pt is PulseType.STOCHASTIC, key, t.w_visible, t.wn_std, t.ref, pulses, noise_key,
-                       minus is not None, m.u, m.P, m.w_visible, m.ref)
+                       minus is not None, m.u, m.P, m.w_visible, m.ref,
+                       t.out_size if kernel is K.stochastic_update.serial else K.PARALLEL_SCRATCH_ROWS)
     else:
         blf = sched.bl.astype(_F32)[:, None]
         if pt is PulseType.MEAN_COUNT:
