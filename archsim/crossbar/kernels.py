@@ -96,13 +96,17 @@ def _machine_busy() -> bool:
     return _BUSY["busy"]
 
 
+def parallel_wanted(work: int) -> bool:
+    """Whether work of this size runs a parallel kernel: large work, numba on more than one thread (with one, the
+    parallel kernel would only add its launch and per-chunk scratch) and a machine with idle cores."""
+    if PARALLEL == "never" or work < SERIAL_WORK or numba.get_num_threads() == 1:
+        return False
+    return PARALLEL == "always" or not _machine_busy()
+
+
 def pick(kernel, work: int):
-    """The parallel kernel for large work on a machine with idle cores, its serial twin otherwise."""
-    if PARALLEL == "never" or work < SERIAL_WORK:
-        return kernel.serial
-    if PARALLEL == "always" or not _machine_busy():
-        return kernel
-    return kernel.serial
+    """The parallel kernel when :func:`parallel_wanted`, its serial twin otherwise."""
+    return kernel if parallel_wanted(work) else kernel.serial
 
 
 #: Rows of the parallel stochastic update that share one set of scratch buffers (one allocation per this many

@@ -1,6 +1,6 @@
 """Pulsed-update kernels (archsim.crossbar.kernels): the packed inverse-normal table, the ParamRow view, the dense
-pulse pass against the input-by-input one, parallel against serial and the NUMBA_DISABLE_JIT Python path. Every check
-is bit for bit."""
+pulse pass against the input-by-input one, parallel against serial, the compiled path for large serial batches and
+the NUMBA_DISABLE_JIT Python path. Every check is bit for bit."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from archsim.crossbar import DeviceArray
+from archsim.crossbar import DeviceArray, pulsed_update
 from archsim.crossbar import kernels as K
+from archsim.crossbar import update as update_module
 from archsim.hwconfig import rpu
 
 F = np.float32
@@ -129,6 +130,31 @@ def test_parallel_serial_and_scratch_sharing_give_identical_kernels(separate):
         np.testing.assert_array_equal(p, runs[0][1])
 
 
+def test_serial_updates_of_large_batches_take_the_compiled_path(monkeypatch):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (150, 40)).astype(F)
+    d = rng.normal(0, 0.1, (150, 30)).astype(F)
+    calls = []
+    small = update_module.stochastic_update_small
+
+    def counted(*args):
+        calls.append(1)
+        return small(*args)
+
+    monkeypatch.setattr(update_module, "stochastic_update_small", counted)
+    monkeypatch.setattr(K, "PARALLEL", "never")
+    out = []
+    for fast_rows in (update_module.FAST_ROWS, 0):  # 0: the compiled path off
+        monkeypatch.setattr(update_module, "FAST_ROWS", fast_rows)
+        arr = DeviceArray(30, 40, rpu.ConstantStepDevice(), np.random.default_rng(0))
+        res = pulsed_update(arr, x, d, 0.1, rpu.UpdateParameters(), np.random.default_rng(1))
+        out.append((arr.u.copy(), res.pulses, res.bl))
+        assert len(calls) == 1  # taken the first time only
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+    assert out[0][1] == out[1][1] > 0
+
+
 _NOJIT_SCRIPT = """
 import sys
 import numpy as np
@@ -155,3 +181,22 @@ def test_numba_disable_jit_python_path_gives_the_same_update(tmp_path):
         out[jit] = (np.load(path), int(proc.stdout.split()[-1]))
     assert out["0"][1] == out["1"][1] > 1000
     np.testing.assert_array_equal(out["0"][0], out["1"][0])
+
+
+def test_one_numba_thread_runs_the_serial_kernels(monkeypatch):
+    import numba
+
+    monkeypatch.setattr(K, "PARALLEL", "always")
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert not K.parallel_wanted(1 << 30)
+        assert K.pick(K.stochastic_update, 1 << 30) is K.stochastic_update.serial
+        if numba.config.NUMBA_NUM_THREADS > 1:
+            numba.set_num_threads(2)
+            assert K.parallel_wanted(1 << 30)
+            assert not K.parallel_wanted(K.SERIAL_WORK - 1)
+    finally:
+        numba.set_num_threads(old)
+    monkeypatch.setattr(K, "PARALLEL", "never")
+    assert not K.parallel_wanted(1 << 30)
