@@ -4,7 +4,7 @@ Every error a user can cause (bad YAML, bad workload, a mapping that does not fi
 simulation that deadlocks) is an :class:`ArchsimError`. The CLI catches exactly this base class and prints
 one line; anything else is a bug and propagates with its traceback.
 
-Message template (research/style-guide.md §3.7): *where* (file and YAML path, or scope and time), *what*,
+Message template: *where* (file and YAML path, or scope and time), *what*,
 *expected*, *got*, and an optional *hint*.
 """
 

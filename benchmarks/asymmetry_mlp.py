@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -44,7 +45,8 @@ from archsim.nn.network import Network, analog_tile_factory, build_network, fp_t
 from archsim.nn.train import SGD, fit
 from archsim.workload import Workload, load_workload_text
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+#: ``$ARCHSIM_MNIST``, else ``data/mnist`` in the checkout (git-ignored)
+DEFAULT_DATA = Path(os.environ.get("ARCHSIM_MNIST", Path(__file__).resolve().parents[1] / "data" / "mnist"))
 
 
 def load_mnist(folder: Path, split_seed: int, n_train: int, n_test: int):

@@ -13,7 +13,7 @@ the same seed. Wall-clock seconds decide the targets; the process CPU seconds ar
 they are the steadier figure). Each thread count of ``--threads`` (default 1 and 2) runs in its own process with
 numba and BLAS limited to that many threads before numpy loads (keys ``t1_*``, ``t2_*``).
 
-Data: MNIST from ``--data`` (default shared/data/mnist in or beside the checkout, the t10k IDX files: 8,000 of the 10,000 images after a
+Data: MNIST from ``--data`` (default ``$ARCHSIM_MNIST``, else data/mnist in the checkout; the t10k IDX files: 8,000 of the 10,000 images after a
 seeded split); without it the sklearn digits resized to 28×28 and repeated to 8,000 samples (stated in the output).
 
     python benchmarks/bench_training.py [--data DIR] [--samples N] [--repeats R] [--threads 1,2] [--json]
@@ -41,11 +41,8 @@ CASES = {1: (0.01, 1.2, 1.5), 64: (0.1, None, 5.0)}
 
 
 def default_data() -> Path:
-    """The MNIST folder: ``shared/data/mnist`` in the checkout, else beside it (``../shared/data/mnist``)."""
-    for base in (ROOT, ROOT.parent, ROOT.parent.parent):
-        if (base / "shared" / "data" / "mnist").exists():
-            return base / "shared" / "data" / "mnist"
-    return ROOT.parent / "shared" / "data" / "mnist"
+    """The MNIST folder: ``$ARCHSIM_MNIST``, else ``data/mnist`` in the checkout (git-ignored)."""
+    return Path(os.environ.get("ARCHSIM_MNIST", ROOT / "data" / "mnist"))
 
 
 def load_data(data_dir: str, n: int):

@@ -1,10 +1,10 @@
 """Paper experiments on MNIST: small, fixed-seed analogues of the RPU papers' accuracy results.
 
-Data: the MNIST t10k IDX files in ``--data`` (default ../shared/data/mnist), split 8,000 train /
+Data: the MNIST t10k IDX files in ``--data`` (default ``$ARCHSIM_MNIST``, else data/mnist in the checkout), split 8,000 train /
 2,000 test with a fixed seed (``--split-seed``); ``--train``/``--test`` take subsets of that split.
 Every row states its epochs, seed(s) and sample counts. These are minutes-long runs on 2 cores, so
 absolute errors are far above the papers' 30-epoch / 60k-sample numbers: compare **orderings**
-(research/seed-papers.md §1.3, §2.3, §3.2, §7.4), not values.
+(Gokmen & Vlasov 2016; Gokmen, Onen & Haensch 2017; Rasch et al. 2019), not values.
 
 1. ``mlp`` — MLP 784-256-128-10, sigmoid (Gokmen & Vlasov 2016), mini-batch 1, η = 0.01: FP vs
    aihwkit-default analog tiles. Expect the analog error within a few points of FP.
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--exp", default="mlp,cnn,inres,inres_lstm,rapa")
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist"))
+    parser.add_argument("--data", default=os.environ.get("ARCHSIM_MNIST", str(ROOT / "data" / "mnist")))
     parser.add_argument("--split-seed", type=int, default=0)
     parser.add_argument("--train", type=int, default=8000, help="training samples for the MLP experiments")
     parser.add_argument("--train-cnn", type=int, default=2000, help="training samples for the CNN experiment")

@@ -1,4 +1,5 @@
-"""``archsim list [--json]``: the bundled hardware descriptions and workloads with their descriptions."""
+"""``archsim list [--json]``: the bundled hardware descriptions, GPU models, workloads and sweeps with their
+descriptions."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import yaml
 
 from archsim.commands.common import add_parser
 from archsim.loader import bundled_files
+from archsim.loader.bundled import BUNDLED_FOLDERS
 
 
 def register(subparsers: Any) -> None:
     """Add the ``list`` subcommand."""
-    parser = add_parser(subparsers, "list", help="list the bundled hwconfigs and workloads", doc=__doc__)
+    parser = add_parser(subparsers, "list", help="list the bundled hwconfigs, GPUs, workloads and sweeps", doc=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(func=run)
 
@@ -34,7 +36,7 @@ def _describe(path: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the list; returns 0."""
     entries = {folder: {f.stem: {"path": str(f), "description": _describe(f)} for f in bundled_files(folder)}
-               for folder in ("hwconfigs", "workloads")}
+               for folder in BUNDLED_FOLDERS}
     if args.json:
         sys.stdout.write(json.dumps(entries, indent=2, sort_keys=True) + "\n")
         return 0

@@ -85,7 +85,7 @@ def energy_table(hw: Any) -> dict[tuple[str, str], float]:
         table[("crossbar", action)] = 0.0
     for name, unit in t.digital.items():
         for op in unit.ops:
-            table[(name, getattr(op, "value", str(op)))] = unit.energy_pj
+            table[(name, op.value)] = unit.energy_pj
     return table
 
 

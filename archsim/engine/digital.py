@@ -2,9 +2,11 @@
 probabilities.
 
 A tile's digital unit serves one job at a time (its ``count`` instances work on the job together, so its
-rate is ``count x throughput``), first come, first served; a job of ``{action: ops}`` takes
-``job_latency_ns + ops / ops_per_ns``. Units of one tile work in parallel, so jobs for different op kinds
-(the shift-and-add of one layer, the pooling of another) overlap. Each action is counted separately, per
+rate is ``count x throughput``); a job of ``{action: ops}`` takes ``job_latency_ns + ops / ops_per_ns``. Jobs
+are booked by interval (:class:`~archsim.engine.server.Calendar`): a layer books the later stages of a step
+(its activation after its shift-and-add) ahead of time, and a job booked for now takes an earlier gap
+instead of queueing behind them. Units of one tile work in parallel, so jobs for different op kinds (the
+shift-and-add of one layer, the pooling of another) overlap. Each action is counted separately, per
 layer, so the cost model can price them differently.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from archsim.engine.component import Component
 from archsim.engine.env import SimEnvironment
-from archsim.engine.server import Server
+from archsim.engine.server import Calendar
 from archsim.engine.spec import DigitalSpec
 
 
@@ -25,7 +27,7 @@ class DigitalUnit(Component):
     def __init__(self, env: SimEnvironment, name: str, parent: Component | None, spec: DigitalSpec) -> None:
         super().__init__(env, name, parent)
         self.spec = spec
-        self.server = Server(1)
+        self.server = Calendar()
         self._jobs: dict[tuple[int, str], list[Any]] = {}
 
     def run_job(self, ops: Mapping[str, float], layer: str, at: int | None = None) -> tuple[int, int]:
@@ -35,7 +37,7 @@ class DigitalUnit(Component):
         if total <= 0:
             return now, now
         ticks = self.env.to_ticks(self.spec.job_ns(total))
-        start, end = self.server.reserve(now, ticks)
+        start, end = self.server.reserve(now, ticks, int(self.env.now))
         for action, n in ops.items():
             self.count(action, n, layer)
         self.add_busy(ticks)
@@ -55,10 +57,11 @@ class DigitalUnit(Component):
         return found
 
     def run_entry(self, entry: list[Any], ticks: int, at: int) -> tuple[int, int]:
-        """Queue the job of ``entry`` (:meth:`entry`), taking ``ticks``, at tick ``at``; return its ``(start, end)``."""
+        """Book the job of ``entry`` (:meth:`entry`), taking ``ticks``, from tick ``at`` (now or later); return its
+        ``(start, end)``."""
         entry[1] += 1
         self._busy += ticks
-        return self.server.reserve(at, ticks)
+        return self.server.reserve(at, ticks, self.env._now)
 
     def flush(self) -> None:  # noqa: D102 - expands the repeated jobs into counts first
         for (_, layer), entry in self._jobs.items():

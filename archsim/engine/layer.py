@@ -51,6 +51,15 @@ LOCAL_OPS = frozenset({"shift_add", "accumulate"})
 """Digital ops done next to the crossbars that produce their inputs (ISAAC's shift-and-add units in each IMA),
 split over a layer's tiles by the crossbar blocks they hold; the other ops run where the outputs are reduced."""
 
+FORWARD_STAGES: Mapping[str, int] = {"shift_add": 0, "accumulate": 1, "nm_scale": 2, "elementwise": 3,
+                                     "normalization": 4, "activation": 5, "pooling": 6}
+"""Order of a step's digital forward work: each op consumes the results of the ops of earlier stages (the
+shift-and-add of bit-serial partial results, their accumulation over row blocks, the output rescale, then the
+work of the digital layers the analog layer runs: residual add, normalisation, activation, pooling). A step's
+job on a unit starts when the previous stage's jobs of the step are done on every tile; a unit's job holds all
+its ops of the step and takes the stage of its earliest op. The stages of consecutive steps overlap (a
+pipeline), as ISAAC's and PUMA's do. Ops of other kinds (none in the forward cycle today) come last."""
+
 
 @dataclass
 class LayerStats:
@@ -712,6 +721,8 @@ class LayerRun:
         self._barrier: tuple[int, int, simpy.Event] | None = None
         self.digital_done = 0
         self._window: dict[int, simpy.Event] = {}
+        self._emit_wake: simpy.Event | None = None
+        """Set while :meth:`_emitter` waits for the next step to be booked."""
         self.step_frac = [sum(g.vec[i] for g in self.groups) / total if total else 1.0 / steps
                           for i in range(steps)]
 
@@ -1008,21 +1019,19 @@ class LayerRun:
         return end
 
     def _digital_forward(self) -> Generator[Any, Any, None]:
+        """Per sample and step: wait for the step's crossbar work (and rows of other inputs), then book the
+        step's digital jobs stage after stage (:data:`FORWARD_STAGES`) and hand the step to :meth:`_emitter`,
+        which sends its outputs when the last stage is done; the next step's jobs are booked meanwhile."""
         env, chip = self.env, self.chip
         steps = self.plan.steps
-        training = chip.plan.mode == "training"
-        name = self.name
         post = [(e.need_post, [e.counters[t] for t in self.out_share if t in e.counters])
                 for e in self.edges if any(e.need_post)]
-        frees = [(e, e.release) for e in self.edges]
-        emits = [(emit, edge, row_bytes, dest,
-                  edge is not None and consumer is not None and not self._later_pass(dest))
-                 for dest, emit, consumer, edge, row_bytes in self.emits]
         step_workers = self.step_workers
         left_of = self._left
-        bars = env.bars(name, "digital")
-        stats = self.stats
+        bars = env.bars(self.name, "digital")
         plans: list[Any] = [None] * steps
+        ready: deque[tuple[int, int, int, Any]] = deque()
+        env.process(self._emitter(ready))
         for s in range(chip.plan.batch):
             for i in range(steps):
                 left = left_of.get(s)
@@ -1039,45 +1048,73 @@ class LayerRun:
                 plan = plans[i]
                 if plan is None:
                     plan = plans[i] = self._forward_step(i)
-                jobs, send_key, pieces, shares = plan
-                now = end = env._now
-                for unit, entry, ticks in jobs:
-                    start, finish = unit.run_entry(entry, ticks, now)
-                    add_busy(bars, s, start, finish)
-                    if finish > end:
-                        end = finish
-                if end > now:
-                    yield env.timeout(end - now)
-                if not training:
-                    for e, release in frees:
-                        e.free_upto(s, release[i])
-                for emit, edge, row_bytes, dest, on_chip in emits:
-                    a = emit[i - 1] if i else 0
-                    b = emit[i]
-                    if b <= a:
-                        continue
-                    if on_chip:
-                        stats.bytes_out += (b - a) * row_bytes
-                        spill = yield from edge.reserve(s, a, b)
-                        yield from edge.send(s, a, b, send_key, pieces, name, spill)
-                    else:
-                        self._write_out(s, a, b, row_bytes, b == emit[-1], dest, shares)
-                self.digital_done += 1
-                ev = self._window.pop(self.digital_done, None)
-                if ev is not None:
-                    ev.succeed()
-            left_of.pop(s, None)
-            self.digital_end[s] = env._now
-            if not training:
-                for e in self.edges:
-                    e.forget(s)
-            # outputs without a consumer on chip close the sample for this layer in _write_out
+                at = env._now
+                for stage in plan[0]:
+                    end = at
+                    for unit, entry, ticks in stage:
+                        start, finish = unit.run_entry(entry, ticks, at)
+                        add_busy(bars, s, start, finish)
+                        if finish > end:
+                            end = finish
+                    at = end
+                ready.append((s, i, at, plan))
+                wake = self._emit_wake
+                if wake is not None:
+                    self._emit_wake = None
+                    wake.succeed()
 
-    def _forward_step(self, step: int) -> tuple[list[tuple[Any, list[Any], int]], Any,
+    def _emitter(self, ready: deque[tuple[int, int, int, Any]]) -> Generator[Any, Any, None]:
+        """The steps' outputs in order: at the tick a step's digital work is done, free its input rows, send
+        its output rows and count it done (the analog half's window, :meth:`_window_wait`)."""
+        env, chip = self.env, self.chip
+        steps = self.plan.steps
+        training = chip.plan.mode == "training"
+        name = self.name
+        frees = [(e, e.release) for e in self.edges]
+        emits = [(emit, edge, row_bytes, dest,
+                  edge is not None and consumer is not None and not self._later_pass(dest))
+                 for dest, emit, consumer, edge, row_bytes in self.emits]
+        stats = self.stats
+        for _ in range(chip.plan.batch * steps):
+            if not ready:
+                wake = self._emit_wake = env.event()
+                yield wake
+            s, i, done, plan = ready.popleft()
+            if done > env._now:
+                yield env.timeout(done - env._now)
+            _, send_key, pieces, shares = plan
+            if not training:
+                for e, release in frees:
+                    e.free_upto(s, release[i])
+            for emit, edge, row_bytes, dest, on_chip in emits:
+                a = emit[i - 1] if i else 0
+                b = emit[i]
+                if b <= a:
+                    continue
+                if on_chip:
+                    stats.bytes_out += (b - a) * row_bytes
+                    spill = yield from edge.reserve(s, a, b)
+                    yield from edge.send(s, a, b, send_key, pieces, name, spill)
+                else:
+                    self._write_out(s, a, b, row_bytes, b == emit[-1], dest, shares)
+            self.digital_done += 1
+            ev = self._window.pop(self.digital_done, None)
+            if ev is not None:
+                ev.succeed()
+            if i == steps - 1:
+                self._left.pop(s, None)
+                self.digital_end[s] = env._now
+                if not training:
+                    for e in self.edges:
+                        e.forget(s)
+                # outputs without a consumer on chip close the sample for this layer in _write_out
+
+    def _forward_step(self, step: int) -> tuple[list[list[tuple[Any, list[Any], int]]], Any,
                                                  list[tuple[int, tuple[tuple[float, float], ...], float]],
                                                  dict[int, float]]:
-        """What the digital half does in ``step`` of every sample: its jobs ``(unit, job record, ticks)``, the key of its outputs' packets, the outputs by tile and their shares. Steps with the
-        same groups and vectors share their jobs (:attr:`_jobs`)."""
+        """What the digital half does in ``step`` of every sample: its jobs ``(unit, job record, ticks)`` by
+        stage (:data:`FORWARD_STAGES`, empty stages left out), the key of its outputs' packets, the outputs by
+        tile and their shares. Steps with the same groups and vectors share their jobs (:attr:`_jobs`)."""
         frac = self.step_frac[step]
         key, pieces, shares = self.step_pieces(step)
         jobs_key = (key, frac)
@@ -1089,12 +1126,14 @@ class LayerRun:
             other = {op: n * frac for op, n in ops_total.items() if op not in LOCAL_OPS}
             self._jobs[jobs_key] = (self._make_jobs(local, self.step_block_shares(step))
                                     + self._make_jobs(other, shares))
-        jobs = []
+        last = len(FORWARD_STAGES)
+        by_stage: dict[int, list[tuple[Any, list[Any], int]]] = {}
         for t, unit_name, unit, job, ticks in self._jobs[jobs_key]:
             entry = unit.entry(job, self.name)
             self._forward_entries[id(entry)] = ((t, unit_name), entry, ticks)
-            jobs.append((unit, entry, ticks))
-        return jobs, (id(self), key), pieces, shares
+            stage = min(FORWARD_STAGES.get(op, last) for op in job)
+            by_stage.setdefault(stage, []).append((unit, entry, ticks))
+        return [by_stage[k] for k in sorted(by_stage)], (id(self), key), pieces, shares
 
     def finish(self) -> None:
         """Derive the statistics kept per job and chunk rather than per step (end of the run, before the

@@ -30,7 +30,6 @@ Each class's ``__post_init__`` checks only its own fields; whole-config invarian
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 from enum import Enum
@@ -728,7 +727,7 @@ class InterconnectConfig:
         rows = math.ceil(needed / cols)
         return rows, cols
 
-    def build_graph(self, n_tiles: int | None = None) -> nx.Graph:
+    def build_graph(self, n_tiles: int) -> nx.Graph:
         """The interconnect as an undirected ``networkx.Graph``.
 
         Nodes: ``("tile", i)`` for every tile, ``("router", r)`` for mesh/c-mesh routers, ``("bus", 0)`` for
@@ -737,16 +736,11 @@ class InterconnectConfig:
         ``energy_pj_per_bit``. Router nodes carry ``energy_pj_per_bit`` of a traversal.
 
         Args:
-            n_tiles: tile count; defaults to ``chip.n_tiles`` of the :class:`HardwareConfig` this belongs to.
+            n_tiles: tile count (``chip.n_tiles``; :meth:`HardwareConfig.build_graph` passes it).
 
         Raises:
             ConfigError: if the tiles do not fit the router grid or an edge names a missing tile.
         """
-        if n_tiles is None:
-            n_tiles = getattr(self, "_n_tiles", None)
-            if n_tiles is None:
-                raise ConfigError("interconnect.build_graph: tile count unknown",
-                                  hint="pass n_tiles, or call it on HardwareConfig.interconnect")
         g = nx.Graph(topology=self.topology.value)
         link = {"bandwidth_gbps": self.link_bandwidth_gbps, "latency_ns": self.hop_latency_ns,
                 "energy_pj_per_bit": self.energy_pj_per_bit_hop}
@@ -883,13 +877,6 @@ class HardwareConfig:
         if not isinstance(self.name, str) or not self.name:
             _fail("name", "a non-empty string", self.name)
         _check_engine_fields(self)
-        # Let interconnect.build_graph() default to this chip's tile count (not a field: equality unaffected).
-        # An interconnect shared with a config of another tile count (dataclasses.replace) is copied first.
-        ic = self.interconnect
-        if getattr(ic, "_n_tiles", self.chip.n_tiles) != self.chip.n_tiles:
-            ic = copy.copy(ic)
-            object.__setattr__(self, "interconnect", ic)
-        object.__setattr__(ic, "_n_tiles", self.chip.n_tiles)
 
     @property
     def input_cycles(self) -> int:

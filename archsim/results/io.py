@@ -1,6 +1,6 @@
 """Atomic, deterministic JSON I/O for result files.
 
-``result.json`` is the source of truth of a run (research/style-guide.md §3.9). It is written with
+``result.json`` is the source of truth of a run. It is written with
 sorted keys to a temporary file in the same folder and renamed into place, so a crash never leaves a
 half-written result behind.
 """

@@ -1,7 +1,7 @@
 """Per-layer statistics measured by the functional core and read by the event engine.
 
 This is how data-dependent timing crosses the seam without either model importing the other
-(../shared/DESIGN.md): a training run records, per analog layer, the mean number of bound-management
+(docs/architecture.md): a training run records, per analog layer, the mean number of bound-management
 passes, the pulse-train length BL chosen by update management and the algorithm's extra operations;
 the engine times exactly those. Without a functional run the engine uses :meth:`LayerStats.default`.
 """

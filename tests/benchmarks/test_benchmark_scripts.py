@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The MNIST IDX files the scripts read (README: ``../shared/data/mnist``; ``ARCHSIM_MNIST`` points elsewhere).
-MNIST = Path(os.environ.get("ARCHSIM_MNIST", ROOT.parent / "shared" / "data" / "mnist"))
+#: The MNIST IDX files the scripts read (README: ``$ARCHSIM_MNIST``, else ``data/mnist`` in the checkout).
+MNIST = Path(os.environ.get("ARCHSIM_MNIST", ROOT / "data" / "mnist"))
 
 #: Script -> the small configuration it is run with (``--json`` is added).
 SMALL = {

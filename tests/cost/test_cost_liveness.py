@@ -16,9 +16,8 @@ mode where the field applies:
   repetition).
 
 A field passes when its signature differs from the unperturbed one. ``EXEMPT`` lists the few fields that
-legitimately cannot matter for these runs, with the reason; ``ENGINE_PENDING`` those whose effect belongs to the
-event engine being rewritten (buffer capacity and latency, flit size, ...). The test fails on any other inert field
-and on exempt fields that became live (so the lists stay true).
+legitimately cannot matter for these runs, with the reason. The test fails on any other inert field and on exempt
+fields that became live (so the list stays true).
 """
 
 from __future__ import annotations
@@ -84,26 +83,6 @@ EXEMPT: dict[tuple[str, str], str] = {
         "g_max cancels from the read-back weights (the read energy takes crossbar.params.mean_conductance_us)",
     ("tiny-test", "chip.technology_nm"): "a test fixture of stated round figures: no model scales with the node",
 }
-
-#: fields whose effect is the engine engineer's work in flight (issue 13): measured here, listed so the report
-#: can name them; the test reports them but does not fail on them.
-ENGINE_PENDING: set[str] = {
-    "tile.buffer.capacity_bytes",
-    "tile.buffer.latency_cycles",
-    "tile.buffer.latency_ns",
-    "tile.buffer.count",
-    "interconnect.flit_bits",
-    "offchip.latency_ns",
-    "crossbar.rows_per_read",
-    "tile.buffer.params.access_cycles",
-    # the engine runs a step's digital jobs on their units in parallel, so the activation / pooling unit's job
-    # latency hides behind the shift-and-add job although it consumes its results (engine/layer.py
-    # _digital_forward); chaining them is an engine change that moves the gold runs
-    "tile.digital.sigmoid.latency_cycles",
-    "tile.digital.vfu.latency_cycles",
-    "tile.digital.act.latency_cycles",
-}
-
 
 def _leaves(node: Any, path: tuple = ()) -> list[tuple]:
     out = []
@@ -226,7 +205,7 @@ def test_every_numeric_field_changes_a_result(path: Path, workloads: dict[str, A
     small = workloads["tiny" if path.stem == "tiny-test" else "lenet"]
     hw0 = load_hardware_text(yaml.safe_dump(raw), name=path.name)
     base = {"small": _signature(hw0, small)}
-    inert, invalid, pending_inert, exempt_live = [], [], [], []
+    inert, invalid, exempt_live = [], [], []
     for leaf in _leaves(raw):
         name = _dotted(leaf)
         value = _get(raw, leaf)
@@ -254,12 +233,9 @@ def test_every_numeric_field_changes_a_result(path: Path, workloads: dict[str, A
         exempt = EXEMPT.get((path.stem, name)) or EXEMPT.get(("*", name))
         if changed and exempt:
             exempt_live.append(name)
-        elif not changed and name in ENGINE_PENDING:
-            pending_inert.append(name)
         elif not changed and not exempt:
             inert.append(name)
     record_property("numeric_fields", len(_leaves(raw)))
-    record_property("engine_pending_inert", sorted(set(pending_inert)))
     assert not invalid, f"{path.stem}: no valid perturbation for {invalid}"
     assert not inert, f"{path.stem}: fields that change no timing, energy, area or accuracy: {inert}"
     assert not exempt_live, f"{path.stem}: exempt fields that do change results (drop them from EXEMPT): {exempt_live}"

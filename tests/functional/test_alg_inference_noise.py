@@ -1,4 +1,4 @@
-"""Inference noise (PCM-like) and HWA weight modifiers against their formulas (aihwkit-reference.md §6)."""
+"""Inference noise (PCM-like) and HWA weight modifiers against their formulas (aihwkit's PCMLikeNoiseModel and weight modifiers)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_bundled_hwconfig_loads_without_warnings(path: Path) -> None:
         hw = load_hardware(path)
     assert hw.name == path.stem
     assert hw.description.strip()
-    graph = hw.interconnect.build_graph()
+    graph = hw.build_graph()
     assert {("tile", i) for i in range(hw.chip.n_tiles)} <= set(graph.nodes)
 
 
@@ -62,7 +62,7 @@ def test_isaac_table_one_roll_up() -> None:
     assert items["adc"].count == 96 and items["dac"].count == 12288
     assert items["router"].count == pytest.approx(0.25)
     adc_share = items["adc"].total_power_mw / hw.peak_power_mw("tile")
-    assert adc_share == pytest.approx(0.58, abs=0.01)  # "ADCs ~58 % of tile power" (architecture-anchors §3.1)
+    assert adc_share == pytest.approx(0.58, abs=0.01)  # "ADCs ~58 % of tile power" (Shafiee et al. 2016)
     assert hw.crossbar.input_bits == 16 and hw.tile.bits_per_cell == 2 and hw.crossbar.weight_bits == 16
     assert hw.input_cycles == 16 and hw.weight_slices == 8
     assert hw.interconnect.topology is Topology.CMESH and hw.interconnect.n_routers(168) == 42

@@ -94,7 +94,7 @@ def test_overrides_go_through_validation(tiny_hw_path) -> None:
 def test_interconnect_graphs(topology: str, extra: str, n_nodes: int) -> None:
     text = tiny_yaml(f"chip: {{n_tiles: 4}}\ninterconnect: {{topology: {topology}, dims: null{extra}}}\n", name="g")
     hw = load_hardware_text(text, name="g.yaml")
-    g = hw.interconnect.build_graph()
+    g = hw.build_graph()
     assert g.number_of_nodes() == n_nodes and nx.is_connected(g)
     assert ("offchip", 0) in g
     for _, _, data in g.edges(data=True):
@@ -117,9 +117,9 @@ def test_replace_keeps_graphs_apart(tiny_hw) -> None:
     bigger = dataclasses.replace(tiny_hw, chip=dataclasses.replace(tiny_hw.chip, n_tiles=9),
                                  interconnect=dataclasses.replace(tiny_hw.interconnect, dims=None))
     smaller = dataclasses.replace(tiny_hw, chip=dataclasses.replace(tiny_hw.chip, n_tiles=2))
-    assert len([n for n in bigger.interconnect.build_graph() if n[0] == "tile"]) == 9
-    assert len([n for n in smaller.interconnect.build_graph() if n[0] == "tile"]) == 2
-    assert len([n for n in tiny_hw.interconnect.build_graph() if n[0] == "tile"]) == 4
+    assert len([n for n in bigger.build_graph() if n[0] == "tile"]) == 9
+    assert len([n for n in smaller.build_graph() if n[0] == "tile"]) == 2
+    assert len([n for n in tiny_hw.build_graph() if n[0] == "tile"]) == 4
 
 
 from hypothesis import given  # noqa: E402

@@ -118,7 +118,7 @@ def linear(name, src, n_in, n_out, bias=True):
 
 
 def rapa_cnn3() -> FakeWorkload:
-    """RAPA-ConvNets' 3-conv net on 32×32×3 (seed-papers.md §7.1)."""
+    """RAPA-ConvNets' 3-conv net on 32×32×3 (Rasch et al. 2019)."""
     layers = (
         FakeLayer(name="input", kind="input", inputs=(), in_shape=(3, 32, 32), out_shape=(3, 32, 32)),
         conv("conv1", "input", 3, 32, 32),

@@ -27,7 +27,7 @@ def test_resnet50_on_isaac_like_chip_fast_and_counted():
     assert t["n_layers"] == 54
     assert t["n_crossbars_used"] <= t["n_crossbars_chip"] == 168 * 96
     plain = map_workload(isaac_like(), wl)
-    # 54 MVM layers and 61,398 sliding windows per image (architecture-anchors.md §4.10)
+    # 54 MVM layers and 61,398 sliding windows per image
     assert plain.total_sequential_mvms_per_sample == 61_398
     assert plain.n_crossbars_used == 12_672  # 8 slices; FC 2049 rows (analog bias) x 1000
     # auto replication shortens the bottleneck (conv1: 12,544 patches) and the sum

@@ -38,7 +38,7 @@ def test_rapa_cnn3_conv_weights() -> None:
     w = load_workload("workloads/rapa-cnn3.yaml")
     convs = [lay for lay in w.layers if lay.kind == "conv2d"]
     assert [c.n_weights for c in convs] == [2432, 25632, 51264]
-    assert sum(c.n_weights for c in convs) == 79_328  # seed-papers.md §7.1
+    assert sum(c.n_weights for c in convs) == 79_328  # Rasch et al. 2019
     assert [c.vectors_per_sample for c in convs] == [1024, 256, 64]  # n_p per layer
     assert [c.macs_per_sample for c in convs] == [1024 * 75 * 32, 256 * 800 * 32, 64 * 800 * 64]
     # RAPA tiled (16, 4, 1): 192,704 conv weights
@@ -74,7 +74,7 @@ def test_resnets_match_torchvision() -> None:
     assert r18.total_weights == 11_689_512 - 9_600
     assert r50.total_weights == 25_557_032 - 53_120
     assert r18.total_macs_per_sample == 1_814_073_344  # torchvision: 1.81 GFLOPS (MACs)
-    assert r50.total_macs_per_sample == 4_089_184_256  # 4.09 G MAC (architecture-anchors §6.3)
+    assert r50.total_macs_per_sample == 4_089_184_256  # 4.09 G MAC (torchvision's model card)
     assert len(r50.analog_layers) == 54  # 53 convolutions + FC
     adds = [lay for lay in r50.layers if lay.kind == "add"]
     assert len(adds) == 16 and all(len(a.inputs) == 2 for a in adds)
