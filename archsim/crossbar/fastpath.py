@@ -302,10 +302,11 @@ def stochastic_update_small(law, u, P, G, sigma, wvis, wn_std, ref, has_visible,
         bl_max = max(bl_max, bl[s])
     idx = np.empty((n, bl_max, n_in), np.int32)
     counts = np.zeros((n, bl_max, 2), np.int64)
-    _x_trains(px, bl, key, idx, counts)
+    code = np.empty((n, bl_max, n_in), np.int8)
+    _x_trains(px, bl, key, idx, counts, code)
     pulses = np.zeros(n_out, np.int64)
-    _stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, lr_sign, separate, key, wvis, wn_std, ref,
-                               pulses, key, False, u, P, wvis, ref)
+    _stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, code, lr_sign, separate, key, wvis, wn_std, ref,
+                       pulses, key, False, u, P, wvis, ref, n_out)
     if has_visible and wn_std == 0:
         for i in range(n_out):
             for j in range(n_in):

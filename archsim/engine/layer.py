@@ -7,9 +7,12 @@ Forward, per sample and step (an output row of a conv layer; the whole vector of
          half runs at most WINDOW steps ahead of the digital half)
       -> partial sums of row blocks on other tiles travel to each column block's reduce tile
     all groups done with the step, residual rows there
-      -> digital work on the output tiles (accumulate, shift-and-add, NM scaling, the layers it owns)
-      -> rows no later step needs are freed; the rows now complete are sent to every consumer's tiles
-         (space reserved first: flow control), or written off-chip for the network output
+      -> digital work in stages (FORWARD_STAGES: shift-and-add and accumulation next to the crossbars, then
+         NM scaling and the layers it owns on the output tiles), each stage after the previous one; the
+         stages of consecutive steps overlap
+      -> when the last stage is done: rows no later step needs are freed; the rows now complete are sent to
+         every consumer's tiles (space reserved first: flow control), or written off-chip for the network
+         output
 
 The analog and digital halves are separate processes, so one sample's rows pipeline through a layer and
 across layers (a conv layer starts once the input rows its kernel needs are there). Training adds, per
