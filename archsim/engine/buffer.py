@@ -38,7 +38,8 @@ class TileBuffer(Component):
         super().__init__(env, name, parent)
         self.spec = spec
         self.port = Calendar()
-        self._latency = env.to_ticks(spec.latency_ns)
+        self.latency = env.to_ticks(spec.latency_ns)
+        """Ticks an access takes after its port time."""
         self.lines: dict[str, LineBuffer] = {}
         self._ticks: dict[float, int] = {}
 
@@ -57,7 +58,12 @@ class TileBuffer(Component):
         end = self.port.reserve(at, ticks, self.env._now)[1]
         acc[0] += nbytes
         self._busy += ticks
-        return end + self._latency
+        return end + self.latency
+
+    def port_ticks(self, nbytes: float) -> int:
+        """Ticks an access of ``nbytes`` holds the port (for callers that book it themselves: reserve
+        :attr:`port` for them, count the bytes and :meth:`add_busy` them, then add :attr:`latency`)."""
+        return self.env.to_ticks(self.spec.access_ns(nbytes))
 
 
 class LineBuffer:

@@ -265,28 +265,34 @@ class Chip(Component):
         for comp in self.walk():
             Component.flush(comp) if comp is self else comp.flush()
 
-    def spill_out(self, tile: Tile, nbytes: float, layer: LayerRun, at: int) -> int:
-        """Write ``nbytes`` of ``layer``'s rows from ``tile`` to off-chip memory; return when they are stored."""
+    def spill_out(self, tile: Tile, nbytes: float, layer: LayerRun, at: int,
+                  path: tuple[Any, ...] | None = None) -> int:
+        """Write ``nbytes`` of ``layer``'s rows from ``tile`` to off-chip memory; return when they are stored.
+        ``path`` is :meth:`spill_path` of the tile and layer (looked up when not given)."""
         stats = layer.stats
         stats.bytes_spilled += nbytes
         stats.bytes_offchip += nbytes
-        path = self._spill_path(tile, layer)
+        if path is None:
+            path = self.spill_path(tile, layer)
         end = tile.buffer.move(nbytes, path[0], at)
         if path[1] is not None:
             end = self.network.transmit_one(path[1], path[2], nbytes, end)
         return self.offchip.move(nbytes, path[3], end)
 
-    def spill_in(self, tile: Tile, nbytes: float, layer: LayerRun, at: int) -> int:
-        """Read ``nbytes`` of spilled rows back to ``tile`` (not before ``at``); return when they are there."""
+    def spill_in(self, tile: Tile, nbytes: float, layer: LayerRun, at: int,
+                 path: tuple[Any, ...] | None = None) -> int:
+        """Read ``nbytes`` of spilled rows back to ``tile`` (not before ``at``); return when they are there.
+        ``path`` as in :meth:`spill_out`."""
         layer.stats.bytes_offchip += nbytes
-        path = self._spill_path(tile, layer)
+        if path is None:
+            path = self.spill_path(tile, layer)
         now = self.env._now
         end = self.offchip.move(nbytes, path[4], now if now > at else at)
         if path[5] is not None:
             end = self.network.transmit_one(path[5], path[6], nbytes, end)
         return end
 
-    def _spill_path(self, tile: Tile, layer: LayerRun) -> tuple[Any, ...]:
+    def spill_path(self, tile: Tile, layer: LayerRun) -> tuple[Any, ...]:
         """What spilling ``layer``'s rows on ``tile`` uses (cached): the buffer's read account, the route to
         off-chip memory with its traffic account, the memory's write and read accounts, the route back."""
         key = (tile.index, layer.name)

@@ -14,13 +14,75 @@ in the bar, and waits between chunks are in the bar but not in its busy time.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
+from collections.abc import Generator
+from types import MethodType
+from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, Timeout
 
 from archsim.errors import SimulationError
+
+_new_timeout = Timeout.__new__
+
+
+class _Process(simpy.Process):
+    """A :class:`simpy.Process` that is cheaper to resume: its resume callback is bound once (simpy binds it
+    anew each time the process waits) and the generator's ``send`` is kept. Same protocol: the process is
+    resumed with the value of the event it waited for (a failed event's exception is raised in it), and it
+    triggers itself with the generator's return value or the exception that ended it."""
+
+    def __init__(self, env: SimEnvironment, generator: Generator[Any, Any, Any]) -> None:
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator!r} is not a generator")
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        self._send = generator.send
+        self._resume = MethodType(_Process._resume, self)  # type: ignore[method-assign]
+        self._target = simpy.events.Initialize(env, self)
+
+    def _resume(self, event: simpy.Event) -> None:  # type: ignore[override]
+        env = self.env
+        env._active_proc = self
+        while True:
+            try:
+                event = self._send(event._value) if event._ok else self._raise_in(event)
+            except StopIteration as stop:
+                self._end(True, stop.value)
+                break
+            except BaseException as error:
+                error.__traceback__ = error.__traceback__.tb_next if error.__traceback__ else None
+                self._end(False, error)
+                break
+            try:
+                callbacks = event.callbacks
+            except AttributeError:
+                raise RuntimeError(f"process {self._generator.__name__} yielded {event!r}, not an event") from None
+            if callbacks is not None:  # not processed yet: wait for it
+                callbacks.append(self._resume)
+                self._target = event
+                break
+            # already processed: go on with its value at once
+        env._active_proc = None
+
+    def _raise_in(self, event: simpy.Event) -> Any:
+        """Raise a copy of the failed ``event``'s exception in the generator (the event counts as handled)."""
+        event._defused = True
+        error = type(event._value)(*event._value.args)
+        error.__cause__ = event._value
+        return self._generator.throw(error)
+
+    def _end(self, ok: bool, value: Any) -> None:
+        """The generator has ended: trigger this process with its return value or exception."""
+        self._ok = ok
+        self._value = value
+        self._target = None  # type: ignore[assignment]
+        self.env.schedule(self)
 
 
 class SimEnvironment(simpy.Environment):
@@ -58,6 +120,25 @@ class SimEnvironment(simpy.Environment):
         self.timeline_dropped = 0
         self._open: dict[tuple[str, str], dict[int, list[int]]] = {}
         self.n_events = 0
+        self._push = heapq.heappush
+
+    # -- event factories (simpy's, with fewer calls per event: the hot path of every process) ---------
+    def timeout(self, delay: int, value: Any = None) -> Timeout:  # type: ignore[override]
+        """A :class:`simpy.Timeout` of ``delay`` ticks (``value`` is its value), scheduled as simpy does."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        ev = _new_timeout(Timeout)
+        ev.env = self
+        ev.callbacks = []
+        ev._value = value
+        ev._delay = delay
+        ev._ok = True
+        self._push(self._queue, (self._now + delay, NORMAL, next(self._eid), ev))
+        return ev
+
+    def process(self, generator: Generator[Any, Any, Any]) -> simpy.Process:  # type: ignore[override]
+        """Start ``generator`` as a process (:class:`simpy.Process` semantics)."""
+        return _Process(self, generator)
 
     # -- time base -------------------------------------------------------------------------------
     def to_ticks(self, ns: float) -> int:
@@ -108,15 +189,21 @@ class SimEnvironment(simpy.Environment):
         self._open.clear()
 
     def run_all(self) -> None:
-        """Process every scheduled event, counting them (``n_events``)."""
-        step = self.step
+        """Process every scheduled event, counting them (``n_events``): :meth:`simpy.Environment.step` in one
+        loop (an event that failed with nobody to handle it raises, as in simpy)."""
+        queue = self._queue
+        pop = heapq.heappop
         n = 0
-        try:
-            while True:
-                step()
-                n += 1
-        except simpy.core.EmptySchedule:
-            pass
+        while queue:
+            self._now, _, _, event = pop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+            n += 1
         self.n_events += n
 
 

@@ -202,7 +202,7 @@ class Network(Component):
         tree = _Tree(
             index=len(self._tree_list), links=links, parents=tuple(parent_of.get(a, -1) for a, _ in order),
             routers=tuple(self.routers[n] for n in nodes if n in self.routers),
-            dests=tuple(order.index((paths[d][-2], d)) if d != src else -1 for d in dsts),
+            dests=tuple(index[(paths[d][-2], d)] if d != src else -1 for d in dsts),
             uniform=uniform,
             roots=tuple(link for link, (a, _) in zip(links, order) if a == src),
             chain=all(parent_of.get(a, -1) == k - 1 for k, (a, _) in enumerate(order))

@@ -427,22 +427,25 @@ class EdgeRun:
                 pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]],
                 sender: str) -> Generator[Any, Any, None]:
         """Send rows ``a .. b-1`` of ``sample`` now: :meth:`reserve` space, then :meth:`send`."""
-        spill = yield from self.reserve(sample, a, b)
-        yield from self.send(sample, a, b, key, pieces, sender, spill)
+        spill = self.reserve(sample, a, b)
+        if spill.__class__ is not list:
+            spill = yield from spill
+        rest = self.send(sample, a, b, key, pieces, sender, spill)
+        if rest is not None:
+            yield from rest
 
-    def reserve(self, sample: int, a: int, b: int) -> Generator[Any, Any, list[float]]:
+    def reserve(self, sample: int, a: int, b: int) -> list[float] | Generator[Any, Any, list[float]]:
         """Reserve space for rows ``a .. b-1`` of ``sample`` on every destination tile, waiting while a share
         that can hold the working set is full; return the bytes per destination (:attr:`dests`) that will not
-        fit (spilled)."""
+        fit (spilled). Without a wait that is the list itself (no process step needed); at the first full share
+        it is a generator that waits and reserves the rest (``yield from`` it for the list)."""
         if b <= a:
             return []
-        env = self.layer.env
-        released = self.released
-        rel = released.get(sample, 0)
+        rel = self.released.get(sample, 0)
         row_bytes = self.row_bytes
         is_mvm = self.is_mvm
-        spill = []
-        for d in self.dests:
+        spill: list[float] = []
+        for j, d in enumerate(self.dests):
             kept = b - (a if a > rel else rel)
             if kept < 0:
                 kept = 0
@@ -456,15 +459,51 @@ class EdgeRun:
                 on = need
                 ev = line.reserve(need)
                 if ev is not None:
-                    t0 = env._now
-                    yield ev
-                    self.source_stats_stall(env._now - t0)
-                    rel = released.get(sample, 0)
-                    late = max(0, b - max(a, rel))
-                    if late < kept:  # the consumer moved past these rows while we waited
-                        drop = (kept - late) * row_bytes * d.frac
-                        line.free(drop)
-                        on -= drop
+                    return self._reserve_rest(sample, a, b, j, spill, ev, kept, need)
+            if on > 1e-9:
+                queue = d.onchip.get(sample)
+                if queue is None:
+                    queue = d.onchip[sample] = deque()
+                queue.append((b, on))
+            spill.append(need - on)
+        return spill
+
+    def _reserve_rest(self, sample: int, a: int, b: int, j: int, spill: list[float], ev: simpy.Event, kept: int,
+                      need: float) -> Generator[Any, Any, list[float]]:
+        """:meth:`reserve` from destination ``j`` on, whose share is full (``ev`` fires when ``need`` bytes are
+        granted there)."""
+        env = self.layer.env
+        released = self.released
+        row_bytes = self.row_bytes
+        is_mvm = self.is_mvm
+        dests = self.dests
+        rel = released.get(sample, 0)
+        for k in range(j, len(dests)):
+            d = dests[k]
+            line = d.line
+            on = need
+            if k > j:
+                kept = b - (a if a > rel else rel)
+                if kept < 0:
+                    kept = 0
+                on = need = kept * row_bytes * d.frac
+                ev = None
+                if d.spills or (not is_mvm and line.used + need > line.quota + 1e-9 and d.spill_ok):
+                    on = min(need, max(0.0, line.quota - line.used))
+                    line.used += on
+                    line.peak = max(line.peak, line.used)
+                else:
+                    ev = line.reserve(need)
+            if ev is not None:
+                t0 = env._now
+                yield ev
+                self.source_stats_stall(env._now - t0)
+                rel = released.get(sample, 0)
+                late = max(0, b - max(a, rel))
+                if late < kept:  # the consumer moved past these rows while we waited
+                    drop = (kept - late) * row_bytes * d.frac
+                    line.free(drop)
+                    on -= drop
             if on > 1e-9:
                 queue = d.onchip.get(sample)
                 if queue is None:
@@ -475,47 +514,94 @@ class EdgeRun:
 
     def send(self, sample: int, a: int, b: int, key: Any,
              pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]], sender: str,
-             spill: list[float]) -> Generator[Any, Any, None]:
+             spill: list[float]) -> Generator[Any, Any, None] | None:
         """Inject the packets of rows ``a .. b-1``, each once its first link is free (the sender holds it until
         then), write them into the destination buffers (the part that did not fit goes on to off-chip
         memory) and count the rows as arrived when the last piece is written. ``key`` names the ``pieces`` (and
-        ``sender``): their packets are worked out once (:class:`_Delivery`)."""
+        ``sender``): their packets are worked out once per row count (:class:`_Shipment`). Returns None when
+        every packet went at once, else a generator that waits for the first busy link and sends the rest
+        (``yield from`` it)."""
+        return self.ship(sample, a, b, self.shipment(key, pieces, sender, b - a), spill)
+
+    def shipment(self, key: Any, pieces: list[tuple[Any, tuple[tuple[float, float], ...], float]], sender: str,
+                 rows: int) -> _Shipment:
+        """The packets of ``rows`` rows from ``pieces`` (named by ``key``), worked out once."""
         plan = self._deliveries.get(key)
         if plan is None:
             plan = self._deliveries[key] = _Delivery(self, self.transfers(key, pieces), sender)
+        ship = plan.shipments.get(rows)
+        if ship is None:
+            ship = plan.shipments[rows] = _Shipment(self, plan, rows * self.row_bytes)
+        return ship
+
+    def ship(self, sample: int, a: int, b: int, ship: _Shipment,
+             spill: list[float]) -> Generator[Any, Any, None] | None:
+        """:meth:`send` of the packets ``ship`` (:meth:`shipment`) carrying rows ``a .. b-1``."""
+        now = self.layer.env._now
+        latest = [-1] * len(ship.dests)
+        for r, route in enumerate(ship.routes):
+            root = route[1]
+            if root is None:
+                if route[0] is None:  # stays on the tile
+                    for k in route[6]:
+                        if now > latest[k]:
+                            latest[k] = now
+                    continue
+                ready = max(link.free_at for link in route[0].roots)
+            else:
+                ready = root.free_at
+            if ready > now:
+                return self._send_rest(sample, a, b, ship, r, latest, spill)
+            _transmit(route, now, latest)
+        self._land(sample, a, b, ship, latest, spill)
+        return None
+
+    def _send_rest(self, sample: int, a: int, b: int, ship: _Shipment, r: int, latest: list[int],
+                   spill: list[float]) -> Generator[Any, Any, None]:
+        """:meth:`send` from route ``r`` on, whose first link is busy."""
         env = self.layer.env
-        net = self.layer.chip.network
-        row = (b - a) * self.row_bytes
-        latest = [-1] * len(plan.order)
-        for tree, root, frac, acc, slots in plan.routes:
-            if tree is None:
-                now = env._now
-                for k in slots:
-                    if now > latest[k]:
-                        latest[k] = now
-                continue
-            ready = root.free_at if root is not None else max(link.free_at for link in tree.roots)
+        routes = ship.routes
+        for k in range(r, len(routes)):
+            route = routes[k]
+            root = route[1]
+            if root is None:
+                if route[0] is None:
+                    now = env._now
+                    for slot in route[6]:
+                        if now > latest[slot]:
+                            latest[slot] = now
+                    continue
+                ready = max(link.free_at for link in route[0].roots)
+            else:
+                ready = root.free_at
             if ready > env._now:
                 yield env.timeout(ready - env._now)
-            if len(slots) == 1:
-                k = slots[0]
-                arrive = net.transmit_one(tree, acc, row * frac, env._now)
-                if arrive > latest[k]:
-                    latest[k] = arrive
-                continue
-            for k, arrive in zip(slots, net.transmit(tree, acc, row * frac, env._now)):
-                if arrive > latest[k]:
-                    latest[k] = arrive
+            _transmit(route, env._now, latest)
+        self._land(sample, a, b, ship, latest, spill)
+
+    def _land(self, sample: int, a: int, b: int, ship: _Shipment, latest: list[int], spill: list[float]) -> None:
+        """Write the rows that arrive at ``latest`` into the destination buffers (spilled parts go on to
+        off-chip memory) and count them as arrived."""
         layer = self.layer
         stats = layer.stats
-        for k, (d, j) in enumerate(plan.order):
+        now = layer.env._now
+        for k, (d, j, nbytes, port, ticks, latency) in enumerate(ship.dests):
             arrive = latest[k]
-            nbytes = row * d.frac
             stats.bytes_in += nbytes
             out = spill[j] if spill else 0.0
-            done = d.buffer.move(nbytes - out, d.writes, arrive)
+            if out:
+                done = d.buffer.move(nbytes - out, d.writes, arrive)
+            elif nbytes > 0:  # TileBuffer.move with the port time worked out once
+                done = port.reserve(arrive, ticks, now)[1] + latency
+                d.writes[0] += nbytes
+                d.buffer.add_busy(ticks)
+            else:
+                done = arrive
             if out > 0:
-                ready = layer.chip.spill_out(d.tile_run, out, layer, at=arrive)
+                path = d.spill_path
+                if path is None:
+                    path = d.spill_path = layer.chip.spill_path(d.tile_run, layer)
+                ready = layer.chip.spill_out(d.tile_run, out, layer, arrive, path)
                 pieces_of = d.spilled.get(sample)
                 if pieces_of is None:
                     pieces_of = d.spilled[sample] = [0]
@@ -549,7 +635,12 @@ class EdgeRun:
             if a >= rows:
                 break
             k += 1
-            ready = max(ready, chip.spill_in(d.tile_run, nbytes, self.layer, at=stored))
+            path = d.spill_path
+            if path is None:
+                path = d.spill_path = chip.spill_path(d.tile_run, self.layer)
+            there = chip.spill_in(d.tile_run, nbytes, self.layer, stored, path)
+            if there > ready:
+                ready = there
         pieces[0] = k
         return ready
 
@@ -583,7 +674,7 @@ class _Dest:
     port, and per sample the bytes kept on chip (freed as the consumer moves on) and the pieces spilled."""
 
     __slots__ = ("tile", "tile_run", "frac", "line", "spills", "spill_ok", "counter", "buffer", "writes", "onchip",
-                 "spilled")
+                 "spilled", "spill_path")
 
     def __init__(self, edge: EdgeRun, tile: int, frac: float) -> None:
         chip = edge.layer.chip
@@ -598,6 +689,8 @@ class _Dest:
         self.writes = self.buffer.account("write_bytes", edge.layer.name)
         self.onchip: dict[int, deque[tuple[int, float]]] = {}
         self.spilled: dict[int, list[Any]] = {}
+        self.spill_path: tuple[Any, ...] | None = None
+        """:meth:`Chip.spill_path` of this tile and layer (at the first spill)."""
 
 
 class _Delivery:
@@ -605,7 +698,7 @@ class _Delivery:
     link or None, fraction of the row, traffic accumulator, positions of its destinations in order)``, and the
     destinations in the order they are written ``(dest, index in EdgeRun.dests)``."""
 
-    __slots__ = ("order", "routes")
+    __slots__ = ("order", "routes", "shipments")
 
     def __init__(self, edge: EdgeRun, transfers: list[tuple[Any, tuple[Hashable, ...], tuple[int, ...], float]],
                  sender: str) -> None:
@@ -614,6 +707,8 @@ class _Delivery:
         position: dict[int, int] = {}
         self.order: list[tuple[_Dest, int]] = []
         self.routes: list[tuple[Any, Any, float, list[float] | None, tuple[int, ...]]] = []
+        self.shipments: dict[int, _Shipment] = {}
+        """Per number of rows sent at once, the packets with their sizes (:class:`_Shipment`)."""
         for tree, _, tiles, frac in transfers:
             for t in tiles:
                 if t not in position:
@@ -625,6 +720,71 @@ class _Delivery:
             else:
                 root = tree.roots[0] if len(tree.roots) == 1 else None
                 self.routes.append((tree, root, frac, net.traffic(tree, sender), slots))
+
+
+_LOCAL, _CHAIN, _TREE = 0, 1, 2
+"""Kinds of packet in a :class:`_Shipment`: stays on its tile; one path of uniform links; any other route."""
+
+
+class _Shipment:
+    """A :class:`_Delivery` for a given number of rows, its sizes worked out once. ``routes``: per packet
+    ``(tree, its only first link or None, kind, traffic accumulator, bytes, (serialisation ticks, flits),
+    destination positions, network)``; ``dests``: per destination in write order ``(dest, index in EdgeRun.dests,
+    bytes, buffer port, port ticks, buffer latency)``."""
+
+    __slots__ = ("dests", "routes")
+
+    def __init__(self, edge: EdgeRun, plan: _Delivery, row: float) -> None:
+        net = edge.layer.chip.network
+        self.routes: list[tuple[Any, Any, int, Any, float, tuple[int, int], tuple[int, ...], Any]] = []
+        for tree, root, frac, acc, slots in plan.routes:
+            nbytes = row * frac
+            if tree is None:
+                self.routes.append((None, None, _LOCAL, None, nbytes, (0, 0), slots, net))
+                continue
+            link = tree.links[0]
+            size = (link.serialise_ticks(nbytes), link.flits_of(nbytes))
+            kind = _CHAIN if tree.chain and len(slots) == 1 else _TREE
+            self.routes.append((tree, root, kind, acc, nbytes, size, slots, net))
+        self.dests: list[tuple[_Dest, int, float, Any, int, int]] = []
+        for d, j in plan.order:
+            nbytes = row * d.frac
+            buf = d.buffer
+            self.dests.append((d, j, nbytes, buf.port, buf.port_ticks(nbytes) if nbytes > 0 else 0, buf.latency))
+
+
+def _transmit(route: tuple[Any, ...], now: int, latest: list[int]) -> None:
+    """Inject one packet of a :class:`_Shipment` at ``now`` and raise ``latest`` of its destinations to its
+    arrival: a chain inline (:meth:`Network.transmit_one`), other routes through the network."""
+    tree, _, kind, acc, nbytes, size, slots, net = route
+    if kind == _CHAIN:
+        s = size[0]
+        acc[0] += nbytes
+        acc[1] += size[1]
+        acc[2] += 1
+        acc[3] += s
+        ready = now
+        for link in tree.links:
+            free = link.free_at
+            if free > ready:
+                link.wait(free - ready)
+                ready = free
+            link.free_at = ready + s
+            ready += link.latency
+        arrive = ready + s
+        k = slots[0]
+        if arrive > latest[k]:
+            latest[k] = arrive
+        return
+    if len(slots) == 1:
+        arrive = net.transmit_one(tree, acc, nbytes, now)
+        k = slots[0]
+        if arrive > latest[k]:
+            latest[k] = arrive
+        return
+    for k, arrive in zip(slots, net.transmit(tree, acc, nbytes, now)):
+        if arrive > latest[k]:
+            latest[k] = arrive
 
 
 class SourceFeed:
@@ -658,7 +818,10 @@ class SourceFeed:
                 yield env.timeout(free - env._now)
             spills = []
             for e in self.edges:
-                spills.append((yield from e.reserve(sample, r, r + 1)))
+                spill = e.reserve(sample, r, r + 1)
+                if spill.__class__ is not list:
+                    spill = yield from spill
+                spills.append(spill)
             end = offchip.move(self.row_bytes, reads, env._now)
             stats.bytes_offchip += self.row_bytes
             self._queue.put((end, sample, r, spills))
@@ -671,7 +834,9 @@ class SourceFeed:
             if end > env._now:
                 yield env.timeout(end - env._now)
             for e, sp in zip(self.edges, spills):
-                yield from e.send(sample, r, r + 1, "offchip", pieces, e.layer.name, sp)
+                rest = e.send(sample, r, r + 1, "offchip", pieces, e.layer.name, sp)
+                if rest is not None:
+                    yield from rest
 
 
 class LayerRun:
@@ -850,19 +1015,26 @@ class LayerRun:
     def _mvm_inputs(self, g: GroupRun) -> list[tuple[EdgeRun, tuple[int, ...], list[RowCounter], list[_Dest],
                                                    list[tuple[Any, float, list[float]]]]]:
         """Per MVM edge what one of ``g``'s steps waits for and reads: ``(edge, rows needed per step, the row
-        counters of g's tiles, their destinations (spilled rows), the buffer reads of the new rows: (buffer,
-        share, account) per tile of the layer, the first replica only)``."""
+        counters of g's tiles, their destinations (spilled rows), per step the buffer reads of its new rows:
+        (buffer, bytes, port ticks, account) per tile of the layer, the first replica only)``."""
         out = []
         for e in self.edges:
             if not e.is_mvm:
                 continue
-            reads = []
+            per_tile = []
             if g.index == 0:
                 for t in self.tiles:
                     frac = e.tile_frac.get(t, 0.0)
                     if frac:
                         buf = self.chip.tiles[t].buffer
-                        reads.append((buf, frac, buf.account("read_bytes", self.name)))
+                        per_tile.append((buf, frac, buf.account("read_bytes", self.name)))
+            reads: list[list[tuple[Any, float, int, list[float]]]] = []
+            if per_tile:
+                need = e.need_mvm
+                for i in range(self.plan.steps):
+                    row = (need[i] - (need[i - 1] if i else 0)) * e.row_bytes
+                    reads.append([(buf, row * frac, buf.port_ticks(row * frac) if row * frac > 0 else 0, acc)
+                                  for buf, frac, acc in per_tile])
             dests = [d for d in (e.dest_of.get(t) for t in g.tiles) if d is not None]
             out.append((e, e.need_mvm, [e.counters[t] for t in g.tiles], dests, reads))
         return out
@@ -910,11 +1082,14 @@ class LayerRun:
                     if reads:
                         new = need_mvm[i] - (need_mvm[i - 1] if i else 0)
                         if new > 0:
-                            row = new * e.row_bytes
-                            for buf, frac, acc in reads:
-                                there = buf.move(row * frac, acc, env._now)
-                                if there > ready:
-                                    ready = there
+                            now = env._now
+                            for buf, nbytes, ticks, acc in reads[i]:  # TileBuffer.move, port time known
+                                if nbytes > 0:
+                                    there = buf.port.reserve(now, ticks, now)[1] + buf.latency
+                                    acc[0] += nbytes
+                                    buf.add_busy(ticks)
+                                    if there > ready:
+                                        ready = there
                 if fine:
                     start, end = yield from g.hold("forward", n, s, at=ready)
                 else:  # GroupRun.hold, inline
@@ -1078,6 +1253,7 @@ class LayerRun:
                   edge is not None and consumer is not None and not self._later_pass(dest))
                  for dest, emit, consumer, edge, row_bytes in self.emits]
         stats = self.stats
+        ships: list[list[Any] | None] = [None] * steps  # per step and emit its packets (EdgeRun.shipment)
         for _ in range(chip.plan.batch * steps):
             if not ready:
                 wake = self._emit_wake = env.event()
@@ -1089,15 +1265,25 @@ class LayerRun:
             if not training:
                 for e, release in frees:
                     e.free_upto(s, release[i])
-            for emit, edge, row_bytes, dest, on_chip in emits:
+            step_ships = ships[i]
+            if step_ships is None:
+                step_ships = ships[i] = [None] * len(emits)
+            for k, (emit, edge, row_bytes, dest, on_chip) in enumerate(emits):
                 a = emit[i - 1] if i else 0
                 b = emit[i]
                 if b <= a:
                     continue
                 if on_chip:
                     stats.bytes_out += (b - a) * row_bytes
-                    spill = yield from edge.reserve(s, a, b)
-                    yield from edge.send(s, a, b, send_key, pieces, name, spill)
+                    spill = edge.reserve(s, a, b)
+                    if spill.__class__ is not list:
+                        spill = yield from spill
+                    ship = step_ships[k]
+                    if ship is None:  # made at its first use, as the routes it needs are worked out then
+                        ship = step_ships[k] = edge.shipment(send_key, pieces, name, b - a)
+                    rest = edge.ship(s, a, b, ship, spill)
+                    if rest is not None:
+                        yield from rest
                 else:
                     self._write_out(s, a, b, row_bytes, b == emit[-1], dest, shares)
             self.digital_done += 1

@@ -60,12 +60,18 @@ class Server:
         return start, end
 
 
+PRUNE_AT = 64
+"""Bookings a :class:`Calendar` keeps before it forgets the past ones on its append path."""
+
+
 class Calendar:
     """A one-unit resource booked by interval: a reservation takes the earliest gap at or after ``at``.
 
     For resources that are booked ahead of time by some users (a buffer port written when a packet will
     arrive) and at once by others (a crossbar group reading its inputs now): a booking for the future no
-    longer blocks one for now, as a FIFO :class:`Server` would. Bookings in the past are dropped.
+    longer blocks one for now, as a FIFO :class:`Server` would. Bookings that ended by ``now`` can never
+    delay a reservation again; they are forgotten before a search for a gap, and otherwise once enough of
+    them have collected (a reservation after every booking, the common case, needs none of them).
     """
 
     __slots__ = ("busy", "holds", "max_wait", "total_wait", "_starts", "_ends")
@@ -84,28 +90,36 @@ class Calendar:
         return self._ends[-1] if self._ends else 0
 
     def reserve(self, at: int, duration: int, now: int) -> tuple[int, int]:
-        """Book ``duration`` ticks in the earliest gap at or after ``at`` (bookings ending before ``now`` are
+        """Book ``duration`` ticks in the earliest gap at or after ``at`` (bookings ending by ``now`` are
         forgotten)."""
-        starts, ends = self._starts, self._ends
-        if ends and ends[0] <= now:
-            drop = bisect.bisect_right(ends, now)  # bookings do not overlap: ends are sorted too
+        ends = self._ends
+        if not ends or at >= ends[-1]:  # after every booking (the common case): no wait, no search
+            end = at + duration
+            if len(ends) >= PRUNE_AT and ends[0] <= now:
+                drop = bisect.bisect_right(ends, now)  # bookings do not overlap: ends are sorted too
+                del self._starts[:drop]
+                del ends[:drop]
+            self._starts.append(at)
+            ends.append(end)
+            self.busy += duration
+            self.holds += 1
+            return at, end
+        starts = self._starts
+        if ends[0] <= now:
+            drop = bisect.bisect_right(ends, now)
             del starts[:drop]
             del ends[:drop]
         start = at
-        if not ends or at >= ends[-1]:  # after every booking (the common case)
-            starts.append(at)
-            ends.append(at + duration)
-        else:
-            k = bisect.bisect_right(ends, at)
-            n = len(starts)
-            while k < n:
-                if start + duration <= starts[k]:
-                    break
-                if ends[k] > start:
-                    start = ends[k]
-                k += 1
-            starts.insert(k, start)
-            ends.insert(k, start + duration)
+        k = bisect.bisect_right(ends, at)
+        n = len(starts)
+        while k < n:
+            if start + duration <= starts[k]:
+                break
+            if ends[k] > start:
+                start = ends[k]
+            k += 1
+        starts.insert(k, start)
+        ends.insert(k, start + duration)
         wait = start - at
         if wait:
             self.total_wait += wait
