@@ -35,8 +35,10 @@ from archsim.sweep.expand import Point
 from archsim.sweep.point import PointRecord, run_point
 
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1"}
-"""Environment of local workers: one thread each (one worker per core; numba and BLAS must not oversubscribe)."""
+              "NUMBA_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+"""Environment of local workers: one thread each (one worker per core; numba and BLAS must not oversubscribe), and
+no statistical profiler (by default a worker samples its task thread's stack every 10 ms, holding the GIL the run
+needs)."""
 
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for an existing scheduler to answer."""
