@@ -34,3 +34,16 @@ def tiny_raw(extra: str = "", *, name: str = "t") -> dict[str, Any]:
 def tiny_yaml(extra: str = "", *, name: str = "t") -> str:
     """tiny-test's YAML text with ``extra`` deep-merged over it."""
     return yaml.safe_dump(tiny_raw(extra, name=name), sort_keys=False)
+
+
+TINY_MLP_YAML = """\
+version: 1
+name: tiny-mlp
+input_shape: [8]
+n_classes: 4
+layers:
+  - {name: fc1, kind: linear, out_features: 8}
+  - {name: act1, kind: sigmoid}
+  - {name: fc2, kind: linear, out_features: 4}
+"""
+"""An 8-8-4 MLP that fits tiny-test: the workload of the CLI-level tests."""

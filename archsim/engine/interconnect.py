@@ -22,7 +22,7 @@ link: utilisation, packets, mean and maximum wait; per router: the waits of the 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,21 @@ class Link(Component):
             found = self._ser[nbytes] = self.env.to_ticks(self.spec.serialise_ns(nbytes))
         return found
 
+
+
+def chain_arrival(links: Sequence[Any], s: int, start_at: int) -> int:
+    """Book one packet along a single path of links that each serialise it in ``s`` ticks (cut-through): the
+    head takes each link when it is free, the link is busy for ``s``, and the tail arrives ``s`` after the head.
+    Returns the tick the tail arrives."""
+    ready = start_at
+    for link in links:
+        free = link.free_at
+        if free > ready:
+            link.wait(free - ready)
+            ready = free
+        link.free_at = ready + s
+        ready += link.latency
+    return ready + s
 
 class Network(Component):
     """The on-chip network: links, routers and cached routes.
@@ -280,19 +295,9 @@ class Network(Component):
                 acc[3] += size[0]
                 return self._reserve_uniform(tree, size[0], start_at)[0]
             return self._reserve_links(tree, nbytes, start_at)[0]
-        # one path, every link serialising in s (see _reserve_uniform): the head takes each link when it is
-        # free, the link is busy for s, and the tail arrives s after the head
         s = size[0]
         acc[3] += s
-        ready = start_at
-        for link in tree.links:
-            free = link.free_at
-            if free > ready:
-                link.wait(free - ready)
-                ready = free
-            link.free_at = ready + s
-            ready += link.latency
-        return ready + s
+        return chain_arrival(tree.links, s, start_at)
 
     @staticmethod
     def _reserve_uniform(tree: _Tree, s: int, start_at: int) -> list[int]:

@@ -36,6 +36,7 @@ import simpy
 
 from archsim.engine.buffer import LineBuffer, RowCounter
 from archsim.engine.env import add_busy
+from archsim.engine.interconnect import chain_arrival
 from archsim.engine.plan import INPUT, OUTPUT, EdgePlan, GroupPlan, LayerPlan
 from archsim.engine.server import Server
 from archsim.engine.spec import ConverterSpec
@@ -763,15 +764,7 @@ def _transmit(route: tuple[Any, ...], now: int, latest: list[int]) -> None:
         acc[1] += size[1]
         acc[2] += 1
         acc[3] += s
-        ready = now
-        for link in tree.links:
-            free = link.free_at
-            if free > ready:
-                link.wait(free - ready)
-                ready = free
-            link.free_at = ready + s
-            ready += link.latency
-        arrive = ready + s
+        arrive = chain_arrival(tree.links, s, now)
         k = slots[0]
         if arrive > latest[k]:
             latest[k] = arrive

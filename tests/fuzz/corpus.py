@@ -12,19 +12,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hwtext import TINY_MLP_YAML
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _MLP = (ROOT / "workloads" / "mlp-digits.yaml").read_text(encoding="utf-8")
-_TINY_WL = """\
-version: 1
-name: tiny-mlp
-input_shape: [8]
-n_classes: 4
-layers:
-  - {name: fc1, kind: linear, out_features: 8}
-  - {name: act1, kind: sigmoid}
-  - {name: fc2, kind: linear, out_features: 4}
-"""
+_TINY_WL = TINY_MLP_YAML
 _HW = "version: 1\nname: x\n"
 _VALID_KINDS = "{kinds}"  # the registered layer kinds, filled in by the test (the registry grows)
 _RUN = ["run", "tiny-test", "{d}/tiny.yaml", "--no-accuracy", "--no-gpu"]

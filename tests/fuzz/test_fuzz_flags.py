@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cli_harness import Outcome, assert_one_line_error, run_cli
+from hwtext import TINY_MLP_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import WEIRD_VALUES, get, paths_of
@@ -21,16 +22,7 @@ from archsim.loader import bundled_files, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_HW = next(p for p in bundled_files("hwconfigs") if p.stem == "tiny-test")
-TINY_WL = """\
-version: 1
-name: tiny-mlp
-input_shape: [8]
-n_classes: 4
-layers:
-  - {name: fc1, kind: linear, out_features: 8}
-  - {name: act1, kind: sigmoid}
-  - {name: fc2, kind: linear, out_features: 4}
-"""
+TINY_WL = TINY_MLP_YAML
 _SETTINGS: dict[str, Any] = dict(deadline=None, database=None, derandomize=True, print_blob=True,
                                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FLAG_EXAMPLES = 120

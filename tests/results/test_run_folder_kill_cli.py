@@ -11,21 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hwtext import TINY_MLP_YAML
 
 from archsim.results import run_folder
 from archsim.results.run_folder import MANIFEST, RunFolder, clean_leftovers
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKLOAD = """\
-version: 1
-name: tiny-mlp
-input_shape: [8]
-n_classes: 4
-layers:
-  - {name: fc1, kind: linear, out_features: 8}
-  - {name: act1, kind: sigmoid}
-  - {name: fc2, kind: linear, out_features: 4}
-"""
+WORKLOAD = TINY_MLP_YAML
 
 
 def _run(out: Path, workload: Path, seed: int) -> subprocess.Popen[bytes]:
