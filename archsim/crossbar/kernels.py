@@ -835,6 +835,44 @@ def _slot_draws(key, i, n_out, pdt_row, bl, separate, bases, fired, counts):
     return False
 
 
+#: Rows whose slot draws are made together (:func:`_block_slot_draws`) when a call has few samples × slots.
+ROW_BLOCK = 64
+#: Samples × slots (B · BLmax) up to which the slot draws go row-block by row-block (vectorised over the rows)
+#: instead of row by row (vectorised over the samples): at batch 1 the per-row loops are one iteration long.
+BLOCK_DRAWS_MAX = 64
+
+
+@njit(**JIT)
+def _block_slot_draws(key, r0, r1, n_out, pd, bl, separate, counts, bases_blk, fired_blk, hit):
+    """:func:`_slot_draws` of rows r0 .. r1 − 1 at once, loops over the rows innermost (they vectorise):
+    bases_blk[b, r] and fired_blk[k, b, r] are row r0 + r's bases[b] and fired[k, b], and hit[r] is non-zero where
+    the row has a coincidence. The same draws, so the same numbers."""
+    nr = r1 - r0
+    for r in range(nr):
+        hit[r] = 0
+    for b in range(pd.shape[0]):
+        for r in range(nr):
+            bases_blk[b, r] = stream(key, 2, b * n_out + r0 + r)
+        for k in range(fired_blk.shape[0]):
+            if k >= bl[b]:
+                for r in range(nr):
+                    fired_blk[k, b, r] = 0
+                continue
+            mask = np.uint8(counts[b, k, 0] > 0) | (np.uint8(counts[b, k, 1] > 0) << np.uint8(1))
+            if separate:
+                for r in range(nr):
+                    ap = abs(pd[b, r0 + r])
+                    f = (np.uint8(ap > uniform32(bases_blk[b, r], 2 * k))
+                         | (np.uint8(ap > uniform32(bases_blk[b, r], 2 * k + 1)) << np.uint8(1)))
+                    fired_blk[k, b, r] = f
+                    hit[r] |= f & mask
+            else:
+                for r in range(nr):
+                    f = np.uint8(abs(pd[b, r0 + r]) > uniform32(bases_blk[b, r], k)) * np.uint8(3)
+                    fired_blk[k, b, r] = f
+                    hit[r] |= f & mask
+
+
 @njit(**JIT)
 def _param_row_soa(P, i, soa):
     """soa[k, j] = P[i, j, k] (the :class:`ParamRow` of row i). The four common parameters are copied in one pass
@@ -955,17 +993,40 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, code, lr_sign, s
     """
     n_out = u.shape[0]
     n_b = pd.shape[0]
+    n_slots = idx.shape[1]
     pdt = np.ascontiguousarray(pd.T)
     n_chunks = (n_out + rows_per_chunk - 1) // rows_per_chunk
     for ch in prange(n_chunks):
         bases = np.empty(n_b, np.uint64)
-        fired = np.empty((idx.shape[1], n_b), np.uint8)
+        fired = np.empty((n_slots, n_b), np.uint8)
         zd = np.zeros(u.shape[1], np.float32)
         soa = np.empty((P.shape[2], u.shape[1]), np.float32)
         zbuf = np.zeros(1, np.float32)
-        for i in range(ch * rows_per_chunk, min(n_out, (ch + 1) * rows_per_chunk)):
-            # rows without a coincidence are skipped before the call: passing _update_row its ~25 arrays costs
-            # ~40 atomic reference-count updates (~0.2 us), more than a whole row of batch-1 work
+        lo = ch * rows_per_chunk
+        hi = min(n_out, lo + rows_per_chunk)
+        # rows without a coincidence are skipped before the call: passing _update_row its ~25 arrays costs ~40
+        # atomic reference-count updates (~0.2 us), more than a whole row of batch-1 work
+        if n_b * n_slots <= BLOCK_DRAWS_MAX:
+            bases_blk = np.empty((n_b, ROW_BLOCK), np.uint64)
+            fired_blk = np.empty((n_slots, n_b, ROW_BLOCK), np.uint8)
+            hit = np.empty(ROW_BLOCK, np.uint8)
+            for r0 in range(lo, hi, ROW_BLOCK):
+                r1 = min(hi, r0 + ROW_BLOCK)
+                _block_slot_draws(key, r0, r1, n_out, pd, bl, separate, counts, bases_blk, fired_blk, hit)
+                for i in range(r0, r1):
+                    r = i - r0
+                    if hit[r] == 0:
+                        continue
+                    for b in range(n_b):
+                        bases[b] = bases_blk[b, r]
+                        for k in range(n_slots):
+                            fired[k, b] = fired_blk[k, b, r]
+                    n, zbuf = _update_row(law, i, u, P, G, sigma, pdt[i], bl, idx, counts, code, lr_sign, separate,
+                                          key, wvis, wn_std, ref, noise_key, one_sided, u2, P2, wvis2, ref2, bases,
+                                          fired, zd, soa, zbuf)
+                    pulses[i] += n
+            continue
+        for i in range(lo, hi):
             if not _slot_draws(key, i, n_out, pdt[i], bl, separate, bases, fired, counts):
                 continue
             n, zbuf = _update_row(law, i, u, P, G, sigma, pdt[i], bl, idx, counts, code, lr_sign, separate, key,

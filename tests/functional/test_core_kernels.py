@@ -117,6 +117,32 @@ def test_dense_pass_equals_input_by_input_pass(device, separate):
 
 
 @pytest.mark.parametrize("separate", [False, True])
+def test_block_slot_draws_equal_the_row_by_row_draws(separate):
+    # the batch-1 form of the slot draws (rows innermost) against the row-by-row one (samples innermost)
+    n_out, n_in, batch, bl_max = 70, 40, 3, 5
+    pd, bl, (idx, counts, code) = _trains(n_out, n_in, batch, bl_max, 8)
+    bl[0] = 0
+    key = np.uint64(91)
+    r0, r1 = 3, 3 + K.ROW_BLOCK
+    r1 = min(r1, n_out)
+    bases_blk = np.empty((batch, K.ROW_BLOCK), np.uint64)
+    fired_blk = np.empty((bl_max, batch, K.ROW_BLOCK), np.uint8)
+    hit = np.empty(K.ROW_BLOCK, np.uint8)
+    K._block_slot_draws(key, r0, r1, n_out, pd, bl, separate, counts, bases_blk, fired_blk, hit)
+    pdt = np.ascontiguousarray(pd.T)
+    bases = np.empty(batch, np.uint64)
+    fired = np.empty((bl_max, batch), np.uint8)
+    n_hit = 0
+    for i in range(r0, r1):
+        any_hit = K._slot_draws(key, i, n_out, pdt[i], bl, separate, bases, fired, counts)
+        np.testing.assert_array_equal(bases_blk[:, i - r0], bases)
+        np.testing.assert_array_equal(fired_blk[:, :, i - r0], fired)
+        assert bool(hit[i - r0]) == any_hit
+        n_hit += any_hit
+    assert 0 < n_hit < r1 - r0  # rows with and without coincidences
+
+
+@pytest.mark.parametrize("separate", [False, True])
 def test_parallel_serial_and_scratch_sharing_give_identical_kernels(separate):
     n_out, n_in = 29, 48
     arr = DeviceArray(n_out, n_in, rpu.ConstantStepDevice(), np.random.default_rng(0))
