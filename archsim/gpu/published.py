@@ -148,6 +148,25 @@ def _lambda_row(gpu: str, row: str, date: str, figures: dict[str, tuple[int, flo
     return out
 
 
+def _dle_bert(gpu: str, release: str, date: str, system: str, *,
+              pretraining: tuple[tuple[str, int, int, float, int], ...] = (),
+              squad_training: tuple[tuple[str, int, float], ...] = (),
+              squad_inference: tuple[tuple[str, int, float], ...] = (), note: str = "") -> list[PublishedFigure]:
+    """The BERT-large figures of one system in one revision of the DeepLearningExamples BERT README, all held out:
+    ``pretraining`` rows (precision, micro-batch, seq, samples/s, accumulation steps; 20 masked positions at seq 128,
+    80 at seq 512), SQuAD fine-tuning and inference rows (precision, batch, samples/s; seq 384)."""
+    kw = {"note": note} if note else {}
+    out = [_bert(gpu, "bert-large", "pretraining", "training", precision, batch, seq, value,
+                 f"{release} pre-training {system}", date, "held-out", accumulation_steps=steps,
+                 max_predictions={128: 20, 512: 80}[seq], **kw)
+           for precision, batch, seq, value, steps in pretraining]
+    for mode, what, rows in (("training", "SQuAD fine-tuning", squad_training),
+                             ("inference", "SQuAD inference", squad_inference)):
+        out += [_bert(gpu, "bert-large", "squad", mode, precision, batch, 384, value, f"{release} {what} {system}",
+                      date, "held-out", **kw) for precision, batch, value in rows]
+    return out
+
+
 _LAMBDA_FIT = ("resnet50/fp32", "resnet50/amp", "bert-large/amp")
 """The fit subset of a Lambda row (module docstring: both ResNet-50 precisions, BERT-large at AMP)."""
 _DLE_RN50 = "DLE-RN50"
@@ -180,34 +199,16 @@ def _v100() -> list[PublishedFigure]:
                        {"resnet50/fp32": (128, 369), "resnet50/amp": (256, 833), "bert-base/fp32": (24, 42),
                         "bert-base/amp": (48, 189), "bert-large/fp32": (8, 12), "bert-large/amp": (16, 57)},
                        fit=_LAMBDA_FIT)
-    out += [
-        # DGX-1 16G, NGC 20.06: pre-training phase 1 and 2 (micro-batch = batch / accumulation steps)
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 8, 128, 40, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=8192, max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 16, 128, 164, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=4096, max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 2, 512, 9, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=16384, max_predictions=80),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 4, 512, 34, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=8192, max_predictions=80),
-        _bert(g, "bert-large", "squad", "training", "fp32", 4, 384, 9, f"{_BERT20} SQuAD fine-tuning DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 10, 384, 50, f"{_BERT20} SQuAD fine-tuning DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "fp32", 8, 384, 42, f"{_BERT20} SQuAD inference DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "amp", 8, 384, 153, f"{_BERT20} SQuAD inference DGX-1 16G",
-              _D_BERT20, "held-out"),
-        # DGX-1 32G, NGC 21.11
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 32, 128, 50, f"{_BERT21} pre-training DGX-1 32G",
-              _D_BERT21, "held-out", accumulation_steps=128, max_predictions=20, note=_V100_32G),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 64, 128, 224, f"{_BERT21} pre-training DGX-1 32G",
-              _D_BERT21, "held-out", accumulation_steps=64, max_predictions=20, note=_V100_32G),
-        _bert(g, "bert-large", "squad", "training", "fp32", 8, 384, 12, f"{_BERT21} SQuAD fine-tuning DGX-1 32G",
-              _D_BERT21, "held-out", note=_V100_32G),
-        _bert(g, "bert-large", "squad", "training", "amp", 16, 384, 52, f"{_BERT21} SQuAD fine-tuning DGX-1 32G",
-              _D_BERT21, "held-out", note=_V100_32G),
-    ]
+    # DGX-1 16G, NGC 20.06: pre-training phase 1 and 2 (micro-batch = batch / accumulation steps)
+    out += _dle_bert(g, _BERT20, _D_BERT20, "DGX-1 16G",
+                     pretraining=(("fp32", 8, 128, 40, 8192), ("amp", 16, 128, 164, 4096), ("fp32", 2, 512, 9, 16384),
+                                  ("amp", 4, 512, 34, 8192)),
+                     squad_training=(("fp32", 4, 9), ("amp", 10, 50)),
+                     squad_inference=(("fp32", 8, 42), ("amp", 8, 153)))
+    # DGX-1 32G, NGC 21.11
+    out += _dle_bert(g, _BERT21, _D_BERT21, "DGX-1 32G",
+                     pretraining=(("fp32", 32, 128, 50, 128), ("amp", 64, 128, 224, 64)),
+                     squad_training=(("fp32", 8, 12), ("amp", 16, 52)), note=_V100_32G)
     return out
 
 
@@ -227,22 +228,10 @@ def _a100() -> list[PublishedFigure]:
                        {"resnet50/fp32": (640, 1066), "resnet50/amp": (1280, 1582), "bert-base/fp32": (172, 239),
                         "bert-base/amp": (320, 443), "bert-large/fp32": (64, 75), "bert-large/amp": (112, 152)},
                        fit=_LAMBDA_FIT)
-    out += [
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 128, 128, 317,
-              f"{_BERT21} pre-training DGX A100 80GB", _D_BERT21, "held-out", accumulation_steps=64,
-              max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 256, 128, 580,
-              f"{_BERT21} pre-training DGX A100 80GB", _D_BERT21, "held-out", accumulation_steps=32,
-              max_predictions=20),
-        _bert(g, "bert-large", "squad", "training", "fp32", 32, 384, 61.5, f"{_BERT21} SQuAD fine-tuning DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 32, 384, 110.5, f"{_BERT21} SQuAD fine-tuning DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "fp32", 32, 384, 216, f"{_BERT21} SQuAD inference DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "amp", 32, 384, 312, f"{_BERT21} SQuAD inference DGX A100 80GB",
-              _D_BERT21, "held-out"),
-    ]
+    out += _dle_bert(g, _BERT21, _D_BERT21, "DGX A100 80GB",
+                     pretraining=(("fp32", 128, 128, 317, 64), ("amp", 256, 128, 580, 32)),
+                     squad_training=(("fp32", 32, 61.5), ("amp", 32, 110.5)),
+                     squad_inference=(("fp32", 32, 216), ("amp", 32, 312)))
     return out
 
 
