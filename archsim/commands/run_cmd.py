@@ -38,19 +38,25 @@ from archsim.pipeline.state import RunState
 from archsim.report.data import fmt_pct, fmt_si
 
 GROUPS = ("simulation", "mapping", "accuracy", "gpu", "output")
-"""The flag groups of ``archsim run``."""
+"""The flag groups of ``archsim run`` (and of ``archsim speedup``, a run plus its sweep)."""
+
+
+def add_run_flags(parser: argparse.ArgumentParser, *, set_example: str, accuracy_default: str = "auto",
+                  gpu_optional: bool = True, what: str = "<mode>") -> None:
+    """The inputs and the flags of :data:`GROUPS`, in that order."""
+    add_inputs(parser, set_example=set_example)
+    add_simulation(parser)
+    add_mapping(parser)
+    add_accuracy(parser, default=accuracy_default)
+    add_gpu(parser, optional=gpu_optional)
+    add_output(parser, what=what)
 
 
 def register(subparsers: Any) -> None:
     """Add the ``run`` subcommand."""
     p = add_parser(subparsers, "run", help="simulate accuracy, runtime, energy and area of a workload on a chip",
                    doc=__doc__)
-    add_inputs(p, set_example="chip.n_tiles=256")
-    add_simulation(p)
-    add_mapping(p)
-    add_accuracy(p)
-    add_gpu(p)
-    add_output(p, what="<mode>")
+    add_run_flags(p, set_example="chip.n_tiles=256")
     p.set_defaults(func=run)
 
 

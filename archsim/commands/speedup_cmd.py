@@ -15,24 +15,13 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from archsim.commands.common import (
-    add_accuracy,
-    add_gpu,
-    add_inputs,
-    add_mapping,
-    add_output,
-    add_parser,
-    add_simulation,
-    options_from_args,
-)
+from archsim.commands.common import add_parser, options_from_args
+from archsim.commands.run_cmd import GROUPS, add_run_flags
 from archsim.commands.status import OK
 from archsim.pipeline import run as run_pipeline
 from archsim.pipeline.speedup import speedup_steps
 from archsim.report.data import fmt_num, fmt_ratio, fmt_si
 from archsim.sweep.design import step_design_sweep
-
-GROUPS = ("simulation", "mapping", "accuracy", "gpu", "output")
-"""The flag groups of ``archsim speedup``."""
 
 
 def register(subparsers: Any) -> None:
@@ -40,15 +29,11 @@ def register(subparsers: Any) -> None:
     p = add_parser(subparsers, "speedup",
                    help="compare the analog chip with a GPU: time, energy, TOPS/W, a design sweep and paper checks",
                    doc=__doc__)
-    add_inputs(p, set_example="tile.adc.columns_per_adc=8")
-    add_simulation(p)
-    add_mapping(p)
-    add_accuracy(p, default="off")
-    add_gpu(p, optional=False)
+    add_run_flags(p, set_example="tile.adc.columns_per_adc=8", accuracy_default="off", gpu_optional=False,
+                  what="speedup")
     p.add_argument("--measure", action="store_true",
                    help="also time the network's layers on this machine's CUDA GPU (needs PyTorch + CUDA)")
     p.add_argument("--no-sweep", action="store_true", help="skip the design sweep")
-    add_output(p, what="speedup")
     p.set_defaults(func=run)
 
 

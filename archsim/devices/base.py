@@ -47,6 +47,7 @@ from archsim.registry import Registry
 __all__ = [
     "CommonDraws",
     "DeviceConfig",
+    "FixedReference",
     "ModelDraws",
     "PulseLaw",
     "PulsedDeviceBase",
@@ -177,6 +178,31 @@ class ModelDraws:
     """Fixed reference r of reference devices (weight = device value − r); None: no reference."""
     globals_: tuple[float, ...] = ()
     """Parameters shared by all devices of the array (G[0], G[1], ... in the law; float64)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixedReference:
+    """The fields of aihwkit's reference devices (``SoftBoundsReferenceDevice``, ``PowStepReferenceDevice``): the law
+    acts on the device value u = w + r with a fixed per-device reference r = reference_mean + reference_std·ξ,
+    optionally moved to each device's symmetry point (where its up and down steps are equal; the model finds it)."""
+
+    reference_mean: float = 0.0
+    """Mean of the fixed reference r."""
+    reference_std: float = 0.0
+    """Std of the fixed reference r."""
+    subtract_symmetry_point: bool = False
+    """Add each device's symmetry point to its reference."""
+
+    def check_reference(self) -> None:
+        """The checks of these fields (called by the model's ``__post_init__``)."""
+        check_finite(self, "reference_mean")
+        check_nonneg(self, "reference_std")
+        check_bool(self, "subtract_symmetry_point")
+
+    def sample_reference(self, xi: Callable[[], np.ndarray], symmetry_point: Callable[[], np.ndarray]) -> np.ndarray:
+        """r of every device (one draw of ``xi``), plus ``symmetry_point()`` with ``subtract_symmetry_point``."""
+        ref = self.reference_mean + self.reference_std * xi()
+        return ref + symmetry_point() if self.subtract_symmetry_point else ref
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,16 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.devices.base import (
-    CommonDraws,
-    ModelDraws,
-    check_bool,
-    check_finite,
-    check_int,
-    check_nonneg,
-    fail,
-    register_device,
-)
+from archsim.devices.base import CommonDraws, FixedReference, ModelDraws, check_int, fail, register_device
 from archsim.devices.pow_step import PowStepDevice, pow_exponents
 
 __all__ = ["PowStepReferenceDevice", "pow_symmetry_point"]
@@ -47,33 +38,24 @@ def pow_symmetry_point(s_up: np.ndarray, s_dn: np.ndarray, lo: np.ndarray, hi: n
 
 @register_device
 @dataclass(frozen=True, kw_only=True)
-class PowStepReferenceDevice(PowStepDevice):
-    """PowStep law without write noise plus a fixed reference (optionally the symmetry point)."""
+class PowStepReferenceDevice(FixedReference, PowStepDevice):
+    """PowStep law without write noise plus a fixed reference (optionally the symmetry point, found by bisection)."""
 
     kind: str = "pow_step_reference"
     """Tag selecting this device in YAML."""
-    reference_mean: float = 0.0
-    """Mean of the fixed reference."""
-    reference_std: float = 0.0
-    """Std of the fixed reference."""
-    subtract_symmetry_point: bool = False
-    """Add each device's (numerically estimated) symmetry point to its reference."""
     n_estimation_steps: int = -1
     """Up+down iterations to estimate the symmetry point in aihwkit; <= 0 = auto. archsim bisects instead (module
     docstring), so the value is only checked."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_finite(self, "reference_mean")
-        check_nonneg(self, "reference_std")
-        check_bool(self, "subtract_symmetry_point")
+        self.check_reference()
         check_int(self, "n_estimation_steps")
         if self.write_noise_std != 0:
             fail(self, "write_noise_std", "0 (PowStepReference has no write noise)", self.write_noise_std)
 
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         g_up, g_dn = pow_exponents(self, xi)
-        ref = self.reference_mean + self.reference_std * xi()
-        if self.subtract_symmetry_point:
-            ref = ref + pow_symmetry_point(common.s_up, common.s_down, common.b_min, common.b_max, g_up, g_dn)
+        ref = self.sample_reference(
+            xi, lambda: pow_symmetry_point(common.s_up, common.s_down, common.b_min, common.b_max, g_up, g_dn))
         return ModelDraws(slots=(g_up, g_dn), reference=ref)

@@ -18,10 +18,10 @@ import numpy as np
 
 from archsim.devices.base import (
     CommonDraws,
+    FixedReference,
     ModelDraws,
     PulsedDeviceBase,
     check_bool,
-    check_finite,
     check_nonneg,
     register_device,
     safe_div,
@@ -33,7 +33,7 @@ __all__ = ["SoftBoundsReferenceDevice"]
 
 @register_device
 @dataclass(frozen=True, kw_only=True)
-class SoftBoundsReferenceDevice(LinearSlopeLaws, PulsedDeviceBase):
+class SoftBoundsReferenceDevice(FixedReference, LinearSlopeLaws, PulsedDeviceBase):
     """Soft bounds acting on u = w + r with a fixed per-device reference r."""
 
     kind: str = "soft_bounds_reference"
@@ -42,20 +42,14 @@ class SoftBoundsReferenceDevice(LinearSlopeLaws, PulsedDeviceBase):
     """Extra d2d spread of the up slope (implemented by rescaling b_max)."""
     slope_down_dtod: float = 0.0
     """Extra d2d spread of the down slope (implemented by rescaling b_min)."""
-    reference_mean: float = 0.0
-    """Mean of the fixed reference r."""
-    reference_std: float = 0.0
-    """Std of the fixed reference r."""
-    subtract_symmetry_point: bool = False
-    """Add each device's symmetry point to its reference (and reset bias)."""
     mult_noise: bool = False
     """c2c noise multiplies the step (True) or is additive in units of s (False, aihwkit default)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_nonneg(self, "slope_up_dtod", "slope_down_dtod", "reference_std")
-        check_finite(self, "reference_mean")
-        check_bool(self, "subtract_symmetry_point", "mult_noise")
+        check_nonneg(self, "slope_up_dtod", "slope_down_dtod")
+        self.check_reference()
+        check_bool(self, "mult_noise")
 
     def sample_model(self, common: CommonDraws, xi: Callable[[], np.ndarray]) -> ModelDraws:
         sb_max, sb_min = common.b_max, common.b_min
@@ -64,9 +58,11 @@ class SoftBoundsReferenceDevice(LinearSlopeLaws, PulsedDeviceBase):
         if self.slope_down_dtod > 0:
             sb_min = safe_div(common.b_min, 1.0 + self.slope_down_dtod * xi())
         s_up, s_down = common.s_up, common.s_down
-        ref = self.reference_mean + self.reference_std * xi()
-        if self.subtract_symmetry_point:
+
+        def symmetry_point() -> np.ndarray:
             # zero net drift of u under alternating up/down pulses: s_up(1 − u/b⁺) = s_down(1 − u/b⁻)
             denom = s_up / np.where(sb_max == 0, np.inf, sb_max) - s_down / np.where(sb_min == 0, -np.inf, sb_min)
-            ref = ref + safe_div(s_up - s_down, denom)
-        return ModelDraws(slots=(-safe_div(s_up, sb_max), -safe_div(s_down, sb_min)), reference=ref)
+            return safe_div(s_up - s_down, denom)
+
+        return ModelDraws(slots=(-safe_div(s_up, sb_max), -safe_div(s_down, sb_min)),
+                          reference=self.sample_reference(xi, symmetry_point))

@@ -147,6 +147,18 @@ def chain_arrival(links: Sequence[Any], s: int, start_at: int) -> int:
         ready += link.latency
     return ready + s
 
+def _counted(tree: _Tree, acc: list[float], nbytes: float) -> tuple[int, int]:
+    """The ``(serialisation ticks, flits)`` of an ``nbytes`` packet on ``tree`` (worked out once per size), counted
+    on the accumulator ``acc`` of :meth:`Network.traffic` as one packet of its bytes and flits."""
+    size = tree.sizes.get(nbytes)
+    if size is None:
+        size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
+    acc[0] += nbytes
+    acc[1] += size[1]
+    acc[2] += 1
+    return size
+
+
 class Network(Component):
     """The on-chip network: links, routers and cached routes.
 
@@ -271,12 +283,7 @@ class Network(Component):
         """:meth:`send_tree` counted on the accumulator ``acc`` of :meth:`traffic` (hot paths keep it)."""
         if tree.chain:
             return [self.transmit_one(tree, acc, nbytes, start_at)]
-        size = tree.sizes.get(nbytes)
-        if size is None:
-            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
-        acc[0] += nbytes
-        acc[1] += size[1]
-        acc[2] += 1
+        size = _counted(tree, acc, nbytes)
         if tree.uniform:
             acc[3] += size[0]
             return self._reserve_uniform(tree, size[0], start_at)
@@ -284,12 +291,7 @@ class Network(Component):
 
     def transmit_one(self, tree: _Tree, acc: list[float], nbytes: float, start_at: int) -> int:
         """:meth:`transmit` of a packet to one destination; return the tick its tail arrives there."""
-        size = tree.sizes.get(nbytes)
-        if size is None:
-            size = tree.sizes[nbytes] = (tree.links[0].serialise_ticks(nbytes), tree.links[0].flits_of(nbytes))
-        acc[0] += nbytes
-        acc[1] += size[1]
-        acc[2] += 1
+        size = _counted(tree, acc, nbytes)
         if not tree.chain:
             if tree.uniform:
                 acc[3] += size[0]

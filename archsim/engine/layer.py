@@ -453,19 +453,14 @@ class EdgeRun:
             need = kept * row_bytes * d.frac
             line = d.line
             if d.spills or (not is_mvm and line.used + need > line.quota + 1e-9 and d.spill_ok):
-                on = min(need, max(0.0, line.quota - line.used))
-                line.used += on
-                line.peak = max(line.peak, line.used)
+                on = d.take_free(need)
             else:
                 on = need
                 ev = line.reserve(need)
                 if ev is not None:
                     return self._reserve_rest(sample, a, b, j, spill, ev, kept, need)
             if on > 1e-9:
-                queue = d.onchip.get(sample)
-                if queue is None:
-                    queue = d.onchip[sample] = deque()
-                queue.append((b, on))
+                d.keep(sample, b, on)
             spill.append(need - on)
         return spill
 
@@ -490,9 +485,7 @@ class EdgeRun:
                 on = need = kept * row_bytes * d.frac
                 ev = None
                 if d.spills or (not is_mvm and line.used + need > line.quota + 1e-9 and d.spill_ok):
-                    on = min(need, max(0.0, line.quota - line.used))
-                    line.used += on
-                    line.peak = max(line.peak, line.used)
+                    on = d.take_free(need)
                 else:
                     ev = line.reserve(need)
             if ev is not None:
@@ -506,10 +499,7 @@ class EdgeRun:
                     line.free(drop)
                     on -= drop
             if on > 1e-9:
-                queue = d.onchip.get(sample)
-                if queue is None:
-                    queue = d.onchip[sample] = deque()
-                queue.append((b, on))
+                d.keep(sample, b, on)
             spill.append(need - on)
         return spill
 
@@ -541,16 +531,9 @@ class EdgeRun:
         now = self.layer.env._now
         latest = [-1] * len(ship.dests)
         for r, route in enumerate(ship.routes):
-            root = route[1]
-            if root is None:
-                if route[0] is None:  # stays on the tile
-                    for k in route[6]:
-                        if now > latest[k]:
-                            latest[k] = now
-                    continue
-                ready = max(link.free_at for link in route[0].roots)
-            else:
-                ready = root.free_at
+            ready = _first_free(route, now, latest)
+            if ready < 0:
+                continue
             if ready > now:
                 return self._send_rest(sample, a, b, ship, r, latest, spill)
             _transmit(route, now, latest)
@@ -564,17 +547,9 @@ class EdgeRun:
         routes = ship.routes
         for k in range(r, len(routes)):
             route = routes[k]
-            root = route[1]
-            if root is None:
-                if route[0] is None:
-                    now = env._now
-                    for slot in route[6]:
-                        if now > latest[slot]:
-                            latest[slot] = now
-                    continue
-                ready = max(link.free_at for link in route[0].roots)
-            else:
-                ready = root.free_at
+            ready = _first_free(route, env._now, latest)
+            if ready < 0:
+                continue
             if ready > env._now:
                 yield env.timeout(ready - env._now)
             _transmit(route, env._now, latest)
@@ -693,6 +668,22 @@ class _Dest:
         self.spill_path: tuple[Any, ...] | None = None
         """:meth:`Chip.spill_path` of this tile and layer (at the first spill)."""
 
+    def take_free(self, need: float) -> float:
+        """Take what is free of ``need`` bytes in the line buffer without waiting; return the bytes taken (the
+        rest spills)."""
+        line = self.line
+        on = min(need, max(0.0, line.quota - line.used))
+        line.used += on
+        line.peak = max(line.peak, line.used)
+        return on
+
+    def keep(self, sample: int, rows: int, nbytes: float) -> None:
+        """Record ``nbytes`` of ``sample`` kept on chip until the consumer has read the rows below ``rows``."""
+        queue = self.onchip.get(sample)
+        if queue is None:
+            queue = self.onchip[sample] = deque()
+        queue.append((rows, nbytes))
+
 
 class _Delivery:
     """The packets of one row from one producer's pieces, worked out once: per packet ``(route, its only first
@@ -752,6 +743,20 @@ class _Shipment:
             nbytes = row * d.frac
             buf = d.buffer
             self.dests.append((d, j, nbytes, buf.port, buf.port_ticks(nbytes) if nbytes > 0 else 0, buf.latency))
+
+
+def _first_free(route: tuple[Any, ...], now: int, latest: list[int]) -> int:
+    """The tick the first link of a packet of a :class:`_Shipment` is free, or -1 for a packet that stays on its
+    tile (it is there ``now``: ``latest`` of its destinations is raised to it)."""
+    root = route[1]
+    if root is not None:
+        return root.free_at
+    if route[0] is None:
+        for k in route[6]:
+            if now > latest[k]:
+                latest[k] = now
+        return -1
+    return max(link.free_at for link in route[0].roots)
 
 
 def _transmit(route: tuple[Any, ...], now: int, latest: list[int]) -> None:

@@ -17,15 +17,12 @@ import bisect
 import heapq
 
 
-class Server:
-    """``capacity`` identical units served first come, first served (times in integer ticks)."""
+class _Holds:
+    """What a resource reports of its reservations (times in integer ticks)."""
 
-    __slots__ = ("busy", "capacity", "holds", "max_wait", "total_wait", "_free", "_free_at")
+    __slots__ = ("busy", "holds", "max_wait", "total_wait")
 
-    def __init__(self, capacity: int = 1) -> None:
-        self.capacity = capacity
-        self._free_at = 0
-        self._free: list[int] = [0] * capacity
+    def __init__(self) -> None:
         self.busy = 0
         """Ticks any unit was held (summed over units)."""
         self.holds = 0
@@ -34,6 +31,18 @@ class Server:
         """Ticks reservations waited beyond their ``at``."""
         self.max_wait = 0
         """Longest wait of one reservation."""
+
+
+class Server(_Holds):
+    """``capacity`` identical units served first come, first served (times in integer ticks)."""
+
+    __slots__ = ("capacity", "_free", "_free_at")
+
+    def __init__(self, capacity: int = 1) -> None:
+        super().__init__()
+        self.capacity = capacity
+        self._free_at = 0
+        self._free: list[int] = [0] * capacity
 
     @property
     def free_at(self) -> int:
@@ -64,7 +73,7 @@ PRUNE_AT = 64
 """Bookings a :class:`Calendar` keeps before it forgets the past ones on its append path."""
 
 
-class Calendar:
+class Calendar(_Holds):
     """A one-unit resource booked by interval: a reservation takes the earliest gap at or after ``at``.
 
     For resources that are booked ahead of time by some users (a buffer port written when a packet will
@@ -74,15 +83,12 @@ class Calendar:
     them have collected (a reservation after every booking, the common case, needs none of them).
     """
 
-    __slots__ = ("busy", "holds", "max_wait", "total_wait", "_starts", "_ends")
+    __slots__ = ("_starts", "_ends")
 
     def __init__(self) -> None:
+        super().__init__()
         self._starts: list[int] = []
         self._ends: list[int] = []
-        self.busy = 0
-        self.holds = 0
-        self.total_wait = 0
-        self.max_wait = 0
 
     @property
     def free_at(self) -> int:

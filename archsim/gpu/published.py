@@ -132,6 +132,43 @@ def _bert(gpu: str, net: str, task: str, mode: str, precision: str, batch: int, 
                            source=source, date=date, role=role, seq_len=seq, optimizer=opt, **kw)
 
 
+def _lambda_row(gpu: str, row: str, date: str, figures: dict[str, tuple[int, float]],
+                fit: tuple[str, ...]) -> list[PublishedFigure]:
+    """The six training figures of one row of Lambda's benchmark (``LAMBDA-v1``/``-v2``): ResNet-50 (NCHW) and
+    BERT-base/-large SQuAD fine-tuning (seq 384), at FP32 and AMP. ``figures`` maps ``network/precision`` to
+    (batch, samples/s); the keys in ``fit`` are fitted on, the others held out."""
+    out = []
+    for key, (batch, value) in figures.items():
+        net, precision = key.split("/")
+        role = "fit" if key in fit else "held-out"
+        if net == "resnet50":
+            out.append(_rn50(gpu, "training", precision, batch, value, row, date, role, layout="nchw"))
+        else:
+            out.append(_bert(gpu, net, "squad", "training", precision, batch, 384, value, row, date, role))
+    return out
+
+
+def _dle_bert(gpu: str, release: str, date: str, system: str, *,
+              pretraining: tuple[tuple[str, int, int, float, int], ...] = (),
+              squad_training: tuple[tuple[str, int, float], ...] = (),
+              squad_inference: tuple[tuple[str, int, float], ...] = (), note: str = "") -> list[PublishedFigure]:
+    """The BERT-large figures of one system in one revision of the DeepLearningExamples BERT README, all held out:
+    ``pretraining`` rows (precision, micro-batch, seq, samples/s, accumulation steps; 20 masked positions at seq 128,
+    80 at seq 512), SQuAD fine-tuning and inference rows (precision, batch, samples/s; seq 384)."""
+    kw = {"note": note} if note else {}
+    out = [_bert(gpu, "bert-large", "pretraining", "training", precision, batch, seq, value,
+                 f"{release} pre-training {system}", date, "held-out", accumulation_steps=steps,
+                 max_predictions={128: 20, 512: 80}[seq], **kw)
+           for precision, batch, seq, value, steps in pretraining]
+    for mode, what, rows in (("training", "SQuAD fine-tuning", squad_training),
+                             ("inference", "SQuAD inference", squad_inference)):
+        out += [_bert(gpu, "bert-large", "squad", mode, precision, batch, 384, value, f"{release} {what} {system}",
+                      date, "held-out", **kw) for precision, batch, value in rows]
+    return out
+
+
+_LAMBDA_FIT = ("resnet50/fp32", "resnet50/amp", "bert-large/amp")
+"""The fit subset of a Lambda row (module docstring: both ResNet-50 precisions, BERT-large at AMP)."""
 _DLE_RN50 = "DLE-RN50"
 _D_RN50 = "2021-04-20"
 _BERT20 = "DLE-BERT-20.06"
@@ -158,50 +195,27 @@ def _v100() -> list[PublishedFigure]:
     for b, v in amp_inf.items():
         out.append(_rn50(g, "inference", "amp", b, v, f"{_DLE_RN50} inference DGX-1 1x V100 16GB", _D_RN50,
                          "held-out"))
-    lam = "LAMBDA-v1 row 'LambdaCloud V100 16GB'"
-    out += [
-        _rn50(g, "training", "fp32", 128, 369, lam, "2023-02-14", "fit", layout="nchw"),
-        _rn50(g, "training", "amp", 256, 833, lam, "2023-02-14", "fit", layout="nchw"),
-        _bert(g, "bert-base", "squad", "training", "fp32", 24, 384, 42, lam, "2023-02-14", "held-out"),
-        _bert(g, "bert-base", "squad", "training", "amp", 48, 384, 189, lam, "2023-02-14", "held-out"),
-        _bert(g, "bert-large", "squad", "training", "fp32", 8, 384, 12, lam, "2023-02-14", "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 16, 384, 57, lam, "2023-02-14", "fit"),
-        # DGX-1 16G, NGC 20.06: pre-training phase 1 and 2 (micro-batch = batch / accumulation steps)
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 8, 128, 40, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=8192, max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 16, 128, 164, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=4096, max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 2, 512, 9, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=16384, max_predictions=80),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 4, 512, 34, f"{_BERT20} pre-training DGX-1 16G",
-              _D_BERT20, "held-out", accumulation_steps=8192, max_predictions=80),
-        _bert(g, "bert-large", "squad", "training", "fp32", 4, 384, 9, f"{_BERT20} SQuAD fine-tuning DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 10, 384, 50, f"{_BERT20} SQuAD fine-tuning DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "fp32", 8, 384, 42, f"{_BERT20} SQuAD inference DGX-1 16G",
-              _D_BERT20, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "amp", 8, 384, 153, f"{_BERT20} SQuAD inference DGX-1 16G",
-              _D_BERT20, "held-out"),
-        # DGX-1 32G, NGC 21.11
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 32, 128, 50, f"{_BERT21} pre-training DGX-1 32G",
-              _D_BERT21, "held-out", accumulation_steps=128, max_predictions=20, note=_V100_32G),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 64, 128, 224, f"{_BERT21} pre-training DGX-1 32G",
-              _D_BERT21, "held-out", accumulation_steps=64, max_predictions=20, note=_V100_32G),
-        _bert(g, "bert-large", "squad", "training", "fp32", 8, 384, 12, f"{_BERT21} SQuAD fine-tuning DGX-1 32G",
-              _D_BERT21, "held-out", note=_V100_32G),
-        _bert(g, "bert-large", "squad", "training", "amp", 16, 384, 52, f"{_BERT21} SQuAD fine-tuning DGX-1 32G",
-              _D_BERT21, "held-out", note=_V100_32G),
-    ]
+    out += _lambda_row(g, "LAMBDA-v1 row 'LambdaCloud V100 16GB'", "2023-02-14",
+                       {"resnet50/fp32": (128, 369), "resnet50/amp": (256, 833), "bert-base/fp32": (24, 42),
+                        "bert-base/amp": (48, 189), "bert-large/fp32": (8, 12), "bert-large/amp": (16, 57)},
+                       fit=_LAMBDA_FIT)
+    # DGX-1 16G, NGC 20.06: pre-training phase 1 and 2 (micro-batch = batch / accumulation steps)
+    out += _dle_bert(g, _BERT20, _D_BERT20, "DGX-1 16G",
+                     pretraining=(("fp32", 8, 128, 40, 8192), ("amp", 16, 128, 164, 4096), ("fp32", 2, 512, 9, 16384),
+                                  ("amp", 4, 512, 34, 8192)),
+                     squad_training=(("fp32", 4, 9), ("amp", 10, 50)),
+                     squad_inference=(("fp32", 8, 42), ("amp", 8, 153)))
+    # DGX-1 32G, NGC 21.11
+    out += _dle_bert(g, _BERT21, _D_BERT21, "DGX-1 32G",
+                     pretraining=(("fp32", 32, 128, 50, 128), ("amp", 64, 128, 224, 64)),
+                     squad_training=(("fp32", 8, 12), ("amp", 16, 52)), note=_V100_32G)
     return out
 
 
 def _a100() -> list[PublishedFigure]:
     g = "a100"
-    lam = "LAMBDA-v1 row 'A100 80GB SXM4'"
-    d_lam = "2022-12-16"
     mlperf = "MLPERF-INF v3.0 DGX-A100_A100-SXM-80GBx1_TRT resnet50"
-    return [
+    out = [
         _rn50(g, "training", "fp32", 256, 938, f"{_DLE_RN50} DGX A100 80GB 1 GPU (TF32)", _D_RN50, "held-out",
               layout="nchw"),
         _rn50(g, "training", "amp", 256, 2470, f"{_DLE_RN50} DGX A100 80GB 1 GPU", _D_RN50, "held-out"),
@@ -209,48 +223,30 @@ def _a100() -> list[PublishedFigure]:
               stack="tensorrt"),
         _rn50(g, "inference", "int8", 2048, 42379.3, f"{mlperf} Offline", "2023-04-05", "held-out", stack="tensorrt",
               note="Offline batch chosen by the harness (not in the indexed files); modelled at 2048"),
-        _rn50(g, "training", "fp32", 640, 1066, lam, d_lam, "fit", layout="nchw"),
-        _rn50(g, "training", "amp", 1280, 1582, lam, d_lam, "fit", layout="nchw"),
-        _bert(g, "bert-base", "squad", "training", "fp32", 172, 384, 239, lam, d_lam, "held-out"),
-        _bert(g, "bert-base", "squad", "training", "amp", 320, 384, 443, lam, d_lam, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "fp32", 64, 384, 75, lam, d_lam, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 112, 384, 152, lam, d_lam, "fit"),
-        _bert(g, "bert-large", "pretraining", "training", "fp32", 128, 128, 317,
-              f"{_BERT21} pre-training DGX A100 80GB", _D_BERT21, "held-out", accumulation_steps=64,
-              max_predictions=20),
-        _bert(g, "bert-large", "pretraining", "training", "amp", 256, 128, 580,
-              f"{_BERT21} pre-training DGX A100 80GB", _D_BERT21, "held-out", accumulation_steps=32,
-              max_predictions=20),
-        _bert(g, "bert-large", "squad", "training", "fp32", 32, 384, 61.5, f"{_BERT21} SQuAD fine-tuning DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 32, 384, 110.5, f"{_BERT21} SQuAD fine-tuning DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "fp32", 32, 384, 216, f"{_BERT21} SQuAD inference DGX A100 80GB",
-              _D_BERT21, "held-out"),
-        _bert(g, "bert-large", "squad", "inference", "amp", 32, 384, 312, f"{_BERT21} SQuAD inference DGX A100 80GB",
-              _D_BERT21, "held-out"),
     ]
+    out += _lambda_row(g, "LAMBDA-v1 row 'A100 80GB SXM4'", "2022-12-16",
+                       {"resnet50/fp32": (640, 1066), "resnet50/amp": (1280, 1582), "bert-base/fp32": (172, 239),
+                        "bert-base/amp": (320, 443), "bert-large/fp32": (64, 75), "bert-large/amp": (112, 152)},
+                       fit=_LAMBDA_FIT)
+    out += _dle_bert(g, _BERT21, _D_BERT21, "DGX A100 80GB",
+                     pretraining=(("fp32", 128, 128, 317, 64), ("amp", 256, 128, 580, 32)),
+                     squad_training=(("fp32", 32, 61.5), ("amp", 32, 110.5)),
+                     squad_inference=(("fp32", 32, 216), ("amp", 32, 312)))
+    return out
 
 
 def _h100() -> list[PublishedFigure]:
     g = "h100"
-    v2 = "LAMBDA-v2 row 'LambdaOD_1x_Texas_1xH100_80GB_SXM5_192-222-52-129_v2'"
-    d2 = "2024-09-30"
-    v1 = "LAMBDA-v1 row 'H100 80GB SXM5'"
-    d1 = "2023-02-14"
     return [
-        _rn50(g, "training", "fp32", 640, 1895, v2, d2, "fit", layout="nchw"),
-        _rn50(g, "training", "amp", 1280, 2791, v2, d2, "fit", layout="nchw"),
-        _bert(g, "bert-base", "squad", "training", "fp32", 172, 384, 432, v2, d2, "held-out"),
-        _bert(g, "bert-base", "squad", "training", "amp", 320, 384, 858, v2, d2, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "fp32", 64, 384, 145, v2, d2, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 112, 384, 311, v2, d2, "fit"),
-        _rn50(g, "training", "fp32", 640, 1753, v1, d1, "held-out", layout="nchw"),
-        _rn50(g, "training", "amp", 1280, 2616, v1, d1, "held-out", layout="nchw"),
-        _bert(g, "bert-base", "squad", "training", "fp32", 172, 384, 408, v1, d1, "held-out"),
-        _bert(g, "bert-base", "squad", "training", "amp", 320, 384, 812, v1, d1, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "fp32", 64, 384, 141, v1, d1, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 112, 384, 301, v1, d1, "held-out"),
+        *_lambda_row(g, "LAMBDA-v2 row 'LambdaOD_1x_Texas_1xH100_80GB_SXM5_192-222-52-129_v2'", "2024-09-30",
+                     {"resnet50/fp32": (640, 1895), "resnet50/amp": (1280, 2791), "bert-base/fp32": (172, 432),
+                      "bert-base/amp": (320, 858), "bert-large/fp32": (64, 145), "bert-large/amp": (112, 311)},
+                     fit=_LAMBDA_FIT),
+        # the older software version of the same GPU: held out
+        *_lambda_row(g, "LAMBDA-v1 row 'H100 80GB SXM5'", "2023-02-14",
+                     {"resnet50/fp32": (640, 1753), "resnet50/amp": (1280, 2616), "bert-base/fp32": (172, 408),
+                      "bert-base/amp": (320, 812), "bert-large/fp32": (64, 141), "bert-large/amp": (112, 301)},
+                     fit=()),
         _rn50(g, "inference", "int8", 2048, 88714.3, "MLPERF-INF v4.0 DGX-H100_H100-SXM-80GBx1_TRT resnet50 Offline",
               "2024-03-27", "held-out", stack="tensorrt",
               note="Offline batch chosen by the harness (not in the indexed files); modelled at 2048"),
@@ -259,15 +255,12 @@ def _h100() -> list[PublishedFigure]:
 
 def _h200() -> list[PublishedFigure]:
     g = "h200"
-    v2 = "LAMBDA-v2 row 'LambdaBM_ENG04_1xH200_140GB_SXM_h200_v2'"
-    d2 = "2024-08-02"
     return [
-        _rn50(g, "training", "fp32", 1280, 2259, v2, d2, "held-out", layout="nchw"),
-        _rn50(g, "training", "amp", 2560, 3079, v2, d2, "fit", layout="nchw"),
-        _bert(g, "bert-base", "squad", "training", "fp32", 296, 384, 514, v2, d2, "held-out"),
-        _bert(g, "bert-base", "squad", "training", "amp", 592, 384, 932, v2, d2, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "fp32", 96, 384, 181, v2, d2, "held-out"),
-        _bert(g, "bert-large", "squad", "training", "amp", 192, 384, 350, v2, d2, "held-out"),
+        # H100's tensor-core efficiency; only the memory efficiency is fitted, on ResNet-50 AMP (module docstring)
+        *_lambda_row(g, "LAMBDA-v2 row 'LambdaBM_ENG04_1xH200_140GB_SXM_h200_v2'", "2024-08-02",
+                     {"resnet50/fp32": (1280, 2259), "resnet50/amp": (2560, 3079), "bert-base/fp32": (296, 514),
+                      "bert-base/amp": (592, 932), "bert-large/fp32": (96, 181), "bert-large/amp": (192, 350)},
+                     fit=("resnet50/amp",)),
         _rn50(g, "inference", "int8", 2048, 756960.0 / 8, "MLPERF-INF v4.1 H200-SXM-141GBx8_TRT resnet Offline",
               "2024-08-28", "held-out", stack="tensorrt",
               note="756,960 samples/s for 8 GPUs / 8; Offline batch modelled at 2048"),

@@ -40,8 +40,8 @@ from archsim.registry import Registry
 if TYPE_CHECKING:
     from archsim.layers.module import BuildContext, Module
 
-__all__ = ["CYCLES", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec", "LayerView", "Shape",
-           "add_ops", "numel", "pair", "window_rows"]
+__all__ = ["CYCLES", "AnalogLayerSpec", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec",
+           "LayerView", "Shape", "add_ops", "numel", "pair", "window_rows"]
 
 Shape = tuple[int, ...]
 IntPair = Union[int, tuple[int, int]]
@@ -303,3 +303,18 @@ class LayerSpec:
             raise LayerError(f"{key}: expected an axis of a {rank}-d input (between {-rank} and {rank - 1}), "
                              f"got {axis}", key=key)
         return axis % rank
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalogLayerSpec(LayerSpec):
+    """Base of the kinds whose weights sit on crossbars (``linear``, ``conv2d``, ``lstm``): the layer applies its
+    logical weight matrix (``matrix_in`` x ``matrix_out``) to ``vectors_per_sample`` input vectors, which a GPU runs
+    as one matrix product of that size."""
+
+    ANALOG = True
+    GPU_KERNEL = "matmul"
+
+    def gpu_work(self, layer: LayerView) -> GpuWork:
+        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
+                       gemm_m_per_sample=layer.vectors_per_sample, gemm_k=layer.matrix_in,
+                       gemm_n=layer.matrix_out)

@@ -16,12 +16,13 @@ the functional model runs each group on its own tiles with its own periphery and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 import numpy as np
 
 from archsim.layers.base import (
+    AnalogLayerSpec,
     ConvShape,
     GpuWork,
     Inferred,
@@ -143,11 +144,8 @@ class Conv2dModule(AnalogModule):
 
 @LayerSpec.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class Conv2dSpec(LayerSpec):
+class Conv2dSpec(AnalogLayerSpec):
     """2-D convolution (module docstring)."""
-
-    ANALOG = True
-    GPU_KERNEL = "matmul"
 
     kind: str = "conv2d"
     out_channels: int
@@ -222,6 +220,4 @@ class Conv2dSpec(LayerSpec):
         k, st, p, _ = self._geometry()
         conv = ConvShape(in_channels=layer.in_shape[0], out_channels=self.out_channels, kernel=k, stride=st,
                          padding=(p[0], p[1]), in_hw=(layer.in_shape[1], layer.in_shape[2]), groups=self.groups)
-        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
-                       gemm_m_per_sample=layer.vectors_per_sample, gemm_k=layer.matrix_in,
-                       gemm_n=layer.matrix_out, conv=conv)
+        return replace(super().gpu_work(layer), conv=conv)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.layers.base import GpuWork, Inferred, LayerError, LayerSpec, LayerView, Shape
+from archsim.layers.base import AnalogLayerSpec, Inferred, LayerError, LayerSpec, LayerView, Shape
 from archsim.layers.module import AnalogModule, BuildContext, MatrixUnit, Module
 
 
@@ -37,11 +37,8 @@ class AnalogLinear(AnalogModule):
 
 @LayerSpec.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class LinearSpec(LayerSpec):
+class LinearSpec(AnalogLayerSpec):
     """Fully connected layer y = W x + b (module docstring)."""
-
-    ANALOG = True
-    GPU_KERNEL = "matmul"
 
     kind: str = "linear"
     out_features: int
@@ -73,8 +70,3 @@ class LinearSpec(LayerSpec):
         f_in = layer.matrix_in
         unit = ctx.matrix(self.out_features, f_in, init_bound=1.0 / np.sqrt(f_in))
         return AnalogLinear(self.name, f_in, self.out_features, unit)
-
-    def gpu_work(self, layer: LayerView) -> GpuWork:
-        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
-                       gemm_m_per_sample=layer.vectors_per_sample, gemm_k=layer.matrix_in,
-                       gemm_n=layer.matrix_out)

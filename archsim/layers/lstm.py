@@ -10,13 +10,14 @@ more parameters). Initial weights uniform in ``±1/sqrt(hidden_size)`` (PyTorch'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from archsim.layers.base import (
     OP_ACTIVATION,
     OP_ELEMENTWISE,
+    AnalogLayerSpec,
     GpuWork,
     Inferred,
     LayerError,
@@ -93,11 +94,8 @@ class AnalogLSTM(AnalogModule):
 
 @LayerSpec.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class LSTMSpec(LayerSpec):
+class LSTMSpec(AnalogLayerSpec):
     """One LSTM layer over a (T, F) sequence (module docstring)."""
-
-    ANALOG = True
-    GPU_KERNEL = "matmul"
 
     kind: str = "lstm"
     hidden_size: int
@@ -138,6 +136,5 @@ class LSTMSpec(LayerSpec):
         return {OP_ACTIVATION: 5 * steps_units, OP_ELEMENTWISE: 8 * steps_units}
 
     def gpu_work(self, layer: LayerView) -> GpuWork:
-        return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
-                       sequential_steps=max(1, layer.vectors_per_sample), gemm_m_per_sample=layer.vectors_per_sample,
-                       gemm_k=layer.matrix_in, gemm_n=layer.matrix_out)
+        # the time steps run one after another
+        return replace(super().gpu_work(layer), sequential_steps=max(1, layer.vectors_per_sample))

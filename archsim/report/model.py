@@ -7,7 +7,6 @@ Section builders (:mod:`archsim.report.sections`) produce these from result.json
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +32,19 @@ class Table:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Chart:
+    """What the chart macro (``templates/charts.html.j2``) reads of every chart kind; each kind adds its data and
+    is registered with :func:`archsim.report.registry.register_chart`."""
+
+    id: str
+    """HTML anchor of the figure."""
+    title: str
+    """Caption."""
+    note: str = ""
+    """Line under the chart ('' for none)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bar:
     """One bar (or a group of bars sharing a label)."""
 
@@ -42,15 +54,13 @@ class Bar:
 
 
 @dataclass(frozen=True, kw_only=True)
-class BarChart:
+class BarChart(Chart):
     """Horizontal bar chart; several ``series`` make grouped bars.
 
     With ``log`` the value axis is logarithmic; with ``baseline`` (log charts of ratios) bars start at that value
     and grow right above it and left below it, so a ratio of 0.5 and one of 2 are bars of equal length.
     """
 
-    id: str
-    title: str
     series: tuple[str, ...]
     bars: tuple[Bar, ...]
     log: bool = False
@@ -58,7 +68,6 @@ class BarChart:
     """Where bars start on a log axis (1.0 for ratios); None: at the axis minimum."""
     unit: str = ""
     """Unit of the axis ticks (log charts)."""
-    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,11 +81,9 @@ class LineSeries:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LineChart:
+class LineChart(Chart):
     """Line chart with a shared x axis."""
 
-    id: str
-    title: str
     x_label: str
     y_label: str
     series: tuple[LineSeries, ...]
@@ -86,7 +93,6 @@ class LineChart:
     """Ticks of the x axis (value, text); empty: evenly spaced numbers."""
     y_from_zero: bool = True
     """Start the y axis at 0 (False: fit the data, for small changes such as accuracy after drift)."""
-    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,16 +107,13 @@ class GanttBar:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Gantt:
+class Gantt(Chart):
     """Timeline: lanes (layers) × bars coloured by phase."""
 
-    id: str
-    title: str
     lanes: tuple[str, ...]
     bars: tuple[GanttBar, ...]
     t_end_ns: float
     phases: tuple[str, ...]
-    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,14 +132,11 @@ class FloorTile:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Floorplan:
+class Floorplan(Chart):
     """Tiles of the chip coloured by layer."""
 
-    id: str
-    title: str
     tiles: tuple[FloorTile, ...]
     legend: tuple[str, ...]
-    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,11 +154,9 @@ class ScatterPoint:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScatterChart:
+class ScatterChart(Chart):
     """Points in the plane; ``front`` joins the highlighted points as a step line (a 2-D Pareto front)."""
 
-    id: str
-    title: str
     x_label: str
     y_label: str
     points: tuple[ScatterPoint, ...]
@@ -177,7 +175,6 @@ class ScatterChart:
     """Categorical x axis: tick texts at x = 0, 1, ... (the levels of an axis); empty: numeric x."""
     means: tuple[tuple[float, float], ...] = ()
     """A line through (x, mean y) per category."""
-    note: str = ""
     width: int = 0
     """Width in px (0: the default)."""
 
@@ -192,7 +189,7 @@ class Section:
     note: str = ""
     lines: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
-    charts: tuple[Any, ...] = ()
+    charts: tuple[Chart, ...] = ()
     template: str = "sections/default.html.j2"
     """The template part that draws the section."""
 
@@ -218,5 +215,5 @@ def not_run(sid: str, title: str, what: str) -> Section:
     return Section(id=sid, title=title, present=False, note=f"not run: {what}")
 
 
-__all__ = ["Bar", "BarChart", "Card", "FloorTile", "Floorplan", "Gantt", "GanttBar", "LineChart", "LineSeries",
+__all__ = ["Bar", "BarChart", "Card", "Chart", "FloorTile", "Floorplan", "Gantt", "GanttBar", "LineChart", "LineSeries",
            "ReportData", "ScatterChart", "ScatterPoint", "Section", "Table", "not_run"]

@@ -2,10 +2,11 @@
 
 A report section is one builder function ``build(result) -> Section`` registered with :func:`register_section`
 (in the order the page shows them) plus its template part (``Section.template``, default
-``templates/sections/default.html.j2``: lines, tables and charts). A chart kind is a view-model class, a layout
-function (chart -> geometry) and a template part ``templates/charts/<kind>.html.j2``, registered with
-:func:`register_chart`. The built-in sections and charts register themselves in :mod:`archsim.report.sections`
-and :mod:`archsim.report.charts`; a new one is one module there (or in a test) and no edit elsewhere.
+``templates/sections/default.html.j2``: lines, tables and charts). A chart kind is a view-model class (a
+:class:`~archsim.report.model.Chart`: id, title, note and its data), a layout function (chart -> geometry) and a
+template part ``templates/charts/<kind>.html.j2``, registered with :func:`register_chart`. The built-in sections
+and charts register themselves in :mod:`archsim.report.sections` and :mod:`archsim.report.charts`; a new one is one
+module there (or in a test) and no edit elsewhere.
 """
 
 from __future__ import annotations

@@ -106,37 +106,38 @@ def anything() -> Check:
     return check
 
 
+def _container(value: Any, path: str, kind: type, expected: str, nullable: bool) -> bool:
+    """Whether ``value`` is a ``kind`` whose content is to be checked; False for an allowed null, else raises."""
+    if value is None and nullable:
+        return False
+    if not isinstance(value, kind):
+        raise _Mismatch(path, expected + (" or null" if nullable else ""), value)
+    return True
+
+
 def list_of(item: Check, *, nullable: bool = False) -> Check:
     """A list whose items pass ``item``."""
     def check(value: Any, path: str) -> None:
-        if value is None and nullable:
-            return
-        if not isinstance(value, list):
-            raise _Mismatch(path, "a list" + (" or null" if nullable else ""), value)
-        for i, v in enumerate(value):
-            item(v, _join(path, i))
+        if _container(value, path, list, "a list", nullable):
+            for i, v in enumerate(value):
+                item(v, _join(path, i))
     return check
 
 
 def map_of(item: Check, *, nullable: bool = False) -> Check:
     """An object with any keys whose values pass ``item``."""
     def check(value: Any, path: str) -> None:
-        if value is None and nullable:
-            return
-        if not isinstance(value, dict):
-            raise _Mismatch(path, "an object" + (" or null" if nullable else ""), value)
-        for k, v in value.items():
-            item(v, _join(path, k))
+        if _container(value, path, dict, "an object", nullable):
+            for k, v in value.items():
+                item(v, _join(path, k))
     return check
 
 
 def obj(fields: Mapping[str, Check], *, required: tuple[str, ...] = (), nullable: bool = False) -> Check:
     """An object whose listed keys pass their checks; ``required`` keys must be present; other keys are free."""
     def check(value: Any, path: str) -> None:
-        if value is None and nullable:
+        if not _container(value, path, dict, "an object", nullable):
             return
-        if not isinstance(value, dict):
-            raise _Mismatch(path, "an object" + (" or null" if nullable else ""), value)
         for key in required:
             if key not in value:
                 raise _Mismatch(_join(path, key), "a value (the key is required)", _MISSING)

@@ -11,10 +11,15 @@ the stored record.
 A point that fails with an :class:`~archsim.errors.ArchsimError` (a combination the chip refuses, a mapping that
 does not fit) is committed the same way with only its record and its one-line message (status ``failed``); any
 other exception is a bug and propagates to the executor, which retries the task and reports it.
+
+The whole task runs with Python's cycle collector paused, as the run path pauses it for its steps
+(:mod:`archsim.pipeline.run`): resumed between the run and the end of the task, it would traverse everything the
+run built and still holds (mapping, plan, results) before reference counting frees it at the task's end.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -120,6 +125,18 @@ def run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | N
         steps: the pipeline steps when nothing is written (None: those of ``archsim run``).
         keep_result: put the result dict on the record (in-process callers).
     """
+    collecting = gc.isenabled()
+    gc.disable()  # for the whole task, not only its run (see the module docstring)
+    try:
+        return _run_point(point, out_root, base=base, steps=steps, keep_result=keep_result)
+    finally:  # the task's objects are freed by now, so the collector's next pass is a short one
+        if collecting:
+            gc.enable()
+
+
+def _run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | None,
+               steps: Sequence[tuple[str, Step]] | None, keep_result: bool) -> PointRecord:
+    """:func:`run_point` with the cycle collector paused."""
     final = point_folder(out_root, point.key) if out_root is not None else None
     if final is not None:
         if steps is not None:

@@ -67,28 +67,12 @@ def build(result: Mapping[str, Any]) -> Section:
         return not_run("accuracy", "Accuracy", f"skipped: {acc['skipped']}")
     series = accuracy_series(acc)
     charts = []
-    acc_series = {k: v for k, v in series.items() if "acc" in k.lower()}
-    loss_series = {k: v for k, v in series.items() if "loss" in k.lower()}
-    if acc_series:
-        charts.append(
-            LineChart(
-                id="accuracy-chart",
-                title="Accuracy per epoch: floating point vs analog",
-                x_label="epoch",
-                y_label="accuracy",
-                series=tuple(LineSeries(name=k, points=tuple(v)) for k, v in sorted(acc_series.items())),
-            )
-        )
-    if loss_series:
-        charts.append(
-            LineChart(
-                id="loss-chart",
-                title="Loss per epoch: floating point vs analog",
-                x_label="epoch",
-                y_label="loss",
-                series=tuple(LineSeries(name=k, points=tuple(v)) for k, v in sorted(loss_series.items())),
-            )
-        )
+    for quantity, match in (("accuracy", "acc"), ("loss", "loss")):
+        curves = [LineSeries(name=k, points=tuple(v)) for k, v in sorted(series.items()) if match in k.lower()]
+        if curves:
+            title = f"{quantity.capitalize()} per epoch: floating point vs analog"
+            charts.append(LineChart(id=f"{quantity}-chart", title=title, x_label="epoch", y_label=quantity,
+                                    series=tuple(curves)))
     lines = []
     kind = (acc.get("settings") or {}).get("kind") if isinstance(acc.get("settings"), Mapping) else None
     if kind == "inference":

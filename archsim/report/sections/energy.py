@@ -32,14 +32,7 @@ def build(result: Mapping[str, Any]) -> Section:
     charts = []
     by_part = e.get("by_part_pj")
     if isinstance(by_part, Mapping) and by_part:
-        charts.append(
-            BarChart(
-                id="energy-chart",
-                title="Energy by component (dynamic + leakage)",
-                series=("energy",),
-                bars=breakdown_bars(by_part, "J", 1e-12),
-            )
-        )
+        charts.append(_breakdown_chart("energy-chart", "Energy by component (dynamic + leakage)", by_part))
     by_action = e.get("by_part_action_pj")
     if isinstance(by_action, Mapping) and by_action:
         flat = {
@@ -48,18 +41,16 @@ def build(result: Mapping[str, Any]) -> Section:
             if isinstance(acts, Mapping)
             for action, v in acts.items()
         }
-        charts.append(
-            BarChart(
-                id="energy-action-chart",
-                title="Dynamic energy by component and action",
-                series=("energy",),
-                bars=breakdown_bars(flat, "J", 1e-12),
-            )
-        )
+        charts.append(_breakdown_chart("energy-action-chart", "Dynamic energy by component and action", flat))
     layer_chart = by_layer_chart(result, e)
     if layer_chart is not None:
         charts.insert(1, layer_chart)
     return Section(id="energy", title="Energy", present=True, lines=tuple(lines), charts=tuple(charts))
+
+
+def _breakdown_chart(chart_id: str, title: str, energies_pj: Mapping[str, Any]) -> BarChart:
+    """One bar per entry of ``energies_pj`` (pJ, shown in J)."""
+    return BarChart(id=chart_id, title=title, series=("energy",), bars=breakdown_bars(energies_pj, "J", 1e-12))
 
 
 def by_layer_chart(result: Mapping[str, Any], e: Mapping[str, Any]) -> BarChart | None:
