@@ -716,19 +716,20 @@ def x_trains(px, bl, key, idx, counts, code):
     for b in prange(px.shape[0]):
         base = stream(key, 1, b)
         for k in range(bl[b]):
-            npos = 0
-            nneg = 0
             off = k * n_in
-            for j in range(n_in):  # branch-free: write both candidate slots, advance the one that fired
+            crow = code[b, k]
+            for j in range(n_in):  # the draws first, into the dense bit line (this loop vectorises)
                 p = px[b, j]
                 fire = abs(p) > uniform32(base, off + j)
+                crow[j] = np.int8(fire & (p > 0)) - np.int8(fire & (p < 0))
+            npos = 0
+            nneg = 0
+            for j in range(n_in):  # branch-free: write both candidate slots, advance the one that fired
+                c = crow[j]
                 idx[b, k, npos] = j
                 idx[b, k, n_in - 1 - nneg] = j
-                fpos = np.int64(fire) * np.int64(p > 0)
-                fneg = np.int64(fire) * np.int64(p < 0)
-                npos += fpos
-                nneg += fneg
-                code[b, k, j] = np.int8(fpos - fneg)
+                npos += np.int64(c > 0)
+                nneg += np.int64(c < 0)
             counts[b, k, 0] = npos
             counts[b, k, 1] = nneg
 
