@@ -20,6 +20,10 @@ non-linearity; stochastic pulse types without stochastic rounding of the probabi
 (ITERATIVE_WORST_CASE, whose NP_SUM factor numpy sums pairwise; weight noise; IR drop and voltage offsets; mean-count
 and implicit pulses; shared and routed updates) stays on the general path.
 
+On-disk cache: the compiled code of these functions contains the kernels they call, but Numba invalidates it
+only when this file changes; after editing ``kernels.py``, delete the ``*.nbi``/``*.nbc`` files under ``archsim/``
+before timing (results are the same either way, only the speed is the old code's).
+
 Parameter packing of :func:`managed_mvm` (built by ``IOPipeline.kernel_params``):
 
 * ``pf`` float32: inp_bound, in_step, inp_noise, in_neg, out_bound, out_step, out_neg, out_scale, nm_thres,

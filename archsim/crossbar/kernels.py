@@ -987,7 +987,11 @@ def stochastic_update(law, u, P, G, sigma, pd, bl, idx, counts, code, lr_sign, s
     element are applied in slot order; rows are independent, so the result does not depend on threading.
     The pulses of a slot go input by input (:func:`_pulse_run`), or, for a slot carrying at least n_in/DENSE_DIV
     of them, by the vectorised dense pass (:func:`_dense_slot`; not with write noise or one-sided routing): the
-    same pulses with the same draws, so the same numbers.
+    same pulses with the same draws, so the same numbers. A row's slot draws are made first (:func:`_slot_draws`,
+    or for B·BLmax <= BLOCK_DRAWS_MAX :func:`_block_slot_draws`, ROW_BLOCK rows at once) and a row without a
+    coincidence is skipped. Measured on the project's 2-core machine, one thread, batch-1 updates of the
+    784-256-128-10 MLP's tiles (recorded late in an MNIST epoch): 256×392 10 µs, 128×256 16 µs, 10×128 5 µs per
+    call, against 52, 35 and 6 µs with every row passed to :func:`_update_row` and drawn sample-innermost.
 
     Args:
         law: the device's pulse-law tag (:func:`law_tag`; the kernel is specialised on it).
