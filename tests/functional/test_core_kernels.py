@@ -156,6 +156,23 @@ def test_parallel_serial_and_scratch_sharing_give_identical_kernels(separate):
         np.testing.assert_array_equal(p, runs[0][1])
 
 
+@pytest.mark.parametrize("separate", [False, True])
+def test_small_batches_block_draws_serial_parallel_and_chunks_give_identical_kernels(separate):
+    # B * BLmax <= BLOCK_DRAWS_MAX: the slot draws go ROW_BLOCK rows at a time, also inside the parallel chunks
+    n_out, n_in, batch, bl_max = K.ROW_BLOCK + 29, 48, 3, 5
+    assert batch * bl_max <= K.BLOCK_DRAWS_MAX
+    arr = DeviceArray(n_out, n_in, rpu.ConstantStepDevice(), np.random.default_rng(0))
+    u0 = arr.u.copy()
+    pd, bl, trains = _trains(n_out, n_in, batch, bl_max, 11)
+    runs = [_kernel_run(arr, u0, pd, bl, trains, separate=separate, wn_std=0.0, kernel=kern, rows_per_chunk=rows)
+            for kern, rows in ((K.stochastic_update.serial, n_out), (K.stochastic_update.serial, 7),
+                               (K.stochastic_update, K.PARALLEL_SCRATCH_ROWS), (K.stochastic_update, 1))]
+    assert runs[0][1].sum() > 100 and (runs[0][1] == 0).any()  # pulsed rows and skipped ones
+    for u, p in runs[1:]:
+        np.testing.assert_array_equal(u, runs[0][0])
+        np.testing.assert_array_equal(p, runs[0][1])
+
+
 def test_serial_updates_of_large_batches_take_the_compiled_path(monkeypatch):
     rng = np.random.default_rng(6)
     x = rng.uniform(-1, 1, (150, 40)).astype(F)
