@@ -14,11 +14,15 @@ other exception is a bug and propagates to the executor, which retries the task 
 
 The whole task runs with Python's cycle collector paused, as the run path pauses it for its steps
 (:mod:`archsim.pipeline.run`): resumed between the run and the end of the task, it would traverse everything the
-run built and still holds (mapping, plan, results) before reference counting frees it at the task's end.
+run built and still holds (mapping, plan, results) before reference counting frees it at the task's end. At the
+end the task collects its youngest generation, which then holds only what the task allocated and did not free:
+the reference cycles of the run (the simulated chip's structure). So the task pays for its own garbage, once,
+instead of the executor's next steps (on a Dask worker, between tasks).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -70,8 +74,8 @@ class PointRecord:
     result: Mapping[str, Any] | None = None
     """The result dict (in-process runs that keep it; never stored in point.json)."""
     task_s: float = 0.0
-    """Wall time of the whole task on the worker: the run plus committing its folder (not stored; 0 when the
-    record was read back)."""
+    """Wall time of the whole task on the worker: the run, committing its folder and collecting its garbage (not
+    stored; 0 when the record was read back)."""
 
     def to_dict(self) -> dict[str, Any]:
         """``point.json``."""
@@ -125,13 +129,16 @@ def run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | N
         steps: the pipeline steps when nothing is written (None: those of ``archsim run``).
         keep_result: put the result dict on the record (in-process callers).
     """
+    t0 = time.perf_counter()
     collecting = gc.isenabled()
     gc.disable()  # for the whole task, not only its run (see the module docstring)
     try:
-        return _run_point(point, out_root, base=base, steps=steps, keep_result=keep_result)
-    finally:  # the task's objects are freed by now, so the collector's next pass is a short one
+        record = _run_point(point, out_root, base=base, steps=steps, keep_result=keep_result)
+    finally:
         if collecting:
             gc.enable()
+            gc.collect(0)  # the run's reference cycles, the only objects of the task still tracked
+    return dataclasses.replace(record, task_s=time.perf_counter() - t0) if record.computed else record
 
 
 def _run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | None,
@@ -188,8 +195,7 @@ def _run_point(point: Point, out_root: str | Path | None, *, base: RunOptions | 
             folder = RunFolder.prepare(final)
             folder.write_text(RECORD_FILE, dumps(record.to_dict()))
             folder.commit()
-    return PointRecord(**{**record.__dict__, "result": result if keep_result else None,
-                          "task_s": time.perf_counter() - t0})
+    return PointRecord(**{**record.__dict__, "result": result if keep_result else None})
 
 
 __all__ = ["POINTS_DIR", "RECORD_FILE", "PointRecord", "point_folder", "read_record", "run_point"]
