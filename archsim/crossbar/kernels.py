@@ -40,7 +40,7 @@ import operator
 import os
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -612,14 +612,20 @@ def apply_law(tag, u, down, P, i, j, sigma, z, G):
 _JITTED_LAWS: dict[str, Callable[..., float]] = {}
 
 
+def _compiled_law(what: str, tag: Any, cache: dict[str, Callable[..., float]],
+                  **options: Any) -> Callable[..., float]:
+    """The pulse law named by the type ``tag`` of an overload of ``what``, compiled once with ``options``."""
+    if not isinstance(tag, LawTagType):
+        raise errors.TypingError(f"{what}: expected a pulse-law tag, got {tag}")
+    law = cache.get(tag.law_name)
+    if law is None:
+        law = cache[tag.law_name] = njit(**options, **JIT)(LAWS[tag.law_name])
+    return law
+
+
 @overload(apply_law)
 def _apply_law_typed(tag, u, down, P, i, j, sigma, z, G):
-    if not isinstance(tag, LawTagType):
-        raise errors.TypingError(f"apply_law: expected a pulse-law tag, got {tag}")
-    name = tag.law_name
-    law = _JITTED_LAWS.get(name)
-    if law is None:
-        law = _JITTED_LAWS[name] = njit(**JIT)(LAWS[name])
+    law = _compiled_law("apply_law", tag, _JITTED_LAWS)
 
     def impl(tag, u, down, P, i, j, sigma, z, G):
         return min(max(law(u, down, P, i, j, sigma, z, G), P[i, j, 2]), P[i, j, 3])
@@ -682,12 +688,7 @@ def law_unclipped(tag, u, down, P, i, j, sigma, z, G):
 
 @overload(law_unclipped, inline="always")
 def _law_unclipped_typed(tag, u, down, P, i, j, sigma, z, G):
-    if not isinstance(tag, LawTagType):
-        raise errors.TypingError(f"law_unclipped: expected a pulse-law tag, got {tag}")
-    name = tag.law_name
-    law = _INLINE_LAWS.get(name)
-    if law is None:
-        law = _INLINE_LAWS[name] = njit(inline="always", **JIT)(LAWS[name])
+    law = _compiled_law("law_unclipped", tag, _INLINE_LAWS, inline="always")
 
     def impl(tag, u, down, P, i, j, sigma, z, G):
         return law(u, down, P, i, j, sigma, z, G)
