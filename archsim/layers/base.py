@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from archsim.errors import WorkloadError
 from archsim.hwconfig.schema import DigitalOp
@@ -126,7 +126,7 @@ class Inferred:
     n_groups: int = 1
     """Analog kinds: independent weight matrices applied side by side (grouped convolution); 1 otherwise."""
     vectors_per_sample: int = 0
-    """Analog kinds: input vectors (MVMs) per sample and group."""
+    """Analog kinds: input vectors (MVMs) per sample and group; conv: output pixels, linear: 1 (or T), lstm: T."""
     bias: bool = False
     """Whether the layer has a bias vector."""
     attrs: Mapping[str, Any] = field(default_factory=dict)
@@ -182,37 +182,19 @@ class GpuWork:
             raise ValueError(f"GpuWork.kernel: expected one of {', '.join(GPU_KERNELS)}, got {self.kernel!r}")
 
 
-class LayerView(Protocol):
-    """The inferred facts of one layer that a kind's methods read (:class:`archsim.workload.Layer` has them)."""
+@dataclass(frozen=True, kw_only=True)
+class LayerView(Inferred):
+    """One layer as its kind's methods read it: its name, inputs and input shapes, and what inference derived
+    (:class:`archsim.workload.Layer` adds the kind and the spec)."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def inputs(self) -> tuple[str, ...]: ...
-    @property
-    def in_shape(self) -> Shape: ...
-    @property
-    def in_shapes(self) -> tuple[Shape, ...]: ...
-    @property
-    def out_shape(self) -> Shape: ...
-    @property
-    def n_weights(self) -> int: ...
-    @property
-    def n_biases(self) -> int: ...
-    @property
-    def macs_per_sample(self) -> int: ...
-    @property
-    def matrix_in(self) -> int: ...
-    @property
-    def matrix_out(self) -> int: ...
-    @property
-    def n_groups(self) -> int: ...
-    @property
-    def vectors_per_sample(self) -> int: ...
-    @property
-    def bias(self) -> bool: ...
-    @property
-    def attrs(self) -> Mapping[str, Any]: ...
+    name: str
+    """Unique layer name (a node of the workload graph)."""
+    inputs: tuple[str, ...]
+    """Names of the layers feeding this one (``()`` for the input layer and parameters)."""
+    in_shape: Shape
+    """Shape of the first input, per sample (the output shape for the input layer)."""
+    in_shapes: tuple[Shape, ...] = ()
+    """Shapes of all inputs, per sample."""
 
 
 @dataclass(frozen=True, kw_only=True)

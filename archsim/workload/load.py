@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ import networkx as nx
 
 from archsim.datasets import check_dataset_spec
 from archsim.errors import ArchsimError, ConfigError, WorkloadError
-from archsim.layers import InputSpec, LayerError, LayerSpec
+from archsim.layers import Inferred, InputSpec, LayerError, LayerSpec
 from archsim.loader import WORKLOAD, Source, apply_overrides, build_dataclass, parse_yaml, read_input
 from archsim.workload.model import Layer, ModelSource, Workload
 
@@ -209,11 +209,10 @@ class _Builder:
             got = s.infer(in_shapes)
         except LayerError as exc:
             raise self.fail(i, exc.message, hint=exc.hint, key=exc.key) from None
+        facts = {f.name: getattr(got, f.name) for f in fields(Inferred)}
+        facts["attrs"] = dict(got.attrs)
         return Layer(name=s.name, kind=s.kind, spec=s, inputs=ins, in_shape=in_shapes[0] if in_shapes else got.out_shape,
-                     in_shapes=in_shapes, out_shape=got.out_shape, bias=got.bias, n_weights=got.n_weights,
-                     n_biases=got.n_biases, macs_per_sample=got.macs_per_sample, matrix_in=got.matrix_in,
-                     matrix_out=got.matrix_out, n_groups=got.n_groups, vectors_per_sample=got.vectors_per_sample,
-                     attrs=dict(got.attrs))
+                     in_shapes=in_shapes, **facts)
 
 
 def workload_from_dict(raw: Any, source: Source | str = "<workload>") -> Workload:

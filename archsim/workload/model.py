@@ -27,54 +27,26 @@ weight matrices (``n_groups · matrix_in · matrix_out · vectors_per_sample``) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from archsim.errors import WorkloadError
-from archsim.layers import GpuWork, LayerSpec, numel
+from archsim.layers import GpuWork, LayerSpec, LayerView, numel
 
 __all__ = ["Layer", "ModelSource", "Workload"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Layer:
-    """One layer: its spec (YAML fields), its inferred shapes and its derived counts."""
+class Layer(LayerView):
+    """One layer: its spec (YAML fields), its inferred shapes and its derived counts (the fields of
+    :class:`archsim.layers.LayerView`)."""
 
-    name: str
-    """Unique layer name (a node of :attr:`Workload.graph`)."""
     kind: str
     """Layer kind (the ``kind:`` of the layer in YAML; ``input`` for the network input)."""
     spec: LayerSpec = field(repr=False)
     """The layer's fields as loaded (the kind's dataclass)."""
-    inputs: tuple[str, ...]
-    """Names of the layers feeding this one (``()`` for the input layer and parameters)."""
-    in_shape: tuple[int, ...]
-    """Shape of the first input, per sample (the output shape for the input layer)."""
-    in_shapes: tuple[tuple[int, ...], ...] = ()
-    """Shapes of all inputs, per sample."""
-    out_shape: tuple[int, ...]
-    """Shape of the output, per sample."""
-    bias: bool = False
-    """Whether the layer has a bias vector (analog layers)."""
-    n_weights: int = 0
-    """Trainable parameters including biases."""
-    n_biases: int = 0
-    """Bias parameters (included in n_weights)."""
-    macs_per_sample: int = 0
-    """Multiply-accumulates per sample (forward)."""
-    matrix_in: int = 0
-    """Analog layers: rows of one group's logical weight matrix (inputs, bias row excluded)."""
-    matrix_out: int = 0
-    """Analog layers: columns of one group's logical weight matrix (outputs)."""
-    n_groups: int = 1
-    """Analog layers: weight matrices side by side (grouped convolution), 1 otherwise."""
-    vectors_per_sample: int = 0
-    """Analog layers: input vectors (MVMs) per sample; conv: output pixels, linear: 1 (or T), lstm: T."""
-    attrs: Mapping[str, Any] = field(default_factory=dict)
-    """Kind-specific resolved fields (``in_features``, ``kernel_size`` as a pair, ...), as in the per-layer table."""
 
     @property
     def is_analog(self) -> bool:
