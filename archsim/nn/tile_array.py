@@ -107,6 +107,11 @@ class ModalTile(Protocol):
 TileFactory = Callable[[int, int, int], Any]
 
 
+def _column_blocks(a: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
+    """The contiguous column blocks ``a[:, bounds[k] : bounds[k + 1]]`` of a batch."""
+    return [np.ascontiguousarray(a[:, bounds[k] : bounds[k + 1]]) for k in range(len(bounds) - 1)]
+
+
 class TileArray:
     """A logical ``out × in`` matrix on ``len(row_splits) × len(col_splits)`` tiles (module docstring)."""
 
@@ -184,15 +189,17 @@ class TileArray:
                 tile.set_weights(np.asarray(tile.get_weights(), dtype=FLOAT) * FLOAT(factor))
 
     # -- cycles ----------------------------------------------------------------------------------
+    @property
+    def _direct(self) -> bool:
+        """One tile without a digital scale: every cycle goes to it unchanged."""
+        return self._single and self.scales[0][0] is None
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y[N, out] = W x for x[N, in], summing row blocks digitally."""
-        if self._single and self.scales[0][0] is None:
+        if self._direct:
             return self.tiles[0][0].forward(x)
         y = np.zeros((x.shape[0], self.out_size), dtype=FLOAT)
-        split_x = [
-            np.ascontiguousarray(x[:, self.row_bounds[i] : self.row_bounds[i + 1]])
-            for i in range(len(self.tiles))
-        ]
+        split_x = _column_blocks(x, self.row_bounds)
         for i, j, rs, cs, tile in self.blocks():
             part = tile.forward(split_x[i])
             alpha = self.scales[i][j]
@@ -201,13 +208,10 @@ class TileArray:
 
     def backward(self, d: np.ndarray) -> np.ndarray:
         """z[N, in] = Wᵀ d for d[N, out], summing column blocks digitally."""
-        if self._single and self.scales[0][0] is None:
+        if self._direct:
             return self.tiles[0][0].backward(d)
         z = np.zeros((d.shape[0], self.in_size), dtype=FLOAT)
-        split_d = [
-            np.ascontiguousarray(d[:, self.col_bounds[j] : self.col_bounds[j + 1]])
-            for j in range(len(self.tiles[0]))
-        ]
+        split_d = _column_blocks(d, self.col_bounds)
         for i, j, rs, cs, tile in self.blocks():
             alpha = self.scales[i][j]
             z[:, rs] += tile.backward(
@@ -217,7 +221,7 @@ class TileArray:
 
     def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
         """Rank-update every tile with its slices of x[N, in] and d[N, out] (W ← W − lr·dᵀx)."""
-        if self._single and self.scales[0][0] is None:
+        if self._direct:
             self.tiles[0][0].update(x, d, lr)
             return
         for i, j, rs, cs, tile in self.blocks():
