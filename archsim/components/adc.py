@@ -19,7 +19,7 @@ import functools
 import math
 from importlib import resources
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, dynamic_mw, in_range
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, from_power_model, in_range
 from archsim.components.library import ADC
 
 __all__ = ["ADC_FROM_POWER", "ADC_SURVEY", "survey_max_rate_hz"]
@@ -81,14 +81,14 @@ ADC_SURVEY = CostModel(
     source="Murmann ADC survey 1997-2023 fit of hwcomponents-adc (CiMLoop, Andrulis et al., ISPASS 2024)")
 
 
-def _from_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power at full sample rate (mW)")
+def _stated_conversion_ns(inp: ModelInput) -> float:
     conv_ns = _conversion_ns(inp, inp.fields.get("bits", 1.0))
     if math.isclose(conv_ns, 0.0):
         raise ModelRangeError("latency_ns", conv_ns, "a conversion time > 0 ns")
-    return {"energy_pj": power * conv_ns}
+    return conv_ns
 
 
-ADC_FROM_POWER = CostModel(
-    name="adc.from_power", part="adc", produces=("energy_pj",), compute=_from_power,
+ADC_FROM_POWER = from_power_model(
+    name="adc.from_power", part="adc", produces=("energy_pj",), duration_ns=_stated_conversion_ns,
+    what="the published power at full sample rate (mW)",
     source="published full-activity power x conversion time (ISAAC Table I convention: 2 mW / 1.28 GS/s = 1.56 pJ)")

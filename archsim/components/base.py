@@ -17,7 +17,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["CostModel", "ModelContext", "ModelInput", "ModelRangeError", "Param", "dynamic_mw", "in_range"]
+__all__ = ["CostModel", "ModelContext", "ModelInput", "ModelRangeError", "Param", "dynamic_mw", "from_power_model",
+           "in_range"]
 
 
 class ModelRangeError(ValueError):
@@ -155,3 +156,25 @@ class CostModel:
             if not math.isfinite(value) or value < 0:
                 raise ModelRangeError(key, value, f"a finite value >= 0 from model {self.name}")
         return out
+
+
+def from_power_model(*, name: str, part: str, produces: tuple[str, ...], what: str, source: str,
+                     duration_ns: Callable[[ModelInput], float] | None = None,
+                     rate_per_ns: Callable[[ModelInput], float] | None = None) -> CostModel:
+    """A ``*.from_power`` model: the dynamic part of a stated full-activity power (:func:`dynamic_mw`; ``what``
+    says which power) charged per action, over the action's duration (``duration_ns``: energy = P·t, mW·ns = pJ)
+    or as its share of the actions the part completes per ns at full activity (``rate_per_ns``: energy = P / rate).
+    Every field of ``produces`` gets that energy."""
+    if (duration_ns is None) == (rate_per_ns is None):
+        raise ValueError(f"{name}: give exactly one of duration_ns and rate_per_ns")
+
+    def compute(inp: ModelInput) -> dict[str, float]:
+        power = dynamic_mw(inp, what)
+        if duration_ns is not None:
+            energy = power * duration_ns(inp)
+        else:
+            assert rate_per_ns is not None
+            energy = power / rate_per_ns(inp)
+        return dict.fromkeys(produces, energy)
+
+    return CostModel(name=name, part=part, produces=produces, compute=compute, source=source)

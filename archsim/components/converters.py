@@ -13,7 +13,7 @@ elements per bit. This model carries those 32 nm figures to the chip's node with
 
 from __future__ import annotations
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, dynamic_mw, in_range
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, from_power_model, in_range
 from archsim.components.scaling import area_factor, energy_factor
 
 __all__ = ["DAC_FROM_POWER", "DAC_SCALED"]
@@ -29,13 +29,9 @@ def _integration(inp: ModelInput) -> float:
     return inp.ctx.integration_ns
 
 
-def _from_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power of one DAC at full activity (mW)")
-    return {"energy_pj": power * _integration(inp)}
-
-
-DAC_FROM_POWER = CostModel(
-    name="dac.from_power", part="dac", produces=("energy_pj",), compute=_from_power,
+DAC_FROM_POWER = from_power_model(
+    name="dac.from_power", part="dac", produces=("energy_pj",), duration_ns=_integration,
+    what="the published power of one DAC at full activity (mW)",
     source="published full-activity power x crossbar.integration_ns (ISAAC Table I: 3.9 uW x 100 ns = 0.39 pJ)")
 
 

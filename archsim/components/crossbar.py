@@ -15,7 +15,7 @@ the rows conducts at a time, so the full-activity power is ``read energy x rows_
 
 from __future__ import annotations
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, dynamic_mw
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model
 
 __all__ = ["CROSSBAR_FROM_POWER", "CROSSBAR_OHMIC"]
 
@@ -24,13 +24,9 @@ def _t_int(inp: ModelInput) -> float:
     return inp.field("integration_ns", "the forward integration time of one pass (ns)")
 
 
-def _from_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power of one array at full activity (mW)")
-    return {"read_energy_pj": power * _t_int(inp)}
-
-
-CROSSBAR_FROM_POWER = CostModel(
-    name="crossbar.from_power", part="crossbar", produces=("read_energy_pj",), compute=_from_power,
+CROSSBAR_FROM_POWER = from_power_model(
+    name="crossbar.from_power", part="crossbar", produces=("read_energy_pj",), duration_ns=_t_int,
+    what="the published power of one array at full activity (mW)",
     source="published full-activity power x integration time (ISAAC Table I: 0.3 mW x 100 ns = 30 pJ per array read)")
 
 

@@ -11,7 +11,7 @@ shift-and-add: 0.05 mW at 1.2 GHz = 0.042 pJ). ``digital.scaled``: ``ref_energy_
 
 from __future__ import annotations
 
-from archsim.components.base import CostModel, ModelInput, Param, dynamic_mw
+from archsim.components.base import CostModel, ModelInput, Param, from_power_model
 from archsim.components.scaling import area_factor, energy_factor, leakage_factor
 
 __all__ = ["DIGITAL_FROM_POWER", "DIGITAL_SCALED"]
@@ -21,13 +21,9 @@ def _throughput(inp: ModelInput) -> float:
     return inp.field("throughput_ops_per_ns", "ops per ns of one instance (lanes x clock)")
 
 
-def _from_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power of one instance at full activity (mW)")
-    return {"energy_pj": power / _throughput(inp)}
-
-
-DIGITAL_FROM_POWER = CostModel(
-    name="digital.from_power", part="digital", produces=("energy_pj",), compute=_from_power,
+DIGITAL_FROM_POWER = from_power_model(
+    name="digital.from_power", part="digital", produces=("energy_pj",), rate_per_ns=_throughput,
+    what="the published power of one instance at full activity (mW)",
     source="published full-activity power / throughput (ISAAC Table I convention)")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from archsim.components.base import CostModel, ModelInput, Param, dynamic_mw, in_range
+from archsim.components.base import CostModel, ModelInput, Param, from_power_model, in_range
 from archsim.components.scaling import energy_factor
 
 __all__ = ["BUFFER_FROM_POWER", "MEMORY_HOROWITZ"]
@@ -26,15 +26,14 @@ __all__ = ["BUFFER_FROM_POWER", "MEMORY_HOROWITZ"]
 _PJ_PER_BIT_8KIB_45NM = 10.0 / 64.0
 
 
-def _from_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power of one instance at full bandwidth (mW)")
-    per_bit = power / inp.field("bandwidth_gbps", "the port bandwidth (Gbit/s)")
-    return {"read_energy_pj_per_bit": per_bit, "write_energy_pj_per_bit": per_bit}
+def _bandwidth(inp: ModelInput) -> float:
+    return inp.field("bandwidth_gbps", "the port bandwidth (Gbit/s)")
 
 
-BUFFER_FROM_POWER = CostModel(
+BUFFER_FROM_POWER = from_power_model(
     name="buffer.from_power", part="buffer", produces=("read_energy_pj_per_bit", "write_energy_pj_per_bit"),
-    compute=_from_power, source="published full-activity power / bandwidth")
+    rate_per_ns=_bandwidth, what="the published power of one instance at full bandwidth (mW)",
+    source="published full-activity power / bandwidth")
 
 
 def _horowitz(inp: ModelInput) -> dict[str, float]:

@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import math
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, dynamic_mw
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model
 
 __all__ = ["LINK_WIRE", "OFFCHIP_FROM_POWER", "OFFCHIP_MEMORIES", "ROUTER_FROM_POWER"]
 
 
-def _router(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the published power of one router at full activity (mW)")
+def _router_bits_per_ns(inp: ModelInput) -> float:
     ports = inp.field("ports", "ports per router")
     flit = inp.field("flit_bits", "interconnect.flit_bits")
     ghz = inp.ctx.clock_freq_mhz / 1000.0
-    return {"energy_pj_per_bit": power / (ports * flit * ghz)}
+    return ports * flit * ghz
 
 
-ROUTER_FROM_POWER = CostModel(
-    name="router.from_power", part="router", produces=("energy_pj_per_bit",), compute=_router,
+ROUTER_FROM_POWER = from_power_model(
+    name="router.from_power", part="router", produces=("energy_pj_per_bit",), rate_per_ns=_router_bits_per_ns,
+    what="the published power of one router at full activity (mW)",
     source="published full-activity power / (ports x flit bits x clock) (ISAAC Table I router)")
 
 
@@ -47,13 +47,13 @@ LINK_WIRE = CostModel(
                   doc="on-chip wire energy per bit per mm (pJ)"),))
 
 
-def _offchip_power(inp: ModelInput) -> dict[str, float]:
-    power = dynamic_mw(inp, "the interface's published power at full bandwidth (mW)")
-    return {"energy_pj_per_bit": power / inp.field("bandwidth_gbps", "the interface bandwidth (Gbit/s)")}
+def _interface_bandwidth(inp: ModelInput) -> float:
+    return inp.field("bandwidth_gbps", "the interface bandwidth (Gbit/s)")
 
 
-OFFCHIP_FROM_POWER = CostModel(
-    name="offchip.from_power", part="offchip", produces=("energy_pj_per_bit",), compute=_offchip_power,
+OFFCHIP_FROM_POWER = from_power_model(
+    name="offchip.from_power", part="offchip", produces=("energy_pj_per_bit",), rate_per_ns=_interface_bandwidth,
+    what="the interface's published power at full bandwidth (mW)",
     source="published full-activity power / bandwidth (ISAAC Table I HyperTransport 10.4 W)")
 
 
