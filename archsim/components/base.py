@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["CostModel", "ModelContext", "ModelInput", "ModelRangeError", "Param", "dynamic_mw", "from_power_model",
-           "in_range"]
+           "in_range", "stated"]
 
 
 class ModelRangeError(ValueError):
@@ -156,6 +156,15 @@ class CostModel:
             if not math.isfinite(value) or value < 0:
                 raise ModelRangeError(key, value, f"a finite value >= 0 from model {self.name}")
         return out
+
+
+def stated(name: str, valid: str) -> Callable[[ModelInput], float]:
+    """The reader of a stated schema field a model needs (:meth:`ModelInput.field` with its description)."""
+
+    def read(inp: ModelInput) -> float:
+        return inp.field(name, valid)
+
+    return read
 
 
 def from_power_model(*, name: str, part: str, produces: tuple[str, ...], what: str, source: str,

@@ -15,13 +15,12 @@ the rows conducts at a time, so the full-activity power is ``read energy x rows_
 
 from __future__ import annotations
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model, stated
 
 __all__ = ["CROSSBAR_FROM_POWER", "CROSSBAR_OHMIC"]
 
 
-def _t_int(inp: ModelInput) -> float:
-    return inp.field("integration_ns", "the forward integration time of one pass (ns)")
+_t_int = stated("integration_ns", "the forward integration time of one pass (ns)")
 
 
 CROSSBAR_FROM_POWER = from_power_model(

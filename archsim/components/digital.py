@@ -11,14 +11,13 @@ shift-and-add: 0.05 mW at 1.2 GHz = 0.042 pJ). ``digital.scaled``: ``ref_energy_
 
 from __future__ import annotations
 
-from archsim.components.base import CostModel, ModelInput, Param, from_power_model
+from archsim.components.base import CostModel, ModelInput, Param, from_power_model, stated
 from archsim.components.scaling import area_factor, energy_factor, leakage_factor
 
 __all__ = ["DIGITAL_FROM_POWER", "DIGITAL_SCALED"]
 
 
-def _throughput(inp: ModelInput) -> float:
-    return inp.field("throughput_ops_per_ns", "ops per ns of one instance (lanes x clock)")
+_throughput = stated("throughput_ops_per_ns", "ops per ns of one instance (lanes x clock)")
 
 
 DIGITAL_FROM_POWER = from_power_model(

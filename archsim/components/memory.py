@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from archsim.components.base import CostModel, ModelInput, Param, from_power_model, in_range
+from archsim.components.base import CostModel, ModelInput, Param, from_power_model, in_range, stated
 from archsim.components.scaling import energy_factor
 
 __all__ = ["BUFFER_FROM_POWER", "MEMORY_HOROWITZ"]
@@ -26,13 +26,10 @@ __all__ = ["BUFFER_FROM_POWER", "MEMORY_HOROWITZ"]
 _PJ_PER_BIT_8KIB_45NM = 10.0 / 64.0
 
 
-def _bandwidth(inp: ModelInput) -> float:
-    return inp.field("bandwidth_gbps", "the port bandwidth (Gbit/s)")
-
-
 BUFFER_FROM_POWER = from_power_model(
     name="buffer.from_power", part="buffer", produces=("read_energy_pj_per_bit", "write_energy_pj_per_bit"),
-    rate_per_ns=_bandwidth, what="the published power of one instance at full bandwidth (mW)",
+    rate_per_ns=stated("bandwidth_gbps", "the port bandwidth (Gbit/s)"),
+    what="the published power of one instance at full bandwidth (mW)",
     source="published full-activity power / bandwidth")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model
+from archsim.components.base import CostModel, ModelInput, ModelRangeError, Param, from_power_model, stated
 
 __all__ = ["LINK_WIRE", "OFFCHIP_FROM_POWER", "OFFCHIP_MEMORIES", "ROUTER_FROM_POWER"]
 
@@ -47,12 +47,9 @@ LINK_WIRE = CostModel(
                   doc="on-chip wire energy per bit per mm (pJ)"),))
 
 
-def _interface_bandwidth(inp: ModelInput) -> float:
-    return inp.field("bandwidth_gbps", "the interface bandwidth (Gbit/s)")
-
-
 OFFCHIP_FROM_POWER = from_power_model(
-    name="offchip.from_power", part="offchip", produces=("energy_pj_per_bit",), rate_per_ns=_interface_bandwidth,
+    name="offchip.from_power", part="offchip", produces=("energy_pj_per_bit",),
+    rate_per_ns=stated("bandwidth_gbps", "the interface bandwidth (Gbit/s)"),
     what="the interface's published power at full bandwidth (mW)",
     source="published full-activity power / bandwidth (ISAAC Table I HyperTransport 10.4 W)")
 
