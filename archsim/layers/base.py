@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from archsim.layers.module import BuildContext, Module
 
 __all__ = ["CYCLES", "AnalogLayerSpec", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec",
-           "LayerView", "Shape", "add_ops", "numel", "pair", "window_rows"]
+           "LayerView", "Shape", "SourceLayerSpec", "add_ops", "numel", "pair", "window_rows"]
 
 Shape = tuple[int, ...]
 IntPair = Union[int, tuple[int, int]]
@@ -300,3 +300,13 @@ class AnalogLayerSpec(LayerSpec):
         return GpuWork(kernel=self.GPU_KERNEL, macs_per_sample=layer.macs_per_sample, n_weights=layer.n_weights,
                        gemm_m_per_sample=layer.vectors_per_sample, gemm_k=layer.matrix_in,
                        gemm_n=layer.matrix_out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceLayerSpec(LayerSpec):
+    """Base of the kinds without inputs (the network ``input``, ``parameter``): their output is a tensor of a
+    stated shape, which a GPU only views."""
+
+    MIN_INPUTS = 0
+    MAX_INPUTS = 0
+    GPU_KERNEL = "view"

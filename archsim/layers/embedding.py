@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.errors import DataError
-from archsim.layers.base import Inferred, LayerError, LayerSpec, LayerView, Shape, numel
+from archsim.layers.base import Inferred, LayerError, LayerSpec, LayerView, Shape, SourceLayerSpec, numel
 from archsim.layers.module import FLOAT, BuildContext, Module
 
 LOOKUPS = ("input", "position", "constant")
@@ -137,12 +137,8 @@ class EmbeddingSpec(LayerSpec):
 
 @LayerSpec.KINDS.register_class
 @dataclass(frozen=True, kw_only=True)
-class ParameterSpec(LayerSpec):
+class ParameterSpec(SourceLayerSpec):
     """A trainable tensor with no inputs (module docstring)."""
-
-    MIN_INPUTS = 0
-    MAX_INPUTS = 0
-    GPU_KERNEL = "view"
 
     kind: str = "parameter"
     shape: tuple[int, ...]

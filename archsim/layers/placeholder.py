@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archsim.layers.base import Inferred, LayerSpec, LayerView, Shape
+from archsim.layers.base import Inferred, LayerSpec, LayerView, Shape, SourceLayerSpec
 from archsim.layers.module import BuildContext, Identity, Module
 
 
 @dataclass(frozen=True, kw_only=True)
-class InputSpec(LayerSpec):
+class InputSpec(SourceLayerSpec):
     """The ``input`` node: its output is the workload's ``input_shape`` (not registered: not a YAML kind)."""
-
-    MIN_INPUTS = 0
-    MAX_INPUTS = 0
-    GPU_KERNEL = "view"
 
     kind: str = "input"
     name: str = "input"
