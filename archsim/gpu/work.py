@@ -7,9 +7,9 @@ BERT) for the fit and the validation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from archsim.layers.base import ConvShape
+from archsim.layers.base import ConvShape, GpuWork
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,3 +48,13 @@ class LayerWork:
     """The layer kind's own GPU kernel class (``matmul``, ``elementwise`` or ``view``, from
     :meth:`archsim.layers.LayerSpec.gpu_work`); the cost of a kind without a refined entry in
     :data:`archsim.gpu.kinds.GPU_KINDS` follows it (empty: the kind must be registered there)."""
+
+    @classmethod
+    def of_layer(cls, work: GpuWork, *, name: str, kind: str, n_weights: int, in_elems_per_sample: int,
+                 out_elems_per_sample: int, needs_input_grad: bool) -> LayerWork:
+        """The record of a workload layer: every field of its kind's ``work`` (with the layer's ``n_weights``) plus
+        what the graph says (its name, kind, activation elements and whether it needs an input gradient)."""
+        kind_work = {f.name: getattr(work, f.name) for f in fields(work)}
+        kind_work["n_weights"] = n_weights
+        return cls(name=name, kind=kind, in_elems_per_sample=in_elems_per_sample,
+                   out_elems_per_sample=out_elems_per_sample, needs_input_grad=needs_input_grad, **kind_work)
