@@ -20,9 +20,9 @@ non-linearity; stochastic pulse types without stochastic rounding of the probabi
 (ITERATIVE_WORST_CASE, whose NP_SUM factor numpy sums pairwise; weight noise; IR drop and voltage offsets; mean-count
 and implicit pulses; shared and routed updates) stays on the general path.
 
-On-disk cache: the compiled code of these functions contains the kernels they call, but Numba invalidates it
-only when this file changes; after editing ``kernels.py``, delete the ``*.nbi``/``*.nbc`` files under ``archsim/``
-before timing (results are the same either way, only the speed is the old code's).
+On-disk cache: the compiled code of these functions contains the kernels they call; its stamp covers
+``kernels.py`` as well as this file (:func:`archsim.crossbar.jitcache.depend_on`), so an edit of either compiles
+them anew.
 
 Parameter packing of :func:`managed_mvm` (built by ``IOPipeline.kernel_params``):
 
@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit
 
 from archsim.crossbar import kernels as K
+from archsim.crossbar.jitcache import depend_on
 
 __all__ = ["NM_CODES", "managed_mvm", "matmul_nn", "matmul_nt", "matmul_tn", "pulse_schedule_jit",
            "stochastic_update_small"]
@@ -319,3 +320,6 @@ def stochastic_update_small(law, u, P, G, sigma, wvis, wn_std, ref, has_visible,
     for i in range(n_out):
         total += pulses[i]
     return total
+
+
+depend_on(globals(), K)

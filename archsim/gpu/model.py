@@ -345,24 +345,9 @@ def layer_work_from_workload(workload: Any) -> tuple[LayerWork, ...]:
         upstream = any(has_weights_upstream.get(i, False) for i in inputs)
         has_weights_upstream[layer.name] = upstream or layer.n_weights > 0
         in_elems = sum(out_elems[i] for i in inputs) if inputs else _prod(layer.in_shape)
-        works.append(
-            LayerWork(
-                name=layer.name,
-                kind=layer.kind,
-                kernel=work.kernel,
-                macs_per_sample=work.macs_per_sample,
-                n_weights=layer.n_weights,
-                in_elems_per_sample=in_elems,
-                out_elems_per_sample=out_elems[layer.name],
-                sequential_steps=work.sequential_steps,
-                needs_input_grad=upstream,
-                gemm_m_per_sample=work.gemm_m_per_sample,
-                gemm_k=work.gemm_k,
-                gemm_n=work.gemm_n,
-                conv=work.conv,
-                matmul_batch_per_sample=work.matmul_batch_per_sample,
-            )
-        )
+        works.append(LayerWork.of_layer(work, name=layer.name, kind=layer.kind, n_weights=layer.n_weights,
+                                        in_elems_per_sample=in_elems, out_elems_per_sample=out_elems[layer.name],
+                                        needs_input_grad=upstream))
     return tuple(works)
 
 

@@ -40,8 +40,8 @@ from archsim.registry import Registry
 if TYPE_CHECKING:
     from archsim.layers.module import BuildContext, Module
 
-__all__ = ["CYCLES", "AnalogLayerSpec", "ConvShape", "GpuWork", "Inferred", "IntPair", "LayerError", "LayerSpec",
-           "LayerView", "Shape", "SourceLayerSpec", "add_ops", "numel", "pair", "window_rows"]
+__all__ = ["CYCLES", "AnalogLayerSpec", "ConvShape", "GpuWork", "GpuWorkSize", "Inferred", "IntPair", "LayerError",
+           "LayerSpec", "LayerView", "Shape", "SourceLayerSpec", "add_ops", "numel", "pair", "window_rows"]
 
 Shape = tuple[int, ...]
 IntPair = Union[int, tuple[int, int]]
@@ -154,28 +154,35 @@ class ConvShape:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GpuWork:
+class GpuWorkSize:
+    """How much one layer asks of a GPU, per sample: the sizes its kernels' roofline times are computed from."""
+
+    macs_per_sample: int = 0
+    """Multiply-accumulates per sample (forward; matmul kernels)."""
+    n_weights: int = 0
+    """Trainable parameters the optimizer updates (incl. biases)."""
+    sequential_steps: int = 1
+    """Kernels that must run one after another per phase (time steps of an LSTM; 1 otherwise)."""
+    gemm_m_per_sample: int = 0
+    """Rows of the equivalent matrix product per sample (conv: output pixels; 0: unknown)."""
+    gemm_k: int = 0
+    """Inner dimension of the equivalent matrix product (``matrix_in``; 0: unknown)."""
+    gemm_n: int = 0
+    """Columns of the equivalent matrix product (``matrix_out``; 0: unknown)."""
+    matmul_batch_per_sample: int = 0
+    """Products of two activations (``matmul`` layers): independent products per sample (attention heads); each
+    is ``gemm_m_per_sample × gemm_k`` by ``gemm_k × gemm_n``."""
+    conv: ConvShape | None = None
+    """Convolutions: the geometry (when known)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuWork(GpuWorkSize):
     """What one layer asks of a GPU, per sample (the GPU roofline turns it into time and energy)."""
 
     kernel: str
     """``matmul`` (dense products: forward, input-gradient and weight/second-operand-gradient products),
     ``elementwise`` (one pass over the tensors) or ``view`` (free: a reshape or the input placeholder)."""
-    macs_per_sample: int = 0
-    """Multiply-accumulates per sample (matmul kernels)."""
-    n_weights: int = 0
-    """Trainable parameters the optimizer updates."""
-    sequential_steps: int = 1
-    """Kernels that must run one after another per phase (LSTM time steps)."""
-    gemm_m_per_sample: int = 0
-    """Rows of the equivalent matrix product per sample (0: unknown)."""
-    gemm_k: int = 0
-    """Inner dimension of the equivalent matrix product (0: unknown)."""
-    gemm_n: int = 0
-    """Columns of the equivalent matrix product (0: unknown)."""
-    matmul_batch_per_sample: int = 0
-    """Products of two activations: independent products per sample (attention heads)."""
-    conv: ConvShape | None = None
-    """Convolutions: the geometry."""
 
     def __post_init__(self) -> None:
         if self.kernel not in GPU_KERNELS:

@@ -58,14 +58,17 @@ def located_error(source: Source, path: Path_, message: str, hint: str | None = 
     return cls(f"{source.where(path)}: {dotted(path)}: {message}", hint=hint)
 
 
-def describe(value: Any) -> str:
-    """A short description of a raw value for error messages (``'abc' (a string)``, ``a mapping``)."""
+def describe(value: Any, *, mapping: str = "a mapping") -> str:
+    """A short description of a raw value for error messages (``'abc' (a string)``, ``a mapping``).
+
+    ``mapping`` names a dict in the vocabulary of the file format (``an object`` for JSON).
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, dict):
-        return "a mapping"
+        return mapping
     if isinstance(value, list):
         return "a list"
     text = repr(value)

@@ -38,9 +38,8 @@ tiles (measured on the project's 2-core machine); the compiled code is cached on
 and a later process loads it in well under a second (plus ~0.3 s compiling the two object-mode blocks, which Numba
 does not cache). Inputs reach the loop as flat copies of the tile arrays (typed lists built from Python would
 compile their methods in every process), written back after the epoch. The cached loop contains the crossbar
-kernels it calls, but Numba invalidates it only when this file changes: after editing
-``archsim/crossbar/kernels.py`` or ``fastpath.py``, delete the ``*.nbi``/``*.nbc`` files under ``archsim/`` before
-timing (the numbers stay right either way; only the speed would be the old code's).
+kernels it calls; its stamp covers ``archsim/crossbar/kernels.py`` and ``fastpath.py`` as well as this file
+(:func:`archsim.crossbar.jitcache.depend_on`), so an edit of any of them compiles it anew.
 
 Speed (``benchmarks/bench_training.py``, one thread, aihwkit-default tiles, batch 1, lr 0.01, 8,000 MNIST
 images, the project's 2-core machine at load 0.9): 0.94 s per epoch against 0.89 s for floating-point tiles on
@@ -59,11 +58,13 @@ from numba import njit, objmode, types
 from numba.extending import overload
 from numba.typed import List
 
-from archsim.crossbar import AnalogTile
+from archsim.crossbar import AnalogTile, fastpath
 from archsim.crossbar import io as crossbar_io
+from archsim.crossbar import kernels as crossbar_kernels
 from archsim.crossbar import update as crossbar_update
 from archsim.crossbar.algorithms.sgd import SGDAlgorithm
 from archsim.crossbar.fastpath import managed_mvm, stochastic_update_small
+from archsim.crossbar.jitcache import depend_on
 from archsim.errors import DataError
 from archsim.hwconfig.rpu import NoiseManagementType, PulseType
 from archsim.layers import Identity
@@ -812,3 +813,6 @@ def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, *, batch_size: int, 
         for slot in plan.slots:
             _MODULES.pop(slot, None)
     return total_loss / seen, correct_total / seen
+
+
+depend_on(globals(), fastpath, crossbar_kernels)

@@ -73,7 +73,7 @@ def build_report_data(result: Mapping[str, Any]) -> ReportData:
         subtitle="archsim report",
         meta=tuple(meta_rows),
         cards=build_cards(result),
-        sections=tuple(entry.build(result) for _, entry in SECTIONS.items()),
+        sections=tuple(build(result) for _, build in SECTIONS.items()),
     )
 
 

@@ -6,6 +6,7 @@ Section builders (:mod:`archsim.report.sections`) produce these from result.json
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -215,5 +216,11 @@ def not_run(sid: str, title: str, what: str) -> Section:
     return Section(id=sid, title=title, present=False, note=f"not run: {what}")
 
 
+def present(sid: str, title: str, *, lines: Iterable[str] = (), tables: Iterable[Table] = (),
+            charts: Iterable[Chart] = ()) -> Section:
+    """A section that a run produced, from what its builder collected (frozen into tuples)."""
+    return Section(id=sid, title=title, present=True, lines=tuple(lines), tables=tuple(tables), charts=tuple(charts))
+
+
 __all__ = ["Bar", "BarChart", "Card", "Chart", "FloorTile", "Floorplan", "Gantt", "GanttBar", "LineChart", "LineSeries",
-           "ReportData", "ScatterChart", "ScatterPoint", "Section", "Table", "not_run"]
+           "ReportData", "ScatterChart", "ScatterPoint", "Section", "Table", "not_run", "present"]

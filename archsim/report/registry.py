@@ -12,7 +12,6 @@ module there (or in a test) and no edit elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from archsim.registry import Registry
@@ -22,24 +21,13 @@ SectionBuilder = Callable[[Mapping[str, Any]], Section]
 """Builds one section from a result dict (result.json)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class SectionEntry:
-    """A registered section builder."""
-
-    id: str
-    """The section's id (HTML anchor)."""
-    build: SectionBuilder
-    """The builder."""
-
-
-SECTIONS: Registry[SectionEntry] = Registry("report section")
-"""Section builders in page order."""
+SECTIONS: Registry[SectionBuilder] = Registry("report section")
+"""Section builders in page order, by section id (the HTML anchor)."""
 
 
 def register_section(sid: str, build: SectionBuilder) -> SectionBuilder:
     """Append the builder of section ``sid`` to :data:`SECTIONS`; returns ``build`` (usable as a decorator's body)."""
-    SECTIONS.register(sid, SectionEntry(id=sid, build=build))
-    return build
+    return SECTIONS.register(sid, build)
 
 
 def section(sid: str) -> Callable[[SectionBuilder], SectionBuilder]:
@@ -53,24 +41,14 @@ Layout = Callable[[Any], dict[str, Any]]
 """Chart -> geometry (numbers and the strings to show; the template escapes them)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChartKind:
-    """A registered chart kind."""
-
-    cls: type
-    """The view-model class."""
-    layout: Layout
-    """Its layout function; the geometry carries ``kind`` (the name of the template part)."""
-
-
-CHARTS: Registry[ChartKind] = Registry("chart kind")
-"""Chart kinds by the name of their view-model class."""
+CHARTS: Registry[Layout] = Registry("chart kind")
+"""Chart layout functions by the name of their view-model class; the geometry carries ``kind`` (the name of the
+template part)."""
 
 
 def register_chart(cls: type, layout: Layout) -> None:
     """Register the layout of chart class ``cls``."""
-    CHARTS.register(cls.__name__, ChartKind(cls=cls, layout=layout))
+    CHARTS.register(cls.__name__, layout)
 
 
-__all__ = ["CHARTS", "SECTIONS", "ChartKind", "SectionBuilder", "SectionEntry", "register_chart",
-           "register_section", "section"]
+__all__ = ["CHARTS", "SECTIONS", "Layout", "SectionBuilder", "register_chart", "register_section", "section"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim.errors import DataError
+from archsim.loader.source import describe
 from archsim.results.io import read_json
 
 #: Version of the result.json layout this archsim writes and reads.
@@ -38,18 +39,7 @@ class _Mismatch(Exception):
 
 
 def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        text = repr(value)
-        return (text if len(text) <= 40 else text[:37] + "...") + " (a string)"
-    return repr(value)
+    return describe(value, mapping="an object")
 
 
 def _join(path: str, key: str | int) -> str:

@@ -13,7 +13,7 @@ from archsim.report.registry import CHARTS
 
 def layout_chart(chart: Any) -> dict[str, Any]:
     """Geometry of one chart (numbers and the strings to show; escaped by the template)."""
-    return CHARTS[type(chart).__name__].layout(chart)
+    return CHARTS[type(chart).__name__](chart)
 
 
 __all__ = ["layout_chart"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsim.report.format import fmt_num, fmt_pct, fmt_value, num
-from archsim.report.model import LineChart, LineSeries, Section, Table, not_run
+from archsim.report.model import LineChart, LineSeries, Section, Table, not_run, present
 
 
 def accuracy_series(acc: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
@@ -127,14 +127,7 @@ def build(result: Mapping[str, Any]) -> Section:
             if isinstance(s, Mapping)
         )
         tables.append(Table(columns=cols, rows=rows, numeric=(False, True, True, True, True)))
-    return Section(
-        id="accuracy",
-        title="Accuracy and training curves",
-        present=True,
-        lines=tuple(lines),
-        tables=tuple(tables),
-        charts=tuple(charts),
-    )
+    return present("accuracy", "Accuracy and training curves", lines=lines, tables=tables, charts=charts)
 
 
 def human_time(t_s: float) -> str:

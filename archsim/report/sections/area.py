@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archsim.report.format import fmt_num, fmt_si, num
-from archsim.report.model import Bar, BarChart, Section, not_run
+from archsim.report.model import Bar, BarChart, Section, not_run, present
 from archsim.report.sections.breakdown import breakdown_bars
 
 
@@ -43,6 +43,6 @@ def build(result: Mapping[str, Any]) -> Section:
             for b in bars
         )
         charts.append(BarChart(id="area-chart", title="Chip area by component", series=("area",), bars=bars))
-    return Section(id="area", title="Area", present=True, lines=tuple(lines), charts=tuple(charts))
+    return present("area", "Area", lines=lines, charts=charts)
 
 

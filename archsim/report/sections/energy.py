@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archsim.report.format import fmt_si, get, num, total
-from archsim.report.model import Bar, BarChart, Section, not_run
+from archsim.report.model import Bar, BarChart, Section, not_run, present
 from archsim.report.sections.breakdown import breakdown_bars
 
 
@@ -45,7 +45,7 @@ def build(result: Mapping[str, Any]) -> Section:
     layer_chart = by_layer_chart(result, e)
     if layer_chart is not None:
         charts.insert(1, layer_chart)
-    return Section(id="energy", title="Energy", present=True, lines=tuple(lines), charts=tuple(charts))
+    return present("energy", "Energy", lines=lines, charts=charts)
 
 
 def _breakdown_chart(chart_id: str, title: str, energies_pj: Mapping[str, Any]) -> BarChart:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archsim.report.format import div, fmt_num, fmt_ratio, fmt_si, ns, num, pj
-from archsim.report.model import Bar, BarChart, Section, Table, not_run
+from archsim.report.model import Bar, BarChart, Section, Table, not_run, present
 
 
 def build(result: Mapping[str, Any]) -> Section:
@@ -123,13 +123,6 @@ def build(result: Mapping[str, Any]) -> Section:
                 unit="s",
             )
         )
-    return Section(
-        id="gpu",
-        title="Speedup vs GPU",
-        present=True,
-        lines=tuple(lines),
-        tables=tuple(tables),
-        charts=tuple(charts),
-    )
+    return present("gpu", "Speedup vs GPU", lines=lines, tables=tables, charts=charts)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archsim.report.format import clip, fmt_value, get
-from archsim.report.model import Section, Table, not_run
+from archsim.report.model import Section, Table, not_run, present
 
 
 def build(result: Mapping[str, Any]) -> Section:
@@ -31,12 +31,6 @@ def build(result: Mapping[str, Any]) -> Section:
     )
     if not rows:
         lines.append("All fields at their defaults.")
-    return Section(
-        id="hardware",
-        title="Hardware (fields that differ from the defaults)",
-        present=True,
-        lines=tuple(lines),
-        tables=tables,
-    )
+    return present("hardware", "Hardware (fields that differ from the defaults)", lines=lines, tables=tables)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsim.report.format import fmt_num, fmt_pct
-from archsim.report.model import Floorplan, FloorTile, Section, Table, not_run
+from archsim.report.model import Floorplan, FloorTile, Section, Table, not_run, present
 
 
 def build(result: Mapping[str, Any]) -> Section:
@@ -105,8 +105,6 @@ def build(result: Mapping[str, Any]) -> Section:
                       "layer it holds (hover for the list)"),
             )
         )
-    return Section(
-        id="mapping", title="Mapping", present=True, lines=tuple(lines), tables=(table,), charts=tuple(charts)
-    )
+    return present("mapping", "Mapping", lines=lines, tables=(table,), charts=charts)
 
 

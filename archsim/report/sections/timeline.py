@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsim.report.format import fmt_num, fmt_si, ns, num
-from archsim.report.model import Bar, BarChart, Gantt, GanttBar, Section, not_run
+from archsim.report.model import Bar, BarChart, Gantt, GanttBar, Section, not_run, present
 
 GANTT_COLUMNS = 1500
 """Resolution of the merge: entries closer than makespan / GANTT_COLUMNS are one bar."""
@@ -142,4 +142,4 @@ def build(result: Mapping[str, Any]) -> Section:
                 note=note,
             )
         )
-    return Section(id="timeline", title="Timeline", present=True, lines=tuple(lines), charts=tuple(charts))
+    return present("timeline", "Timeline", lines=lines, charts=charts)

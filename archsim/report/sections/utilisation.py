@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archsim.report.format import fmt_num, fmt_pct, get, num
-from archsim.report.model import Bar, BarChart, Section, Table, not_run
+from archsim.report.model import Bar, BarChart, Section, Table, not_run, present
 from archsim.results.energy import part_of_scope
 
 BUSIEST = 10
@@ -39,14 +39,6 @@ def build(result: Mapping[str, Any]) -> Section:
                   rows=tuple((k, part_of_scope(k), fmt_pct(v)) for k, v in busiest), numeric=(False, False, True))
     lines = (f"{fmt_num(len(values))} components of {len(groups)} types; busy fraction = busy time / (makespan x "
              "units) of each component, mean and maximum over the units of a type (number of units in brackets)",)
-    return Section(
-        id="utilisation",
-        title="Utilisation",
-        present=True,
-        lines=lines,
-        tables=(table,),
-        charts=(
-            BarChart(id="utilisation-chart", title="Busy fraction by component type: mean and busiest unit",
-                     series=("mean", "max"), bars=bars),
-        ),
-    )
+    chart = BarChart(id="utilisation-chart", title="Busy fraction by component type: mean and busiest unit",
+                     series=("mean", "max"), bars=bars)
+    return present("utilisation", "Utilisation", lines=lines, tables=(table,), charts=(chart,))
