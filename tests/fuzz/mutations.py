@@ -190,6 +190,8 @@ def _same(loaded: Any, value: Any) -> bool:
     if isinstance(value, bool):
         return loaded is value
     if isinstance(value, (int, float)):
+        if isinstance(loaded, list) and len(loaded) == 1:  # a field of one value or a list of them (t_inference_s)
+            return _same(loaded[0], value)
         return isinstance(loaded, (int, float)) and not isinstance(loaded, bool) and (
             float(loaded) == float(value) or (math.isnan(float(loaded)) and math.isnan(float(value))))
     if isinstance(value, str):

@@ -50,3 +50,14 @@ def test_two_error_lines_or_an_unnamed_file_fail(monkeypatch: pytest.MonkeyPatch
     assert assert_one_line_error(outcome, "chip.n_tiles").startswith("archsim: error: ")
     with pytest.raises(AssertionError, match="does not name"):
         assert_one_line_error(outcome, "some-other-file.yaml")
+
+
+def test_a_number_set_on_a_one_or_many_field_is_found_as_its_one_element_list() -> None:
+    """The random campaign set ``t_inference_s: 0`` (a time or a list of times), which loads as ``(0.0,)``: that
+    is the value set, so the campaign's check accepts it; a different or a longer list is not."""
+    from mutations import _same
+
+    assert _same([0.0], 0)
+    assert not _same([1.0], 0)
+    assert not _same([0.0, 1.0], 0)
+    assert not _same(["0"], 0)
