@@ -123,7 +123,14 @@ class _Resolver:
         elif part.params:
             raise self.error(path + ("params",), "params given without a model",
                              hint="name the model they are for in 'model:'")
-        resolved = dataclasses.replace(part, **values) if values else part
+        try:
+            resolved = dataclasses.replace(part, **values) if values else part
+        except ConfigError as exc:  # a derived or modelled value outside the schema's range: name its origin
+            name, _, what = exc.message.partition(": ")
+            if name not in values:
+                raise
+            raise self.error(path + (name,), f"{what} ({self.prov[dotted(path + (name,))]})",
+                             hint=exc.hint) from None
         for name in required:
             if getattr(resolved, name) is None:
                 makers = [m for m in models_for(kind) if name in MODELS[m].produces]

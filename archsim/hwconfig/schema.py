@@ -91,6 +91,12 @@ MAX_BANDWIDTH_GBPS = 1e7
 """Bandwidth of one port or link (10 Pbit/s)."""
 MAX_FREQ_MHZ = 1e5
 """Clock frequency (100 GHz)."""
+MIN_FREQ_MHZ = 1e-6
+"""Clock frequency (1 Hz: one cycle within :data:`MAX_TIME_NS`)."""
+MIN_BANDWIDTH_GBPS = 1e-9
+"""Bandwidth of one port or link (1 bit/s: one bit within :data:`MAX_TIME_NS`)."""
+MIN_OPS_PER_NS = 1e-9
+"""Throughput of a unit (one operation per second: one operation within :data:`MAX_TIME_NS`)."""
 
 
 def _fail(name: str, expected: str, got: object, hint: str | None = None) -> None:
@@ -107,7 +113,8 @@ def _number(obj: object, name: str, *, minimum: float | None = 0.0, strict: bool
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         _fail(name, "a finite number", value)
     if minimum is not None and (value <= minimum if strict else value < minimum):
-        _fail(name, f"a number {'>' if strict else '>='} {minimum:g}", value)
+        _fail(name, f"a number {'>' if strict else '>='} {minimum:g}", value,
+              hint=f"the schema's lower bound for {name} is {minimum:g}" if minimum > 0 else None)
     if maximum is not None and value > maximum:
         _fail(name, f"a number <= {maximum:g}", value, hint=f"the schema's upper bound for {name} is {maximum:g}")
 
@@ -365,7 +372,7 @@ class DigitalUnitConfig(PartCost):
         _integer(self, "count", maximum=MAX_COUNT)
         _integer(self, "lanes", maximum=MAX_COUNT)
         _integer(self, "latency_cycles", minimum=0, maximum=1 << 16)
-        _number(self, "throughput_ops_per_ns", strict=True, maximum=1e6)
+        _number(self, "throughput_ops_per_ns", minimum=MIN_OPS_PER_NS, maximum=1e6)
         _number(self, "latency_ns", maximum=MAX_TIME_NS)
         _number(self, "energy_pj", maximum=MAX_ENERGY_PJ)
 
@@ -405,7 +412,7 @@ class BufferConfig(PartCost):
         _integer(self, "width_bits", maximum=1 << 16)
         _integer(self, "ports", maximum=64)
         _integer(self, "latency_cycles", minimum=0, maximum=1 << 16)
-        _number(self, "bandwidth_gbps", strict=True, maximum=MAX_BANDWIDTH_GBPS)
+        _number(self, "bandwidth_gbps", minimum=MIN_BANDWIDTH_GBPS, maximum=MAX_BANDWIDTH_GBPS)
         _number(self, "latency_ns", maximum=MAX_TIME_NS)
         for name in ("read_energy_pj_per_bit", "write_energy_pj_per_bit"):
             _number(self, name, maximum=MAX_ENERGY_PJ)
@@ -610,7 +617,7 @@ class ChipConfig:
 
     def __post_init__(self) -> None:
         _integer(self, "n_tiles", maximum=MAX_TILES)
-        _number(self, "clock_freq_mhz", strict=True, maximum=MAX_FREQ_MHZ)
+        _number(self, "clock_freq_mhz", minimum=MIN_FREQ_MHZ, maximum=MAX_FREQ_MHZ)
         _number(self, "technology_nm", strict=True, maximum=1000.0)
 
     @property
@@ -691,8 +698,8 @@ class InterconnectConfig:
                 _fail("dims", "two integers in [1, 256] [rows, cols]", self.dims)
         _integer(self, "tiles_per_router", maximum=64)
         _integer(self, "flit_bits", maximum=4096)
-        _number(self, "link_freq_mhz", strict=True, maximum=MAX_FREQ_MHZ)
-        _number(self, "link_bandwidth_gbps", strict=True, maximum=MAX_BANDWIDTH_GBPS)
+        _number(self, "link_freq_mhz", minimum=MIN_FREQ_MHZ, maximum=MAX_FREQ_MHZ)
+        _number(self, "link_bandwidth_gbps", minimum=MIN_BANDWIDTH_GBPS, maximum=MAX_BANDWIDTH_GBPS)
         _number(self, "hop_latency_ns", maximum=MAX_TIME_NS)
         _number(self, "energy_pj_per_bit_hop", maximum=MAX_ENERGY_PJ)
         _integer(self, "offchip_attach", minimum=0, maximum=MAX_TILES)
@@ -802,7 +809,7 @@ class OffchipConfig(PartCost):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _number(self, "bandwidth_gbps", strict=True, maximum=MAX_BANDWIDTH_GBPS)
+        _number(self, "bandwidth_gbps", minimum=MIN_BANDWIDTH_GBPS, maximum=MAX_BANDWIDTH_GBPS)
         _number(self, "latency_ns", maximum=MAX_TIME_NS)
         _number(self, "energy_pj_per_bit", maximum=MAX_ENERGY_PJ)
         _integer(self, "max_outstanding")

@@ -169,3 +169,16 @@ def test_component_parts_take_no_capacity() -> None:
     raw["tile"]["components"]["input_register"]["capacity_bytes"] = 2048
     with pytest.raises(ConfigError, match=r"capacity_bytes"):
         load_hardware_text(yaml.safe_dump(raw), name="t.yaml")
+
+
+def test_a_derived_value_out_of_range_names_its_file_path_and_derivation(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 1 Hz clock is a valid clock, but the ALU's 4 cycles then take 4 s, beyond the schema's 1 s per action: the
+    error names the part whose value was derived and how (the fuzz campaign found it without file or path)."""
+    path = Path(__file__).resolve().parents[2] / "hwconfigs" / "rpu-gokmen-vlasov-2016.yaml"
+    with pytest.raises(ConfigError) as info:
+        load_hardware(path, overrides=["chip.clock_freq_mhz=1e-6"])
+    assert re.match(r"^.*rpu-gokmen-vlasov-2016\.yaml:\d+: tile\.digital\.alu\.latency_ns: expected a number <= 1e\+09, "
+                    r"got 4000000000\.\d+ \(derived: latency_cycles / chip\.clock_freq_mhz\)$", info.value.message)
+    assert main(["validate", str(path), "--set", "chip.clock_freq_mhz=1e-6"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tile.digital.alu.latency_ns" in err[0] and "rpu-gokmen-vlasov-2016.yaml:" in err[0]
