@@ -127,8 +127,8 @@ class _Resolver:
             resolved = dataclasses.replace(part, **values) if values else part
         except ConfigError as exc:  # a derived or modelled value outside the schema's range: name its origin
             name, _, what = exc.message.partition(": ")
-            if name not in values:
-                raise
+            if name not in values:  # a check across fields: the part is the place
+                raise self.error(path, exc.message, hint=exc.hint) from None
             raise self.error(path + (name,), f"{what} ({self.prov[dotted(path + (name,))]})",
                              hint=exc.hint) from None
         for name in required:
