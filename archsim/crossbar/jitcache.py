@@ -11,8 +11,9 @@ the result under the new stamp). Device laws need no such stamp: their Numba typ
 (:func:`archsim.crossbar.kernels.law_tag`).
 
 The stamp lives in Numba's cache object (``Dispatcher._cache._cache_file._source_stamp``, the value Numba
-compares when it loads an index, unchanged since Numba 0.49); ``tests/functional/test_jit_cache.py`` checks the
-mechanism on the installed Numba in fresh processes (and that without it the stale code is indeed served).
+compares when it loads an index; private, read here as Numba 0.68 defines it);
+``tests/functional/test_jit_cache.py`` checks the mechanism on the installed Numba in fresh processes (and that
+without it the stale code is indeed served).
 """
 
 from __future__ import annotations
